@@ -1,0 +1,16 @@
+"""The `misper` command. Each module in this package adds the commands of one domain to `app`.
+
+Commands import their heavy libraries inside the function body so that `misper --help` is quick.
+"""
+
+import typer
+
+app = typer.Typer(
+    name="misper",
+    help="Missing children: demand report, multi-agency case system and decision support.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # a local may hold a child's row; never print it
+)
+
+# Registration order is the order of `misper --help`.
+from misper.cli import incidents  # noqa: E402,F401

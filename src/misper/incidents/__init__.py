@@ -1,0 +1,1 @@
+"""The canonical incident table: its schema, loading with mapping profiles, writing, pseudonymising."""
