@@ -135,7 +135,10 @@ def _arrow_to_frame(batch: pa.RecordBatch) -> pd.DataFrame:
             column = pc.cast(column, pa.list_(pa.string()))
             columns[field.name] = pd.Series(column, dtype=pd.ArrowDtype(column.type))
             continue
-        if pa.types.is_dictionary(field.type):
+        if pa.types.is_dictionary(field.type) or pa.types.is_large_string(field.type):
             column = pc.cast(column, pa.string())
-        columns[field.name] = column.to_pandas()
+        if pa.types.is_string(column.type):
+            columns[field.name] = pd.Series(column, dtype="string[pyarrow]")
+        else:
+            columns[field.name] = column.to_pandas()
     return pd.DataFrame(columns)

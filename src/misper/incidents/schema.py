@@ -67,7 +67,7 @@ _ARROW = {
     Kind.LIST: pa.list_(pa.string()),
 }
 _PANDAS = {
-    Kind.TEXT: "string",
+    Kind.TEXT: "string[pyarrow]",  # Arrow-backed: compact, and string work runs in Arrow's kernels
     Kind.DATETIME: "datetime64[ns]",
     Kind.INTEGER: "Int64",
     Kind.FLOAT: "float64",

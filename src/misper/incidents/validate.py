@@ -91,9 +91,31 @@ def parse_chunk(raw: pd.DataFrame, first_row: int, options: Options, problems: P
     return typed.reset_index(drop=True)
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """Trimmed text as an Arrow array, empty cells as null (Arrow's kernels: no Python loop)."""
+    if isinstance(values.dtype, (pd.ArrowDtype, pd.StringDtype)) and values.dtype != object:
+        array = pa.array(values.array)
+    else:
+        array = pa.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object),
+                         from_pandas=True)
+    if not pa.types.is_string(array.type):
+        array = pc.cast(array, pa.string())
+    array = pc.utf8_trim_whitespace(array)
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
 def _text(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip()
-    return text.mask(text == "")
+    return pd.Series(_arrow_text(values), dtype="string[pyarrow]", index=values.index)
+
+
+def _codes(values: pd.Series, allowed, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each cell's value in `allowed` (-1 if not there) and where cells are blank."""
+    text = _arrow_text(values)
+    if lower:
+        text = pc.utf8_lower(text)
+    codes = pc.index_in(text, value_set=pa.array(list(allowed), type=pa.string()))
+    blank = pc.is_null(text).to_numpy(zero_copy_only=False)
+    return pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), blank
 
 
 def _parse(column: Column, values: pd.Series, rows, options, problems, tally) -> pd.Series:
@@ -113,19 +135,21 @@ def _parse(column: Column, values: pd.Series, rows, options, problems, tally) ->
 
 
 def _parse_enum(column, values, rows, options, problems, tally) -> pd.Series:
-    text = _text(values).str.lower()
+    codes, blank = _codes(values, column.values)
     if column.default is not None:
-        text = text.fillna(column.default)
-    parsed = pd.Series(pd.Categorical(text, categories=list(column.values)), index=values.index)
-    bad = (text.notna() & parsed.isna()).to_numpy()
+        codes = np.where(blank, column.values.index(column.default), codes)
+        blank = np.zeros(len(codes), dtype=bool)
+    bad = (codes < 0) & ~blank
     if bad.any() and options.unknown_as_other and "other" in column.values:
-        parsed[bad] = "other"
+        codes = np.where(bad, column.values.index("other"), codes)
         tally.mapped_to_other[column.name] += int(bad.sum())
+        bad[:] = False
     else:
         problems.add_mask(bad, rows, column.name, values,
                           f"not an allowed value; expected one of {', '.join(column.values)} "
                           f"(map it in the profile)")
-    return parsed
+    return pd.Series(pd.Categorical.from_codes(np.where(bad, -1, codes), dtype=column.pandas_dtype),
+                     index=values.index)
 
 
 def _parse_datetime(column, values, rows, options, problems) -> pd.Series:
@@ -194,14 +218,14 @@ def _bound(value: float) -> str:
 def _parse_bool(column, values, rows, options, problems) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean")
-    text = _text(values).str.lower()
-    parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    parsed[text.isin(options.true_values).fillna(False).to_numpy()] = True
-    parsed[text.isin(options.false_values).fillna(False).to_numpy()] = False
-    bad = (text.notna() & parsed.isna()).to_numpy()
+    spellings = sorted(options.true_values) + sorted(options.false_values)
+    codes, blank = _codes(values, spellings)
+    bad = (codes < 0) & ~blank
     problems.add_mask(bad, rows, column.name, values,
                       "not yes/no (expected e.g. true/false, yes/no, Y/N, 1/0)")
-    return parsed
+    parsed = pd.array(codes < len(options.true_values), dtype="boolean")
+    parsed[codes < 0] = pd.NA
+    return pd.Series(parsed, index=values.index)
 
 
 def _parse_list(column, values, rows, options, problems, tally) -> pd.Series:
@@ -234,16 +258,20 @@ def _parse_list(column, values, rows, options, problems, tally) -> pd.Series:
 
 
 def _parse_postcode(column, values, rows, problems, tally) -> pd.Series:
-    text = _text(values).str.upper().str.replace(r"\s+", " ", regex=True)
+    codes, uniques = pd.factorize(_text(values))  # few distinct sectors: work on those only
+    text = pd.Series(uniques, dtype="string").str.upper().str.replace(r"\s+", " ", regex=True)
     full = text.str.extract(f"^{_FULL_POSTCODE}$")
-    is_full = full[0].notna()
-    is_sector = text.str.fullmatch(_SECTOR).fillna(False).astype(bool)
-    bad = (text.notna() & ~is_full & ~is_sector).to_numpy()
+    is_full = full[0].notna().to_numpy()
+    is_sector = text.str.fullmatch(_SECTOR).fillna(False).to_numpy(dtype=bool)
+    sector = np.where(is_full, (full[0] + " " + full[1]).to_numpy(dtype=object),
+                      np.where(is_sector, text.to_numpy(dtype=object), None))
+    found = codes >= 0
+    bad = found & ~np.append(is_full | is_sector, True)[codes]
     problems.add_mask(bad, rows, column.name, values,
                       "not a postcode sector (e.g. 'HP4 1') or a full postcode")
-    tally.postcodes_cut += int(is_full.sum())  # privacy by default: only the sector is kept
-    cut = (full[0] + " " + full[1]).astype("string")
-    return cut.where(is_full, text.where(is_sector)).astype("string")
+    tally.postcodes_cut += int((found & np.append(is_full, False)[codes]).sum())  # privacy by default
+    out = np.append(sector, None)[codes]
+    return pd.Series(out, index=values.index, dtype="string[pyarrow]")
 
 
 def _check_rows(typed: pd.DataFrame, raw: pd.DataFrame, rows, problems: Problems) -> None:
