@@ -82,7 +82,7 @@ def parse_chunk(raw: pd.DataFrame, first_row: int, options: Options, problems: P
     _derive_distance(typed, tally)
     for name in raw.columns:
         if name not in out:
-            typed[name] = raw[name].astype("string")
+            typed[name] = _text(raw[name])
             if name not in tally.extra_columns:
                 tally.extra_columns.append(name)
     tally.rows += len(raw)
