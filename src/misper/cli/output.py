@@ -5,7 +5,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-console = Console(stderr=False, highlight=False)
+console = Console(stderr=False, highlight=False, soft_wrap=True)  # paths and messages unbroken
 errors = Console(stderr=True, highlight=False)
 
 
