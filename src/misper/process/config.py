@@ -1,0 +1,140 @@
+"""The process configuration (YAML, defaults from the report), validated when loaded."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from misper.incidents.schema import RISK_FLAGS, RISK_LEVELS
+
+PACKAGED = Path(__file__).resolve().parent.parent / "config"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReturnHomeInterviewRules(_Strict):
+    target_hours: float = Field(72, gt=0)
+
+
+class PhilomenaRules(_Strict):
+    review_days: int = Field(90, gt=0)
+
+
+class RiskRules(_Strict):
+    forbidden_for_under_18: tuple[str, ...] = ()
+
+    @field_validator("forbidden_for_under_18")
+    @classmethod
+    def _levels(cls, value):
+        unknown = set(value) - set(RISK_LEVELS)
+        if unknown:
+            raise ValueError(f"unknown risk level(s) {sorted(unknown)}; expected {RISK_LEVELS}")
+        return value
+
+
+class Choice(_Strict):
+    key: str
+    label: str
+
+
+class FlowchartRules(_Strict):
+    steps: tuple[Choice, ...]
+    report_now_if: tuple[Choice, ...]
+    wait_minutes: int = Field(60, ge=0)
+
+
+class MarmRules(_Strict):
+    episodes: int = Field(3, ge=1)
+    within_days: int = Field(30, ge=1)
+    exploitation_flags: tuple[str, ...] = ()
+    first_episode_indicators: tuple[str, ...] = ()
+
+    @field_validator("exploitation_flags", "first_episode_indicators")
+    @classmethod
+    def _flags(cls, value):
+        unknown = set(value) - set(RISK_FLAGS)
+        if unknown:
+            raise ValueError(f"unknown risk flag(s) {sorted(unknown)}")
+        return value
+
+
+class MaceRules(_Strict):
+    episodes_after_marm: int = Field(2, ge=1)
+    within_days: int = Field(90, ge=1)
+
+
+class EscalationRules(_Strict):
+    marm: MarmRules
+    mace: MaceRules
+
+
+class EmergingRules(_Strict):
+    recent_days: int = Field(30, ge=1)
+    baseline_days: int = Field(90, ge=1)
+    min_recent_episodes: int = Field(2, ge=1)
+
+
+class ProcessConfig(_Strict):
+    return_home_interview: ReturnHomeInterviewRules
+    philomena_profile: PhilomenaRules
+    risk_assessment: RiskRules
+    carer_flowchart: FlowchartRules
+    escalation: EscalationRules
+    emerging_frequent: EmergingRules
+
+
+class Task(_Strict):
+    name: str
+    levels: tuple[str, ...]
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, value):
+        unknown = set(value) - set(RISK_LEVELS)
+        if unknown:
+            raise ValueError(f"unknown risk level(s) {sorted(unknown)}")
+        return value
+
+
+class TaskLibrary(_Strict):
+    tasks: tuple[Task, ...]
+
+
+def _read(path: Path, model):
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(f"{path} is invalid:\n" + "\n".join(lines)) from None
+
+
+def load_process_config(path: str | Path | None = None) -> ProcessConfig:
+    """The given file, else $MISPER_PROCESS_CONFIG, else the packaged defaults."""
+    path = path or os.environ.get("MISPER_PROCESS_CONFIG") or PACKAGED / "process.yaml"
+    return _read(Path(path), ProcessConfig)
+
+
+def load_task_library(path: str | Path | None = None) -> TaskLibrary:
+    path = path or os.environ.get("MISPER_TASK_LIBRARY") or PACKAGED / "tasks.yaml"
+    return _read(Path(path), TaskLibrary)
+
+
+@lru_cache(maxsize=1)
+def default_config() -> ProcessConfig:
+    return load_process_config()
