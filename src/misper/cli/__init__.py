@@ -14,3 +14,8 @@ app = typer.Typer(
 
 # Registration order is the order of `misper --help`.
 from misper.cli import incidents  # noqa: E402,F401
+from misper.cli import insight  # noqa: E402,F401
+from misper.cli import report  # noqa: E402,F401
+from misper.cli import synth  # noqa: E402,F401
+from misper.cli import store  # noqa: E402,F401
+from misper.cli import demo  # noqa: E402,F401

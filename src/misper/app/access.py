@@ -1,0 +1,195 @@
+"""Who may see what: the one place deciding it. Services apply these rules inside their queries.
+
+Two layers. `PERMISSIONS` says which roles may do an action on a kind of record at all; a role
+without it gets 403 for every record alike, so the answer reveals nothing. The scope functions
+say which records of that kind the actor's agency may see; a record outside the scope answers 404,
+exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from misper.app.children.models import Child
+from misper.app.episodes.models import Episode
+from misper.app.errors import Forbidden
+from misper.app.escalation.models import Referral
+from misper.app.interviews.models import ReturnHomeInterview
+from misper.app.notifications.models import Notification
+from misper.app.placements.models import Home, Placement
+from misper.app.users.models import COUNCIL_ROLES, POLICE_ROLES, Role
+
+R = Role
+ALL = frozenset(Role)
+CARE = frozenset({R.care_staff})
+POLICE = POLICE_ROLES
+COUNCIL = COUNCIL_ROLES
+RHI = frozenset({R.rhi_worker})
+CASE = CARE | POLICE | COUNCIL  # roles that work on children's cases
+POLICE_LEADS = frozenset({R.police_mispers, R.police_control_room})
+
+PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
+    "agencies": {"list": ALL, "create": frozenset({R.admin})},
+    "users": {"list": frozenset({R.admin}), "create": frozenset({R.admin}),
+              "update": frozenset({R.admin})},
+    "homes": {"list": CASE | {R.admin}, "create": frozenset({R.admin})},
+    "children": {"list": CASE, "read": CASE, "create": COUNCIL, "update": COUNCIL},
+    "placements": {"list": CASE, "create": COUNCIL, "update": COUNCIL},
+    "philomena": {"read": CASE, "create": CASE},
+    "episodes": {"list": CASE, "read": CASE, "create": CARE | POLICE, "update": CARE | POLICE},
+    "risk_assessments": {"list": CASE, "create": POLICE},
+    # Police intelligence and operations: not for care homes or councils.
+    "decisions": {"list": POLICE, "create": POLICE_LEADS},
+    "tasks": {"list": POLICE, "create": POLICE, "update": POLICE},
+    "associations": {"list": POLICE, "create": POLICE},
+    "updates": {"list": CASE, "create": CASE},
+    "prevention_interviews": {"read": POLICE | COUNCIL, "create": POLICE},
+    "return_home_interviews": {"list": COUNCIL | RHI | POLICE, "read": COUNCIL | RHI | POLICE,
+                               "create": COUNCIL, "update": COUNCIL | RHI},
+    "referrals": {"list": COUNCIL | {R.police_mispers}, "create": COUNCIL | {R.police_mispers},
+                  "update": COUNCIL | {R.police_mispers}},
+    "notifications": {"list": ALL, "update": ALL},
+    "audit": {"list": frozenset({R.admin})},
+    "export": {"read": frozenset({R.analyst})},
+}
+
+# Reading a child's full record (name, date of birth) needs a stated reason from these roles:
+# they see children of other agencies, and the reason is what an auditor will ask for.
+REASON_REQUIRED = POLICE | {R.analyst}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller, as every service function receives it."""
+
+    user_id: int
+    username: str
+    role: Role
+    agency_id: int
+    agency_kind: str
+
+
+def allowed(role: Role, resource: str, action: str) -> bool:
+    return role in PERMISSIONS[resource][action]
+
+
+def require(actor: Actor, resource: str, action: str) -> None:
+    if not allowed(actor.role, resource, action):
+        raise Forbidden(f"{resource}.{action}")
+
+
+def reason_required(actor: Actor) -> bool:
+    return actor.role in REASON_REQUIRED
+
+
+def _placed_with(home_filter: ColumnElement[bool]):
+    """Ids of children living now in the homes matching `home_filter`."""
+    return (select(Placement.child_id).join(Home, Home.id == Placement.home_id)
+            .where(home_filter, Placement.end_date.is_(None)))
+
+
+def children(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Child`: the children whose record the actor's agency may see."""
+    if actor.role in CARE:
+        return Child.id.in_(_placed_with(Home.provider_id == actor.agency_id))
+    if actor.role in POLICE:
+        return or_(Child.id.in_(select(Episode.child_id).where(Episode.force_id == actor.agency_id)),
+                   Child.id.in_(_placed_with(Home.police_force_id == actor.agency_id)))
+    if actor.role in COUNCIL:
+        return or_(Child.responsible_council_id == actor.agency_id,
+                   Child.id.in_(_placed_with(Home.host_council_id == actor.agency_id)))
+    return false()
+
+
+def profiles(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Child`: whose Philomena profile the actor may read and maintain."""
+    if actor.role in POLICE:
+        open_here = select(Episode.child_id).where(Episode.force_id == actor.agency_id,
+                                                   Episode.found_at.is_(None))
+        return or_(Child.id.in_(open_here),
+                   Child.id.in_(_placed_with(Home.police_force_id == actor.agency_id)))
+    return children(actor)
+
+
+def episodes(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Episode`."""
+    if actor.role in CARE:
+        return or_(Episode.reported_by_agency_id == actor.agency_id,
+                   Episode.child_id.in_(_placed_with(Home.provider_id == actor.agency_id)))
+    if actor.role in POLICE:
+        return Episode.force_id == actor.agency_id
+    if actor.role in COUNCIL:
+        return Episode.child_id.in_(select(Child.id).where(children(actor)))
+    if actor.role is R.analyst:
+        return _analyst_episodes(actor)
+    return false()
+
+
+def _analyst_episodes(actor: Actor) -> ColumnElement[bool]:
+    # An analyst works on their own agency's data: the force area, or the council's children.
+    if actor.agency_kind == "police":
+        return Episode.force_id == actor.agency_id
+    council = Actor(actor.user_id, actor.username, R.council_missing_coordinator, actor.agency_id,
+                    actor.agency_kind)
+    return episodes(council)
+
+
+def return_home_interviews(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `ReturnHomeInterview`."""
+    if actor.role in RHI:
+        return ReturnHomeInterview.provider_id == actor.agency_id
+    if actor.role in COUNCIL:
+        return ReturnHomeInterview.episode_id.in_(select(Episode.id).where(episodes(actor)))
+    if actor.role in POLICE:  # only what the provider chose to share with the police
+        return and_(ReturnHomeInterview.shared_with_police.is_(True),
+                    ReturnHomeInterview.episode_id.in_(select(Episode.id).where(episodes(actor))))
+    return false()
+
+
+def referrals(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Referral`."""
+    if actor.role in COUNCIL or actor.role is R.police_mispers:
+        return Referral.child_id.in_(select(Child.id).where(children(actor)))
+    return false()
+
+
+def homes(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Home`: care staff see their provider's homes, others the homes in their area."""
+    if actor.role in CARE:
+        return Home.provider_id == actor.agency_id
+    if actor.role in POLICE:
+        return Home.police_force_id == actor.agency_id
+    if actor.role in COUNCIL:
+        return Home.host_council_id == actor.agency_id
+    if actor.role is R.admin:
+        return true()
+    return false()
+
+
+def notifications(actor: Actor) -> ColumnElement[bool]:
+    return and_(Notification.agency_id == actor.agency_id,
+                or_(Notification.user_id.is_(None), Notification.user_id == actor.user_id))
+
+
+def may_report_any_child(actor: Actor) -> bool:
+    """Police may open an episode for any child reported missing in their area; it brings the child
+    into their scope. Care staff report only children living in their homes."""
+    return actor.role in POLICE
+
+
+def menu(role: Role) -> list[tuple[str, str]]:
+    """Navigation of the web pages: (label, path) for the areas this role works in."""
+    return [(label, path) for label, path, resource, action in MENU
+            if allowed(role, resource, action)]
+
+
+MENU = (
+    ("Children", "/children", "children", "list"),
+    ("Episodes", "/episodes", "episodes", "list"),
+    ("Return home interviews", "/interviews", "return_home_interviews", "list"),
+    ("Referrals", "/referrals", "referrals", "list"),
+    ("Exports", "/exports", "export", "read"),
+    ("Users", "/users", "users", "list"),
+    ("Audit", "/audit", "audit", "list"),
+)

@@ -1,0 +1,95 @@
+"""HTTP plumbing shared by every domain's routes: the request's transaction, the caller, paging, errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Iterator
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from misper.app import access
+from misper.app.access import Actor
+from misper.app.errors import Unauthenticated
+
+SESSION_COOKIE = "misper_session"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: list[FieldError] = []
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer."""
+
+    error: ErrorDetail
+
+
+ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 422)}
+
+
+def db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back if it raises."""
+    session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": the commit runs before the response is sent, so a failed commit is an error
+# answer rather than a success the database never saw.
+DB = Annotated[Session, Depends(db, scope="function")]
+
+
+def actor_or_none(request: Request, session: DB) -> Actor | None:
+    from misper.app.auth.service import actor_for_token
+
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return actor_for_token(session, header[7:].strip(), "bearer")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return actor_for_token(session, cookie, "session")
+    return None
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(actor_or_none)]) -> Actor:
+    if actor is None:
+        raise Unauthenticated("log in, or send a valid bearer token")
+    return actor
+
+
+def allowed(resource: str, action: str):
+    """Dependency: the caller, once their role is allowed `action` on `resource` (else 403).
+
+    Every case route declares one; the access-matrix test finds them through `.permission`.
+    """
+    access.PERMISSIONS[resource][action]  # a typo fails at import, not at the first request
+
+    def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        access.require(actor, resource, action)
+        return actor
+
+    dependency.permission = (resource, action)
+    return Depends(dependency)
+
+
+class Page:
+    def __init__(self, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50):
+        self.offset, self.limit = offset, limit
+
+
+Paging = Annotated[Page, Depends()]

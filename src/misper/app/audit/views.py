@@ -1,0 +1,49 @@
+"""Audit routes for the admin: the events (content-free) and a check of the chain."""
+
+from __future__ import annotations
+
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from misper.app.schemas import Stamp
+from typing import Annotated
+
+from misper.app.access import Actor
+from misper.app.api import DB, ERRORS, Paging, allowed
+from misper.app.audit import service
+
+router = APIRouter(prefix="/api/audit", tags=["audit"], responses=ERRORS)
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: Stamp
+    actor_id: int | None
+    actor_role: str | None
+    action: str
+    entity: str
+    entity_id: str | None
+    child_id: int | None
+    reason: str | None
+    hash: str
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    events: int
+    head: str
+    problem: str | None
+
+
+@router.get("", response_model=list[EventOut])
+def list_events(session: DB, page: Paging, actor: Actor = allowed("audit", "list"),
+                entity: Annotated[str | None, Query(max_length=40)] = None):
+    return [EventOut.model_validate(e, from_attributes=True)
+            for e in service.list_events(session, entity=entity, offset=page.offset,
+                                         limit=page.limit)]
+
+
+@router.get("/verify", response_model=VerificationOut)
+def verify(session: DB, actor: Actor = allowed("audit", "list")):
+    return VerificationOut(**service.verify(session).__dict__)

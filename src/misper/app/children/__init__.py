@@ -1,0 +1,1 @@
+"""Children: the one place a child's name and date of birth are held."""

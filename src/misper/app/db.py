@@ -1,0 +1,114 @@
+"""Database plumbing: the declarative base, engines, sessions, and running the packaged migrations."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from typing import Iterator
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///misper.db"  # no set-up: a file in the working directory
+
+# Named constraints so that migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: DateTime(timezone=False)}  # naive Europe/London, as the table
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get("MISPER_DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 40)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers work while one request writes,
+    # and in WAL mode synchronous=NORMAL cannot corrupt the file (a power cut may lose the last
+    # commits, never half of one).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: committed when the block ends normally, rolled back on any error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def load_models() -> None:
+    """Import every domain's tables so that `Base.metadata` holds the whole model."""
+    from misper.app.agencies import models as _agencies  # noqa: F401
+    from misper.app.audit import models as _audit  # noqa: F401
+    from misper.app.auth import models as _auth  # noqa: F401
+    from misper.app.children import models as _children  # noqa: F401
+    from misper.app.episodes import models as _episodes  # noqa: F401
+    from misper.app.escalation import models as _escalation  # noqa: F401
+    from misper.app.interviews import models as _interviews  # noqa: F401
+    from misper.app.notifications import models as _notifications  # noqa: F401
+    from misper.app.philomena import models as _philomena  # noqa: F401
+    from misper.app.placements import models as _placements  # noqa: F401
+    from misper.app.users import models as _users  # noqa: F401
+
+
+def alembic_config(url: str | None = None):
+    """Alembic configuration pointing at the migrations shipped inside the package."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("misper") / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Create or bring the database to the latest schema (idempotent)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

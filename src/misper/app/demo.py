@@ -1,0 +1,68 @@
+"""A ready-to-try store: demo agencies, one user of every role, and a canonical frame imported.
+
+Used by `misper demo` and `misper db demo`; the passwords printed are for a machine no real data
+ever reaches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from misper.app.agencies.service import add_agency, add_home
+from misper.app.db import make_engine, session_factory, transaction, upgrade
+from misper.app.episodes.interchange import ImportSummary, import_frame
+from misper.app.users.service import add_user
+
+FORCE = "Hertfordshire Constabulary"
+AGENCIES = (
+    (FORCE, "police"),
+    ("Bedfordshire Police", "police"),
+    ("Hertfordshire County Council", "council"),
+    ("London Borough of Barnet", "council"),
+    ("Oakfield Care Group", "care_provider"),
+    ("Safe Return Interviews", "rhi_provider"),
+    ("Missing People", "charity"),
+)
+USERS = (  # username, role, agency
+    ("care.oakfield", "care_staff", "Oakfield Care Group"),
+    ("mispers.herts", "police_mispers", FORCE),
+    ("control.herts", "police_control_room", FORCE),
+    ("officer.herts", "police_officer", FORCE),
+    ("sw.herts", "council_social_worker", "Hertfordshire County Council"),
+    ("coordinator.herts", "council_missing_coordinator", "Hertfordshire County Council"),
+    ("rhi.saferreturn", "rhi_worker", "Safe Return Interviews"),
+    ("analyst.herts", "analyst", FORCE),
+    ("admin", "admin", "Hertfordshire County Council"),
+)
+DEMO_PASSWORD = "misper-demo-password"
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    agency: str
+    password: str
+
+
+def create_demo_store(database_url: str | None = None, frame: pd.DataFrame | None = None
+                      ) -> tuple[list[Login], ImportSummary | None]:
+    """Create (or upgrade) the database, seed demo agencies, a home and users, import `frame`."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            ids = {name: add_agency(session, None, name, kind).id for name, kind in AGENCIES}
+            add_home(session, None, name="Oakfield House", place_id="H-DEMO-OAKFIELD",
+                     provider_id=ids["Oakfield Care Group"],
+                     host_council_id=ids["Hertfordshire County Council"],
+                     police_force_id=ids[FORCE], postcode_sector="AL1 3")
+            logins = [Login(u, r, a, add_user(session, None, username=u, role=r, agency=a,
+                                              password=DEMO_PASSWORD)[1])
+                      for u, r, a in USERS]
+            summary = import_frame(session, None, frame, ids[FORCE]) if frame is not None else None
+    finally:
+        engine.dispose()
+    return logins, summary

@@ -1,0 +1,1 @@
+"""Missing episodes: report, risk over time, control-room decisions, tasks, sightings, found, links."""

@@ -1,0 +1,1 @@
+"""Referrals of a child to multi-agency meetings (MARM, MACE) and what those meetings decided."""

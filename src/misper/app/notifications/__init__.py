@@ -1,0 +1,1 @@
+"""Notifications to an agency's users about episodes they must act on."""

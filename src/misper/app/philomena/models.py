@@ -1,0 +1,23 @@
+"""Philomena profile versions: a change adds a row; nothing is overwritten."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from misper.app.db import Base
+
+
+class PhilomenaProfile(Base):
+    __tablename__ = "philomena_profiles"
+    __table_args__ = (UniqueConstraint("child_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    version: Mapped[int]
+    content: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    created_at: Mapped[datetime]

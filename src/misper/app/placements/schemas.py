@@ -1,0 +1,49 @@
+"""API shapes of placements and homes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+
+from misper.app.schemas import Id, Name, Pid, PlausibleDate, Sector, StoreModel
+
+
+class PlacementIn(StoreModel):
+    pid: Pid
+    home_id: Id
+    start_date: PlausibleDate
+
+
+class PlacementEnd(StoreModel):
+    end_date: PlausibleDate
+
+
+class PlacementOut(BaseModel):
+    id: int
+    home_id: int
+    home_name: str
+    placing_council_id: int
+    host_council_id: int
+    start_date: date
+    end_date: date | None
+    out_of_area: bool
+
+
+class HomeIn(StoreModel):
+    name: Name
+    place_id: Pid
+    provider_id: Id
+    host_council_id: Id
+    police_force_id: Id
+    postcode_sector: Sector | None = None
+
+
+class HomeOut(BaseModel):
+    id: int
+    name: str
+    place_id: str
+    provider_id: int
+    host_council_id: int
+    police_force_id: int
+    postcode_sector: str | None

@@ -1,0 +1,91 @@
+"""Web page routes on the same app as the API; sessions in an HttpOnly, SameSite=Strict cookie."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from misper.app import access
+from misper.app.access import Actor
+from misper.app.api import DB, SESSION_COOKIE, actor_or_none
+from misper.app.auth import service as auth
+from misper.app.users.models import Role
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+Caller = Annotated[Actor | None, Depends(actor_or_none)]
+
+ROLE_TITLES = {
+    Role.care_staff: "Care home", Role.police_mispers: "Missing persons team",
+    Role.police_control_room: "Control room", Role.police_officer: "Police officer",
+    Role.council_social_worker: "Social worker", Role.council_missing_coordinator:
+    "Missing coordinator", Role.rhi_worker: "Return home interviews", Role.analyst: "Analyst",
+    Role.admin: "Administrator",
+}
+
+
+def _page(request: Request, name: str, actor: Actor | None, status_code: int = 200, **context):
+    menu = access.menu(actor.role) if actor else []
+    return templates.TemplateResponse(
+        request, name, {"actor": actor, "menu": menu, "current": request.url.path,
+                        "role_title": ROLE_TITLES.get(actor.role) if actor else None, **context},
+        status_code=status_code)
+
+
+def mount(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, actor: Caller):
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
+        return _page(request, "home.html", actor)
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request, actor: Caller):
+        return _page(request, "login.html", None, username="")
+
+    @app.post("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login(request: Request, session: DB, username: Annotated[str, Form(max_length=80)] = "",
+              password: Annotated[str, Form(max_length=200)] = ""):
+        user = auth.login(session, username, password) if username and password else None
+        if user is None:
+            session.commit()  # keep the failure count though the login fails
+            return _page(request, "login.html", None, status_code=401, username=username,
+                         error="Wrong username or password, or the account is locked.")
+        secret = auth.issue_token(session, user, "session")
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https",
+                            max_age=int(auth.LIFETIME["session"].total_seconds()))
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, session: DB):
+        secret = request.cookies.get(SESSION_COOKIE)
+        if secret:
+            auth.revoke(session, secret)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    for label, path, resource, action in access.MENU:
+        app.add_api_route(path, _section(label, resource, action), methods=["GET"],
+                          response_class=HTMLResponse, include_in_schema=False)
+
+
+def _section(label: str, resource: str, action: str):
+    def section(request: Request, actor: Caller):
+        if actor is None:
+            return RedirectResponse("/login", status_code=303)
+        if not access.allowed(actor.role, resource, action):
+            return _page(request, "forbidden.html", actor, status_code=403)
+        return _page(request, "section.html", actor, title=label)
+
+    section.__name__ = f"section_{resource}"
+    return section

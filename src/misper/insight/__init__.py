@@ -1,0 +1,1 @@
+"""Decision support from history: time to return, repeat early warning, networks, did it work."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the case store, shipped in the package so `misper db upgrade` works installed."""

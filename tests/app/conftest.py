@@ -1,0 +1,127 @@
+"""Store fixtures: every database test runs on real migrations, on SQLite and on PostgreSQL.
+
+PostgreSQL runs when MISPER_TEST_POSTGRES_URL names a server; each test gets a database of its own,
+copied from a migrated template made once per session, and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from misper.app.db import make_engine, session_factory, upgrade
+
+PG_URL = os.environ.get("MISPER_TEST_POSTGRES_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not PG_URL, reason="MISPER_TEST_POSTGRES_URL is not set")]),
+]
+
+
+def _pg_admin():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_db_url(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("store") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    name = f"misper_tpl_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    upgrade(_pg_db_url(name))
+    yield name
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _fresh_store(request, folder):
+    """URL of a fresh, fully migrated, empty store, dropped when the fixture ends."""
+    if request.param == "sqlite":
+        path = folder / "store.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"misper_t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _pg_db_url(name)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    """A store of the test's own."""
+    yield from _fresh_store(request, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_database_url(request, tmp_path_factory):
+    """A store shared by a module's tests, for tests that roll back what they change."""
+    yield from _fresh_store(request, tmp_path_factory.mktemp("module-store"))
+
+
+def pytest_generate_tests(metafunc):
+    if "database_url" in metafunc.fixturenames:
+        metafunc.parametrize("database_url", BACKENDS, indirect=True)
+    if "module_database_url" in metafunc.fixturenames:
+        metafunc.parametrize("module_database_url", BACKENDS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def world_store(module_database_url):
+    """The two-sided world of `world.py`, built once per module and backend.
+
+    Yields (session, world); the session stays open for the module. Tests may change records
+    but must only flush: `world` rolls their changes back.
+    """
+    from app.world import build_world
+
+    engine = make_engine(module_database_url)
+    session = session_factory(engine)()
+    built = build_world(session)
+    session.commit()
+    yield session, built, module_database_url
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def world(world_store):
+    session, built, _url = world_store
+    yield session, built
+    session.rollback()
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return session_factory(engine)

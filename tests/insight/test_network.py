@@ -1,0 +1,62 @@
+"""The associate network on five children whose links can be drawn by hand."""
+
+import pandas as pd
+
+from insight.simulated import incidents
+from misper.insight.network import (associate_ranking, build_graph, co_missing_links, communities,
+                                    over_time, precision_at_k)
+
+T = pd.Timestamp("2021-03-01 21:00")
+
+
+def five_children():
+    day = pd.Timedelta(days=1)
+    return incidents([
+        {"rid": "r1", "pid": "p1", "reported_at": T, "associate_ids": ["X", "Y"], "in_care": "no"},
+        {"rid": "r2", "pid": "p2", "reported_at": T + day, "associate_ids": ["X"], "in_care": "no",
+         "risk_flags": ["cse"]},
+        {"rid": "r3", "pid": "p3", "reported_at": T + 2 * day, "associate_ids": ["X"],
+         "in_care": "full_care"},
+        {"rid": "r4", "pid": "p4", "reported_at": T + 400 * day, "associate_ids": ["Y"],
+         "linked_rids": ["r5"], "in_care": "no"},
+        {"rid": "r5", "pid": "p5", "reported_at": T + 400 * day, "associate_ids": [],
+         "linked_rids": ["r4"], "in_care": "no"},
+        {"rid": "r6", "pid": "p4", "reported_at": T + 401 * day, "associate_ids": ["Y", "Z"],
+         "in_care": "no"},
+    ])
+
+
+def test_associates_ranked_by_children_linked():
+    ranking = associate_ranking(five_children()).set_index("associate_id")
+    assert ranking["rank"].to_dict() == {"X": 1, "Y": 2, "Z": 3}
+    assert ranking.loc["X", ["children", "children_in_care", "children_flagged", "incidents"]
+                       ].tolist() == [3, 1, 1, 3]
+    assert ranking.loc["Y", ["children", "incidents"]].tolist() == [2, 3]
+
+
+def test_going_missing_together_is_one_link_even_when_both_reports_list_it():
+    frame = five_children()
+    assert len(co_missing_links(frame)) == 2
+    graph = build_graph(frame)
+    assert graph.edges["child:p4", "child:p5"]["weight"] == 1
+    assert graph.edges["associate:Y", "child:p4"]["weight"] == 2
+
+
+def test_communities_and_time():
+    found = communities(build_graph(five_children()), seed=0)
+    community_of = {node: i for i, m in enumerate(found["members"]) for node in m}
+    assert community_of["child:p2"] == community_of["child:p3"] == community_of["associate:X"]
+    assert community_of["child:p4"] == community_of["child:p5"] != community_of["associate:X"]
+    years = over_time(five_children()).set_index("year")
+    assert years.loc[2021, "top_associate"] == "X" and years.loc[2021, "top_associate_children"] == 3
+    assert years.loc[2022, "children_linked"] == 2
+
+
+def test_precision_at_k_against_the_truth(simulated):
+    frame, truth = simulated
+    ranking = associate_ranking(frame)
+    precision = precision_at_k(ranking, truth, ks=(5, 10))
+    top = ranking.head(10)["associate_id"]
+    assert precision[10] == truth.set_index("associate_id").loc[top, "is_exploiter"].mean()
+    assert precision[5] >= 0.6  # the simulated exploiters each link several children
+    assert precision_at_k(ranking.head(3), truth, ks=(10,)) == {}  # fewer than k ranked: no figure
