@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from misper.incidents.schema import RISK_FLAGS, RISK_LEVELS
 
@@ -30,16 +31,22 @@ class PhilomenaRules(_Strict):
     review_days: int = Field(90, gt=0)
 
 
-class RiskRules(_Strict):
-    forbidden_for_under_18: tuple[str, ...] = ()
-
-    @field_validator("forbidden_for_under_18")
-    @classmethod
-    def _levels(cls, value):
-        unknown = set(value) - set(RISK_LEVELS)
+def _known(allowed: tuple[str, ...], what: str):
+    """A pydantic check that every item of a tuple field is one of `allowed`."""
+    def check(value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = set(value) - set(allowed)
         if unknown:
-            raise ValueError(f"unknown risk level(s) {sorted(unknown)}; expected {RISK_LEVELS}")
+            raise ValueError(f"unknown {what} {sorted(unknown)}; expected among {', '.join(allowed)}")
         return value
+    return AfterValidator(check)
+
+
+RiskLevels = Annotated[tuple[str, ...], _known(RISK_LEVELS, "risk level(s)")]
+RiskFlags = Annotated[tuple[str, ...], _known(RISK_FLAGS, "risk flag(s)")]
+
+
+class RiskRules(_Strict):
+    forbidden_for_under_18: RiskLevels = ()
 
 
 class Choice(_Strict):
@@ -56,16 +63,8 @@ class FlowchartRules(_Strict):
 class MarmRules(_Strict):
     episodes: int = Field(3, ge=1)
     within_days: int = Field(30, ge=1)
-    exploitation_flags: tuple[str, ...] = ()
-    first_episode_indicators: tuple[str, ...] = ()
-
-    @field_validator("exploitation_flags", "first_episode_indicators")
-    @classmethod
-    def _flags(cls, value):
-        unknown = set(value) - set(RISK_FLAGS)
-        if unknown:
-            raise ValueError(f"unknown risk flag(s) {sorted(unknown)}")
-        return value
+    exploitation_flags: RiskFlags = ()
+    first_episode_indicators: RiskFlags = ()
 
 
 class MaceRules(_Strict):
@@ -95,15 +94,7 @@ class ProcessConfig(_Strict):
 
 class Task(_Strict):
     name: str
-    levels: tuple[str, ...]
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, value):
-        unknown = set(value) - set(RISK_LEVELS)
-        if unknown:
-            raise ValueError(f"unknown risk level(s) {sorted(unknown)}")
-        return value
+    levels: RiskLevels
 
 
 class TaskLibrary(_Strict):
