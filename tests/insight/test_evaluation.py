@@ -115,6 +115,8 @@ def test_groups_and_bad_requests_are_named():
         select_group(frame, "school")
     with pytest.raises(ValueError, match="freq"):
         incident_counts(frame, "day")
+    with pytest.raises(ValueError, match="shares 1 incidents"):
+        evaluate_intervention(frame, "2022-01-01", "place:H1", "care_home")
     with pytest.raises(ValueError, match="at least 3 periods"):
         InterruptedTimeSeries("2030-01-01").fit(weekly_series(1.0, seed=1))
 

@@ -158,3 +158,17 @@ def test_guidance_check_gives_each_later_episode_the_guidance_triage_would_have_
                              / pd.Timedelta(hours=1)).clip(lower=1 / 60).to_numpy(),
                             later["found_at"].notna().to_numpy(), AT)
     np.testing.assert_allclose(overall["share_ended"].to_numpy(), observed["share_ended"].to_numpy())
+
+
+def test_wait_guidance_matches_on_the_exploitation_flag_when_enough_share_it():
+    rows = episodes_fixture().drop(columns="rid").to_dict("records")
+    homes = [r for r in rows if r["missing_from_type"] == "home"]
+    for row in rows:
+        row["risk_flags"] = ["cse"] if any(row is h for h in homes[:35]) else []
+    frame = incidents(rows)
+    episode = {"reported_at": T, "age": 15, "missing_from_type": "home", "risk_flags": ["county_lines"]}
+    guidance = wait_guidance(frame, episode, now=T, min_similar=30)
+    assert guidance.matched_on[-1] == "exploitation_flag" and guidance.similar == 35
+    unflagged = wait_guidance(frame, {**episode, "risk_flags": []}, now=T, min_similar=30)
+    assert unflagged.matched_on == ("missing_from_type", "hour_band", "age_band")  # only 25 without
+    assert unflagged.similar == 60

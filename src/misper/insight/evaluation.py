@@ -151,6 +151,12 @@ def evaluate_intervention(frame: pd.DataFrame, intervention: str | pd.Timestamp,
     span = (frame["reported_at"].min(), frame["reported_at"].max())
     rows = None if group is None else select_group(frame, group)
     counts = incident_counts(frame, freq, rows, span)
-    control = None if comparison is None else incident_counts(
-        frame, freq, select_group(frame, comparison), span)
+    control = None
+    if comparison is not None:
+        others = select_group(frame, comparison)
+        both = int((others & (True if rows is None else rows)).sum())
+        if both:
+            raise ValueError(f"the comparison {comparison!r} shares {both:,} incidents with the "
+                             f"group {group or 'all incidents'!r}: they must be apart")
+        control = incident_counts(frame, freq, others, span)
     return InterruptedTimeSeries(intervention).fit(counts, control)

@@ -233,7 +233,14 @@ def network_sections(ranking: pd.DataFrame, found: pd.DataFrame, years: pd.DataF
     sections.append(Section("Communities", ["Louvain communities (seeded) of the child-associate "
                                             "graph with at least two children."],
                             tables=[("Communities", shown)]))
-    sections.append(Section("Over time", [], tables=[("Network per calendar year", years)]))
+    trend = go.Figure([go.Scatter(x=years["year"], y=years[c], mode="lines+markers",
+                                  name=c.replace("_", " "))
+                       for c in ("children_linked", "associates", "communities",
+                                 "largest_community_children")])
+    trend.update_layout(height=360, xaxis={"dtick": 1, "title": "year"})
+    sections.append(Section("Over time", ["The same graph built from each calendar year's "
+                                          "incidents alone."], [trend] if len(years) else [],
+                            [("Network per calendar year", years)]))
     return sections
 
 
