@@ -23,4 +23,5 @@ else
   echo "warning: no PostgreSQL at 127.0.0.1:5432; its test variants will be skipped" >&2
 fi
 
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+# two workers: the suite is mostly waiting on databases and the browser; `-n 0` runs it in one
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"

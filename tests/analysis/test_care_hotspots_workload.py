@@ -46,6 +46,7 @@ def test_workload(shared):
     assert narratives["mean"] == pytest.approx(1550 / 12)
     assert narratives["mean_by_risk_final"] == {"high": pytest.approx(750 / 4), "medium": 100.0}
     assert narratives["test_by_risk_final"]["p_value"] < 0.05  # every high above every medium
+    assert narratives["n_by_found_by"]["police"] == 4 and narratives["mean_by_found_by"]["police"] == 175.0
     tasks = workload.tasks(shared)
     assert tasks["mean_by_risk_final"]["high"] == pytest.approx((26 + 26 + 30 + 18) / 4)
     assert tasks["n_by_risk_final"] == {"high": 4, "medium": 8}

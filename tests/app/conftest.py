@@ -53,9 +53,9 @@ def pg_template():
     admin.dispose()
 
 
-def _fresh_store(request, folder):
+def _fresh_store(backend, request, folder):
     """URL of a fresh, fully migrated, empty store, dropped when the fixture ends."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         path = folder / "store.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
@@ -74,13 +74,22 @@ def _fresh_store(request, folder):
 @pytest.fixture
 def database_url(request, tmp_path):
     """A store of the test's own."""
-    yield from _fresh_store(request, tmp_path)
+    yield from _fresh_store(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def second_store(request, tmp_path, database_url):
+    """Another fresh store on the same backend as `database_url`."""
+    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    folder = tmp_path / "second"
+    folder.mkdir()
+    yield from _fresh_store(backend, request, folder)
 
 
 @pytest.fixture(scope="module")
 def module_database_url(request, tmp_path_factory):
     """A store shared by a module's tests, for tests that roll back what they change."""
-    yield from _fresh_store(request, tmp_path_factory.mktemp("module-store"))
+    yield from _fresh_store(request.param, request, tmp_path_factory.mktemp("module-store"))
 
 
 def pytest_generate_tests(metafunc):

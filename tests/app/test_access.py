@@ -96,4 +96,5 @@ def test_menu_follows_permissions():
     assert [label for label, _ in access.menu(Role.rhi_worker)] == ["Return home interviews"]
     assert [label for label, _ in access.menu(Role.admin)] == ["Users", "Audit"]
     assert [label for label, _ in access.menu(Role.analyst)] == ["Exports"]
-    assert [label for label, _ in access.menu(Role.care_staff)] == ["Children", "Episodes"]
+    assert [label for label, _ in access.menu(Role.care_staff)] == [
+        "Children", "Episodes", "Not where they should be", "Dashboards"]

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
 from misper.app.auth.service import issue_token
 from misper.app.users.models import Role
 
-EXAMPLES = 12
+EXAMPLES = 8
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
           content_type_conformance]
 

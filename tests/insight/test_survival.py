@@ -60,6 +60,11 @@ def episodes_fixture():
     return incidents(rows)
 
 
+def test_kaplan_meier_of_no_episodes_is_unknown_not_an_error():
+    table = kaplan_meier(np.array([]), np.array([], dtype=bool), at=(1, 24))
+    assert table.hours.tolist() == [1, 24] and table[["share_ended", "lower", "upper"]].isna().all().all()
+
+
 def test_wait_guidance_matches_lifelines_on_the_similar_episodes():
     frame = episodes_fixture()
     guidance = wait_guidance(frame, {"reported_at": T, "age": 15, "missing_from_type": "home"},

@@ -16,6 +16,8 @@ def test_json_has_no_pids_and_no_small_counts(published):
     counts = [v for v in data["missing_from"].values()] + data["weekday"]["all"] + list(data["monthly"].values())
     assert not [v for v in counts if isinstance(v, int) and 0 < v < 5]
     assert data["suppressed"] is True
+    # tasks by risk: 4 high-risk incidents is too few for a published mean, 8 medium is enough
+    assert data["workload"]["tasks_mean_by_risk"] == {"high": "[c]", "medium": 18.0}
 
 
 def test_html_says_so_and_holds_no_pid(published):

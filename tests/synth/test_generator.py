@@ -122,6 +122,14 @@ def test_scaling_to_fifty_thousand(published):
     assert frame["rid"].is_unique
 
 
+@pytest.mark.parametrize("n", [1, 7])
+def test_tiny_runs_give_exactly_the_reports_asked_for(n):
+    frame = generate(incidents=n, start=date(2021, 6, 1), end=date(2021, 6, 2)).incidents
+    u18 = frame[(frame["age"] < 18) & (frame["record_type"] == "missing_report")]
+    assert len(u18) == n
+    assert frame["reported_at"].between("2021-06-01", "2021-06-03").all()
+
+
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="before start"):
         generate(start=date(2022, 1, 1), end=date(2021, 1, 1))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from misper.analysis.selection import Shared
@@ -20,9 +19,7 @@ def care_rates(shared: Shared, u18_population: int | None = None,
     incident; and share of the other under-18s (U18 population - CLA) with one.
     """
     in_care = shared.frame["in_care"].isin(IN_CARE).to_numpy(bool)
-    care_children = np.unique(shared.child[in_care])
-    care_child = np.zeros(shared.n_children, bool)
-    care_child[care_children] = True
+    care_child = shared.per_child_of(in_care) > 0
     out = {"children": shared.n_children, "children_in_care": int(care_child.sum()),
            "incidents": shared.n_incidents, "incidents_children_in_care": int(care_child[shared.child].sum()),
            "incidents_recorded_in_care": int(in_care.sum())}
@@ -55,6 +52,6 @@ def out_of_area(shared: Shared) -> dict:
     frame = shared.frame
     flag = frame["out_of_area_placement"].fillna(False).to_numpy(bool)
     in_care = frame["in_care"].isin(IN_CARE).to_numpy(bool) if "in_care" in frame.columns else flag & False
-    return {"incidents": int(flag.sum()), "children": int(len(np.unique(shared.child[flag]))),
+    return {"incidents": int(flag.sum()), "children": shared.children_where(flag),
             "incidents_in_care": int((flag & in_care).sum()),
             "known": int(frame["out_of_area_placement"].notna().sum())}

@@ -69,7 +69,7 @@ def annual_json(shared: Shared) -> list[dict]:
         mask = year == y
         days = days_in_year_within(y, shared.start, shared.end)
         n = int(mask.sum())
-        out.append({"year": y, "incidents": n, "children": int(len(np.unique(shared.child[mask]))),
+        out.append({"year": y, "incidents": n, "children": shared.children_where(mask),
                     "per_day": n / days if days else None})
     return out
 

@@ -53,19 +53,33 @@ def in_period(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd
     return (reported >= start) & (reported < end + pd.Timedelta(days=1))
 
 
+def child_reports(frame: pd.DataFrame, within: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, dict[str, int]]:
+    """Rows that are children's missing reports, and how many rows of `within` each rule left out.
+
+    A child is aged CHILD_MAX_AGE or under; an empty record_type is the schema's default
+    (missing_report). The report and decision support both select with this one rule.
+    """
+    keep = np.ones(len(frame), dtype=bool) if within is None else within.copy()
+    child = frame["age"].astype("Float64").le(CHILD_MAX_AGE).fillna(False).to_numpy(bool)
+    dropped = {"aged 18 or over": int((keep & ~child).sum())}
+    keep &= child
+    if "record_type" in frame.columns:
+        kind = frame["record_type"]
+        report = ((kind == DEFAULT_RECORD_TYPE) | kind.isna()).to_numpy(bool)
+        dropped["record type other than missing_report"] = int((keep & ~report).sum())
+        keep &= report
+    return keep, dropped
+
+
 def select(frame: pd.DataFrame, start=None, end=None, year: int | None = None) -> Selection:
     """Default filter: reported in the period, age < 18 and record_type = missing_report."""
     first, last = period_of(frame, start, end, year)
     keep = in_period(frame, first, last)
     dropped = {"reported outside the period": int((~keep).sum())}
-    child = frame["age"].astype("Float64").le(CHILD_MAX_AGE).fillna(False).to_numpy(bool)
-    dropped["aged 18 or over"] = int((keep & ~child).sum())
-    keep &= child
-    if "record_type" in frame.columns:
-        report = (frame["record_type"] == DEFAULT_RECORD_TYPE).fillna(True).to_numpy(bool)
-        dropped["record type other than missing_report"] = int((keep & ~report).sum())
-        keep &= report
-    rows = np.flatnonzero(keep.to_numpy(bool))
+    children, why = child_reports(frame, within=keep.to_numpy(bool))
+    dropped.update(why)
+    rows = np.flatnonzero(children)
     missing = {n: int(frame[n].isna().to_numpy()[rows].sum()) for n in NAMES if n in frame.columns}
     kept = frame[[c for c in REPORT_COLUMNS if c in frame.columns]].take(rows).reset_index(drop=True)
     return Selection(kept, dropped, first, last, missing)
@@ -113,16 +127,27 @@ class Shared:
                 return f"column {name} has no values"
         return None
 
-    def count_by(self, column: str, label: str) -> pd.DataFrame:
-        """Incidents and distinct children per value of `column`, most incidents first (ties by value)."""
-        keys, uniques = pd.factorize(self.frame[column], sort=True)
+    def count_by(self, column: str, label: str, top: int | None = None) -> pd.DataFrame:
+        """Incidents and distinct children per value of `column`, most incidents first (ties by
+        value); only the `top` values when given (sorting every address would cost seconds)."""
+        keys, uniques = pd.factorize(self.frame[column])
         known = keys >= 0
         keys, child = keys[known], self.child[known]
         incidents = np.bincount(keys, minlength=len(uniques))
-        pairs = np.unique(keys.astype(np.int64) * self.n_children + child)
+        pairs = pd.unique(keys.astype(np.int64) * self.n_children + child)  # hashing: np.unique sorts
         children = np.bincount(pairs // max(self.n_children, 1), minlength=len(uniques))
-        table = pd.DataFrame({label: np.asarray(uniques, dtype=object), "incidents": incidents, "children": children})
-        return table.sort_values(["incidents", label], ascending=[False, True], kind="stable").reset_index(drop=True)
+        keep = np.arange(len(uniques))
+        if top is not None and len(uniques) > top:
+            threshold = np.partition(incidents, len(incidents) - top)[len(incidents) - top]
+            keep = np.flatnonzero(incidents >= threshold)  # ties at the cut are sorted below, then cut
+        table = pd.DataFrame({label: np.asarray(uniques, dtype=object)[keep], "incidents": incidents[keep],
+                              "children": children[keep]})
+        table = table.sort_values(["incidents", label], ascending=[False, True], kind="stable")
+        return table.head(top).reset_index(drop=True) if top is not None else table.reset_index(drop=True)
+
+    def children_where(self, mask: np.ndarray) -> int:
+        """Distinct children with at least one incident where `mask` holds."""
+        return int(np.count_nonzero(self.per_child_of(mask)))
 
     def per_child_of(self, mask: np.ndarray) -> np.ndarray:
         """Incidents per child code counting only the incidents where `mask` holds."""

@@ -24,6 +24,7 @@ def narratives(shared: Shared) -> dict:
         if by in shared.frame.columns:
             groups = groups_of(values, shared.frame[by])
             out[f"mean_by_{by}"] = {k: float(v.mean()) for k, v in groups.items()}
+            out[f"n_by_{by}"] = {k: int(len(v)) for k, v in groups.items()}
             out[f"test_by_{by}"] = stats.kruskal(groups)
     return out
 

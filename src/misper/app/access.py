@@ -83,32 +83,39 @@ def reason_required(actor: Actor) -> bool:
     return actor.role in REASON_REQUIRED
 
 
-def _placed_with(home_filter: ColumnElement[bool]):
-    """Ids of children living now in the homes matching `home_filter`."""
-    return (select(Placement.child_id).join(Home, Home.id == Placement.home_id)
-            .where(home_filter, Placement.end_date.is_(None)))
+def _placed_with(child_id, home_filter: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The child (a correlated column) lives now in a home matching `home_filter`."""
+    return (select(Placement.id).join(Home, Home.id == Placement.home_id)
+            .where(Placement.child_id == child_id, home_filter, Placement.end_date.is_(None))
+            .correlate_except(Placement, Home).exists())
 
 
+# Scopes are EXISTS on the record's own keys, so the database looks up one child's rows by index
+# instead of building the whole area's list for every read. Each names its own table
+# (correlate_except) so that it stays whole inside a query that already joins that table.
 def children(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `Child`: the children whose record the actor's agency may see."""
     if actor.role in CARE:
-        return Child.id.in_(_placed_with(Home.provider_id == actor.agency_id))
+        return _placed_with(Child.id, Home.provider_id == actor.agency_id)
     if actor.role in POLICE:
-        return or_(Child.id.in_(select(Episode.child_id).where(Episode.force_id == actor.agency_id)),
-                   Child.id.in_(_placed_with(Home.police_force_id == actor.agency_id)))
+        return or_(select(Episode.id).where(Episode.child_id == Child.id,
+                                            Episode.force_id == actor.agency_id)
+                   .correlate_except(Episode).exists(),
+                   _placed_with(Child.id, Home.police_force_id == actor.agency_id))
     if actor.role in COUNCIL:
         return or_(Child.responsible_council_id == actor.agency_id,
-                   Child.id.in_(_placed_with(Home.host_council_id == actor.agency_id)))
+                   _placed_with(Child.id, Home.host_council_id == actor.agency_id))
     return false()
 
 
 def profiles(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `Child`: whose Philomena profile the actor may read and maintain."""
     if actor.role in POLICE:
-        open_here = select(Episode.child_id).where(Episode.force_id == actor.agency_id,
-                                                   Episode.found_at.is_(None))
-        return or_(Child.id.in_(open_here),
-                   Child.id.in_(_placed_with(Home.police_force_id == actor.agency_id)))
+        open_here = (select(Episode.id).where(Episode.child_id == Child.id,
+                                              Episode.force_id == actor.agency_id,
+                                              Episode.found_at.is_(None))
+                     .correlate_except(Episode).exists())
+        return or_(open_here, _placed_with(Child.id, Home.police_force_id == actor.agency_id))
     return children(actor)
 
 
@@ -116,11 +123,12 @@ def episodes(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `Episode`."""
     if actor.role in CARE:
         return or_(Episode.reported_by_agency_id == actor.agency_id,
-                   Episode.child_id.in_(_placed_with(Home.provider_id == actor.agency_id)))
+                   _placed_with(Episode.child_id, Home.provider_id == actor.agency_id))
     if actor.role in POLICE:
         return Episode.force_id == actor.agency_id
     if actor.role in COUNCIL:
-        return Episode.child_id.in_(select(Child.id).where(children(actor)))
+        return (select(Child.id).where(Child.id == Episode.child_id, children(actor))
+                .correlate_except(Child).exists())
     if actor.role is R.analyst:
         return _analyst_episodes(actor)
     return false()
@@ -139,18 +147,21 @@ def return_home_interviews(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `ReturnHomeInterview`."""
     if actor.role in RHI:
         return ReturnHomeInterview.provider_id == actor.agency_id
+    in_scope = (select(Episode.id).where(Episode.id == ReturnHomeInterview.episode_id,
+                                         episodes(actor))
+                .correlate_except(Episode).exists())
     if actor.role in COUNCIL:
-        return ReturnHomeInterview.episode_id.in_(select(Episode.id).where(episodes(actor)))
+        return in_scope
     if actor.role in POLICE:  # only what the provider chose to share with the police
-        return and_(ReturnHomeInterview.shared_with_police.is_(True),
-                    ReturnHomeInterview.episode_id.in_(select(Episode.id).where(episodes(actor))))
+        return and_(ReturnHomeInterview.shared_with_police.is_(True), in_scope)
     return false()
 
 
 def referrals(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `Referral`."""
     if actor.role in COUNCIL or actor.role is R.police_mispers:
-        return Referral.child_id.in_(select(Child.id).where(children(actor)))
+        return (select(Child.id).where(Child.id == Referral.child_id, children(actor))
+                .correlate_except(Child).exists())
     return false()
 
 
@@ -187,8 +198,13 @@ def menu(role: Role) -> list[tuple[str, str]]:
 MENU = (
     ("Children", "/children", "children", "list"),
     ("Episodes", "/episodes", "episodes", "list"),
+    ("Not where they should be", "/not-here", "episodes", "create"),
+    ("Control room", "/control-room", "decisions", "list"),
+    ("Task review", "/task-review", "tasks", "list"),
+    ("Placement check", "/placement-check", "placements", "create"),
     ("Return home interviews", "/interviews", "return_home_interviews", "list"),
     ("Referrals", "/referrals", "referrals", "list"),
+    ("Dashboards", "/dashboards", "episodes", "list"),
     ("Exports", "/exports", "export", "read"),
     ("Users", "/users", "users", "list"),
     ("Audit", "/audit", "audit", "list"),

@@ -8,16 +8,15 @@ comes back byte for byte, so `misper audit verify` passes on the restored store.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Date, DateTime, LargeBinary, func, insert, select, text
+from sqlalchemy import Date, DateTime, MetaData, func, insert, select, text
 from sqlalchemy.engine import Engine
 
-from misper.app.db import Base, current_revision, load_models
+from misper.app.db import current_revision
 from misper.incidents.frame import atomic_path
 
 FORMAT = "misper-store-backup"
@@ -28,31 +27,31 @@ class BackupError(Exception):
     """The file is not a backup this store can take; nothing was changed."""
 
 
-def _tables():
-    load_models()
-    return list(Base.metadata.sorted_tables)
+def _tables(engine: Engine):
+    """Every table the migrations made (read from the database itself, so tables added by any
+    domain's migration are included), parents before children."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
 
 
 def _encode(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return value
+    return value.isoformat() if isinstance(value, (datetime, date)) else value
 
 
 def backup(engine: Engine, path: str | Path) -> dict[str, int]:
     """Write every table to `path` (atomically); returns rows per table."""
     counts = {}
+    tables = _tables(engine)
     with engine.connect() as connection, atomic_path(Path(path)) as tmp:
         # One repeatable snapshot on PostgreSQL, so tables agree with each other.
         if engine.dialect.name == "postgresql":
             connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         with gzip.open(tmp, "wt", encoding="utf-8") as out:
             header = {"format": FORMAT, "revision": current_revision(engine),
-                      "tables": [t.name for t in _tables()]}
+                      "tables": [t.name for t in tables]}
             out.write(json.dumps(header) + "\n")
-            for table in _tables():
+            for table in tables:
                 rows = connection.execute(select(table).order_by(*table.primary_key.columns))
                 counts[table.name] = 0
                 out.write(json.dumps({"table": table.name}) + "\n")
@@ -64,7 +63,7 @@ def backup(engine: Engine, path: str | Path) -> dict[str, int]:
 
 def restore(engine: Engine, path: str | Path) -> dict[str, int]:
     """Load a backup into an empty store at the backup's revision; returns rows per table."""
-    tables = {t.name: t for t in _tables()}
+    tables = {t.name: t for t in _tables(engine)}
     try:
         source = gzip.open(path, "rt", encoding="utf-8")
         header = json.loads(source.readline())
@@ -112,8 +111,6 @@ def _decode(table, values: list) -> dict:
             value = datetime.fromisoformat(value)
         elif value is not None and isinstance(column.type, Date):
             value = date.fromisoformat(value)
-        elif value is not None and isinstance(column.type, LargeBinary):
-            value = base64.b64decode(value)
         row[column.name] = value
     return row
 

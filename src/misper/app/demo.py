@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from misper.app.after_demo import ending_today, seed_after_stage
 from misper.app.agencies.service import add_agency, add_home
 from misper.app.db import make_engine, session_factory, transaction, upgrade
 from misper.app.episodes.interchange import ImportSummary, import_frame
@@ -47,9 +48,16 @@ class Login:
     password: str
 
 
-def create_demo_store(database_url: str | None = None, frame: pd.DataFrame | None = None
-                      ) -> tuple[list[Login], ImportSummary | None]:
-    """Create (or upgrade) the database, seed demo agencies, a home and users, import `frame`."""
+def create_demo_store(database_url: str | None = None, frame: pd.DataFrame | None = None,
+                      move_to_today: bool = False) -> tuple[list[Login], ImportSummary | None]:
+    """Create (or upgrade) the database, seed demo agencies, a home and users, import `frame`,
+    then seed the after-episode stage (homes, interviews, referrals, overdue notifications).
+
+    `move_to_today` (synthetic data only) moves the frame's times so that it ends today, so that
+    the dashboards' recent windows and the interview clocks have something to show.
+    """
+    if frame is not None and move_to_today:
+        frame = ending_today(frame)
     upgrade(database_url)
     engine = make_engine(database_url)
     try:
@@ -65,4 +73,6 @@ def create_demo_store(database_url: str | None = None, frame: pd.DataFrame | Non
             summary = import_frame(session, None, frame, ids[FORCE]) if frame is not None else None
     finally:
         engine.dispose()
+    seed_after_stage(database_url, homes=("Oakfield Care Group", "Hertfordshire County Council",
+                                          FORCE, "London Borough of Barnet"))
     return logins, summary

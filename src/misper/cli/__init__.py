@@ -12,10 +12,12 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # a local may hold a child's row; never print it
 )
 
-# Registration order is the order of `misper --help`.
-from misper.cli import incidents  # noqa: E402,F401
-from misper.cli import insight  # noqa: E402,F401
-from misper.cli import report  # noqa: E402,F401
-from misper.cli import synth  # noqa: E402,F401
-from misper.cli import store  # noqa: E402,F401
+# Registration order is the order of `misper --help`: the demo, data in, the report, decision
+# support, then the case store.
 from misper.cli import demo  # noqa: E402,F401
+from misper.cli import synth  # noqa: E402,F401
+from misper.cli import incidents  # noqa: E402,F401
+from misper.cli import report  # noqa: E402,F401
+from misper.cli import insight  # noqa: E402,F401
+from misper.cli import store  # noqa: E402,F401
+from misper.cli import worker  # noqa: E402,F401

@@ -46,7 +46,8 @@ def demo(
         database = out / "misper.db"
         database.unlink(missing_ok=True)  # the demo starts afresh each time
         url = f"sqlite:///{database}"
-        logins, summary = create_demo_store(url, loaded.frame)
+        # the synthetic years are moved to end today, so that dashboards and clocks show something
+        logins, summary = create_demo_store(url, loaded.frame, move_to_today=True)
 
     figures = report.data
     console.print(f"[green]Synthetic data[/] {data} (ground truth in {truth}/)")

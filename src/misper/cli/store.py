@@ -101,7 +101,7 @@ def db_demo(file: Optional[Path] = typer.Option(None, "--incidents",
         frame = generate(incidents=2000, seed=1).incidents
     else:
         frame = _load(file, None)
-    logins, summary = _domain(lambda: create_demo_store(db, frame))
+    logins, summary = _domain(lambda: create_demo_store(db, frame, move_to_today=file is None))
     console.print(f"Imported {summary.added:,} episodes. Demo logins (password for all: "
                   f"{logins[0].password}):")
     for login in logins:

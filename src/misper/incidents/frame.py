@@ -84,8 +84,15 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
 
 
 def _list_as_arrow(arrow_type: pa.DataType):
-    # Parquet names a list's item field "element", Arrow "item": match on kind, not equality
-    return LIST_DTYPE if pa.types.is_list(arrow_type) else None
+    """Arrow-backed pandas types, so strings and lists never become Python objects on the way.
+
+    Lists are matched on kind, not equality: Parquet names a list's item field "element", Arrow "item".
+    """
+    if pa.types.is_list(arrow_type):
+        return LIST_DTYPE
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype("pyarrow")
+    return None
 
 
 def write_incidents(frame: pd.DataFrame, path: str | Path) -> Path:

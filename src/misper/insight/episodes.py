@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from misper.analysis.lists import indicator
-from misper.analysis.selection import CHILD_MAX_AGE, DEFAULT_RECORD_TYPE
+from misper.analysis.selection import child_reports
 
 EXPLOITATION_FLAGS = ("cse", "cce", "county_lines", "gang", "criminal", "trafficking",
                       "modern_slavery")
@@ -139,15 +139,8 @@ def history(frame: pd.DataFrame) -> pd.DataFrame:
 def children_reports(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Missing reports of children, every column kept, and how many rows each rule left out.
 
-    The same rules as the demand report's selection (its constants), without its period filter:
+    The demand report's own rule (`analysis.selection.child_reports`), without its period filter:
     decision support learns from the whole history it is given.
     """
-    child = frame["age"].astype("Float64").le(CHILD_MAX_AGE).fillna(False).to_numpy(bool)
-    dropped = {"aged 18 or over": int((~child).sum())}
-    keep = child
-    if "record_type" in frame.columns:
-        kind = frame["record_type"]
-        report = ((kind == DEFAULT_RECORD_TYPE) | kind.isna()).to_numpy(bool)  # empty = the default
-        dropped["record type other than missing_report"] = int((keep & ~report).sum())
-        keep = keep & report
+    keep, dropped = child_reports(frame)
     return frame[keep].reset_index(drop=True), dropped

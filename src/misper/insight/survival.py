@@ -81,6 +81,8 @@ def kaplan_meier(hours: np.ndarray, ended: np.ndarray, at: tuple[float, ...] = G
     """
     hours = np.asarray(hours, dtype="float64")
     ended = np.asarray(ended, dtype=bool)
+    if hours.size == 0:  # nothing to estimate from: unknown, not zero
+        return pd.DataFrame({"hours": at, "share_ended": np.nan, "lower": np.nan, "upper": np.nan})
     times, inverse = np.unique(hours, return_inverse=True)
     deaths = np.bincount(inverse, weights=ended, minlength=len(times))
     leaving = np.bincount(inverse, minlength=len(times))

@@ -23,6 +23,10 @@ def make_report(frame: pd.DataFrame, *, start=None, end=None, year: int | None =
     from misper.report import compare, contract
     from misper.report.assemble import assemble
 
+    if compare_published:  # compared with Hertfordshire: its population gives the rates unless told otherwise
+        published = compare.reference()["population"]
+        population = {"u18_population": published["u18_population_2022"],
+                      "children_looked_after": published["children_looked_after_2022"], **(population or {})}
     ctx, sections = assemble(frame, start=start, end=end, year=year, publish=publish, population=population,
                              quality=quality, progress=progress)
     if compare_published:
@@ -41,7 +45,9 @@ def make_report(frame: pd.DataFrame, *, start=None, end=None, year: int | None =
              "Children": f"{ctx.shared.n_children:,}",
              "Year looked at in detail": str(ctx.year),
              "Rows left out by the filters": dropped or "none",
-             "Published figures compared": "yes (seed report, Hertfordshire 2019-2022)" if compare_published else "no"}
+             "Published figures compared": ("yes (seed report, Hertfordshire 2019-2022; its under-18 and "
+                                            "looked-after populations used for the rates unless --population "
+                                            "gives them)") if compare_published else "no"}
     return Report(TITLE, cover, sections, data, publish)
 
 

@@ -427,6 +427,12 @@ def section_workload(ctx: Context) -> Section:
             s.charts.append(Chart("narratives", "Narratives per incident", charts.bars(
                 hist.index, {"incidents": t.numbers("incidents")}, "Narratives per incident", "Narratives")))
             s.findings.insert(0, f"Mean narratives per incident: {result['mean']:.1f}.")
+            if result.get("mean_by_found_by"):  # the seed saw +25% when found by social services
+                by_finder = pd.DataFrame({"incidents": pd.Series(result["n_by_found_by"], dtype=int),
+                                          "mean_narratives": pd.Series(result["mean_by_found_by"], dtype=float)})
+                s.tables.append(_t(ctx, "narratives_by_found_by", "Mean narratives by who found the child",
+                                   by_finder.rename_axis("found_by"), counts=(Counts(("incidents",)),),
+                                   derived={"mean_narratives": ("incidents",)}))
         else:
             by_risk = pd.DataFrame({"incidents": pd.Series(result.get("n_by_risk_final", {}), dtype=int),
                                     "mean_tasks": pd.Series(result.get("mean_by_risk_final", {}), dtype=float)})
@@ -444,15 +450,13 @@ def section_hotspots(ctx: Context) -> Section:
         if (reason := ctx.shared.has(column)) is not None:
             s.skipped[key] = reason
             continue
-        table = fn(ctx.shared)
-        label = table.columns[0]
-        frame = table.set_index(label)
-        ctx.values[key] = frame
-        s.tables.append(_t(ctx, key, title, frame.head(HOTSPOT_ROWS),
+        table = fn(ctx.shared, HOTSPOT_ROWS)
+        frame = table.set_index(table.columns[0])
+        total = ctx.shared.frame[column].nunique()
+        s.tables.append(_t(ctx, key, title, frame,
                            counts=(Counts(("incidents",), cols_known=False), Counts(("children",), cols_known=False)),
                            derived={"incidents_per_child": ("incidents", "children")},
-                           note=f"The {HOTSPOT_ROWS:,} of {len(frame):,} with most incidents."
-                           if len(frame) > HOTSPOT_ROWS else ""))
+                           note=f"The {HOTSPOT_ROWS:,} of {total:,} with most incidents." if total > HOTSPOT_ROWS else ""))
     if (reason := ctx.shared.has("missing_from_lat", "missing_from_lon")) is None:
         grid = hotspots.map_grid(ctx.shared)
         if ctx.publish:

@@ -9,19 +9,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from misper.reference import published, seed_labels
 from misper.report.model import Comparison, Section
 
 
-@functools.cache
-def reference() -> dict:
-    text = resources.files("misper.reference").joinpath("herts-2019-2022.yaml").read_text(encoding="utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+reference = published
 
 
 @functools.cache
 def published_config() -> dict:
-    return yaml.load(resources.files("misper.report").joinpath("published.yaml").read_text(encoding="utf-8"),
-                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """The tolerances (published.yaml) and the seed's labels (shared with the generator)."""
+    text = resources.files("misper.report").joinpath("published.yaml").read_text(encoding="utf-8")
+    return {**yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), **seed_labels()}
 
 
 class _Rows:

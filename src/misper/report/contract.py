@@ -8,7 +8,7 @@ import numpy as np
 
 from misper.analysis.workload import groups_of
 from misper.report.model import Section, Table
-from misper.report.suppression import SECONDARY, SUPPRESSED
+from misper.report.suppression import SECONDARY, SUPPRESSED, THRESHOLD
 
 
 def _find(sections: list[Section], key: str) -> Table | None:
@@ -74,7 +74,7 @@ def build(ctx, sections: list[Section]) -> dict:
         {"rank": int(rank), **({} if ctx.publish else {"pid": str(top.frame.loc[rank, "pid"])}),
          "incidents": top.value(rank, "incidents"), "in_care_mostly": bool(top.frame.loc[rank, "in_care_mostly"]),
          "from_care_share": top.value(rank, "from_care_share")} for rank in top.frame.index]
-    data["workload"] = _workload(shared)
+    data["workload"] = _workload(shared, ctx.publish)
     sectors, places = _find(sections, "sectors"), _find(sections, "places")
     data["hotspots"] = {
         "postcode_sectors": [{"sector": str(k), "incidents": sectors.value(k, "incidents")}
@@ -97,15 +97,17 @@ def build(ctx, sections: list[Section]) -> dict:
     return plain(data)
 
 
-def _workload(shared) -> dict:
+def _workload(shared, publish: bool) -> dict:
     """Over the whole period (the workload section looks at --year, as the seed does)."""
     frame = shared.frame
     out = {"narratives_mean": None, "tasks_mean_by_risk": None}
     if "narratives_count" in frame.columns and frame["narratives_count"].notna().any():
         out["narratives_mean"] = float(frame["narratives_count"].astype(float).mean())
     if {"tasks_count", "risk_final"} <= set(frame.columns) and frame["tasks_count"].notna().any():
-        out["tasks_mean_by_risk"] = {k: float(v.mean()) for k, v in
-                                     groups_of(frame["tasks_count"], frame["risk_final"]).items()}
+        groups = groups_of(frame["tasks_count"], frame["risk_final"])
+        # a mean over fewer than 5 incidents could be one child's figure: hidden when publishing
+        out["tasks_mean_by_risk"] = {k: SECONDARY if publish and len(v) < THRESHOLD else float(v.mean())
+                                     for k, v in groups.items()}
     return out
 
 

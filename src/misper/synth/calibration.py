@@ -11,54 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from importlib import resources
 
 import numpy as np
-import yaml
 
 from misper.incidents.schema import MISSING_FROM_TYPES
+from misper.reference import published, seed_labels
 
-# The report's Table 2 labels -> canonical missing_from_type.
-MISSING_FROM_LABELS = {
-    "Home/Neighbourhood": "home",
-    "Childrens Home and Supported Living": "care_home",
-    "Place of Education": "education",
-    "Hospital": "hospital",
-    "Street": "street",
-    "Town Centre": "town_centre",
-    "Leisure Facilities": "leisure",
-    "MHA Patient (Sectioned)": "mha_sectioned",
-    "MHA Patient (Voluntary)": "mha_voluntary",
-    "Detention": "detention",
-    "Youth Custody": "youth_custody",
-    "Licensed Premises": "licensed_premises",
-    "Public Transport": "public_transport",
-    "Special Event Category": "special_event",
-}
-# Table 6 labels -> canonical risk flag.
-RISK_FLAG_LABELS = {
-    "Gang risk": "gang",
-    "Criminal activity": "criminal",
-    "CSE risk": "cse",
-    "County lines": "county_lines",
-    "Suicide risk": "suicide",
-    "Other risk": "other",
-    "Vulnerable": "vulnerable",
-    "Domestic abuse risk": "domestic_abuse",
-    "Trafficking": "trafficking",
-    "HBA": "hba",
-    "Modern slavery": "modern_slavery",
-    "Terrorist offences risk": "terrorism",
-}
-# Table 5 labels -> canonical reason_vulnerability.
-REASON_VULNERABILITY_LABELS = {
-    "County lines": "county_lines",
-    "Gang related": "gang",
-    "Criminality": "criminality",
-    "Modern slavery": "modern_slavery",
-    "FGM": "fgm",
-}
+# The report's labels -> canonical values (Tables 2, 6, 5), shared with the report's comparison.
+MISSING_FROM_LABELS = seed_labels()["missing_from"]
+RISK_FLAG_LABELS = seed_labels()["risk_flags"]
+REASON_VULNERABILITY_LABELS = seed_labels()["reasons_vulnerability"]
 # Table 4 bands: label -> (lower, upper] in miles; the open band is drawn up to the upper value.
 DISTANCE_BANDS = {
     "0-5": (0.0, 5.0),
@@ -72,11 +34,7 @@ DISTANCE_BANDS = {
 HERTFORDSHIRE = "Hertfordshire County Council"
 
 
-@cache
-def reference() -> dict:
-    """The reference YAML shipped in the package (never the shared copy outside it)."""
-    text = resources.files("misper").joinpath("reference/herts-2019-2022.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+reference = published  # the reference YAML shipped in the package (never the shared copy)
 
 
 @dataclass(frozen=True)
@@ -179,6 +137,3 @@ def care_home_sectors() -> list[tuple[str, int]]:
     """Table 10: one care home per listed sector (26 rows, as the county's 26 homes) and its count."""
     return [(sector, count) for sector, count in reference()["postcode_sectors_2022"]]
 
-
-def care_home_count() -> int:
-    return sum(reference()["population"]["care_homes"].values())

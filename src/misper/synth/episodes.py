@@ -125,13 +125,12 @@ def missing_place(rng, inc: pd.DataFrame, kind: np.ndarray, persons: pd.DataFram
     stratum = persons["stratum"].to_numpy()[person]
     placed = (kind == "care_home") & (stratum == CARE)
     place[placed] = placement_at(history, person[placed], t[placed])
-    living = places.index[places["kind"] == "supported_living"].to_numpy()
+    pools = places.groupby("kind").indices
     other_care = (kind == "care_home") & (stratum != CARE)
-    place[other_care] = rng.choice(living, other_care.sum())
+    place[other_care] = rng.choice(pools["supported_living"], other_care.sum())
     for k in np.unique(kind[~np.isin(kind, ["home", "care_home", "education"])]):
         pick = kind == k
-        pool = places.index[places["kind"] == k].to_numpy()
-        place[pick] = rng.choice(pool, pick.sum())
+        place[pick] = rng.choice(pools[k], pick.sum())
     return place
 
 

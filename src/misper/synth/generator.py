@@ -73,7 +73,7 @@ def generate(incidents: int | None = None, seed: int = 0, start: date = DEFAULT_
     cal = Calendar.of(start, end)
     targets = calibration.year_targets(start, end)
     published = sum(t.reports_u18 for t in targets)
-    n_u18 = int(incidents) if incidents is not None else int(round(published))
+    n_u18 = int(incidents) if incidents is not None else default_incidents(start, end)
     scale = n_u18 / published
     reports, distinct, incident_only = _cells(targets, scale, n_u18)
 
@@ -83,7 +83,7 @@ def generate(incidents: int | None = None, seed: int = 0, start: date = DEFAULT_
     places.care_characteristics(rng, persons)
     place_table = places.build_places(rng, persons, sectors)
     history = places.placements(rng, persons, place_table)
-    places.peer_groups(rng, persons, place_table)
+    places.peer_groups(rng, persons)
     stratum_of = persons["stratum"].to_numpy()
 
     inc, demand_scale = episodes.allocate(rng, cal, segments, stratum_of, reports, incident_only)
@@ -105,7 +105,7 @@ def generate(incidents: int | None = None, seed: int = 0, start: date = DEFAULT_
     frame, truth_incidents, associates = _episodes_frame(
         rng, cal, inc, persons, place_table, sectors, kind, t, place, first, second,
         n_u18 / calibration.reference()["dataset"]["u18_incidents_2019_2022"])
-    report_counts = np.bincount(inc["person"].to_numpy()[inc["record_type"].to_numpy() == 0],
+    report_counts = np.bincount(inc["person"].to_numpy()[inc["record_type"].to_numpy() == episodes.REPORT],
                                 minlength=len(persons))
     truth = _truth(persons, people.bursts, history, place_table, associates, report_counts,
                    truth_incidents, demand_scale, reports, distinct, incident_only, cal, start)
@@ -141,12 +141,14 @@ def _people(rng, cal: Calendar, scale: float, reports: np.ndarray, distinct: np.
             mine = seg_stratum == s
             mu = np.bincount(seg_person[mine], weights=overlap[mine], minlength=n_repeat)
             mu = mu[(people.persons["stratum"].to_numpy() == s) & (mu > 0)]
-            size = int(2 * distinct[y, s]) + 20
-            while True:
+            # Never more distinct people than reports (tiny runs round a stratum down to 0).
+            wanted = min(distinct[y, s], reports[y, s])
+            size = int(2 * wanted) + 20
+            for _ in range(8):  # the pool doubles until it holds enough; bounded for safety
                 pool = occasional_people(rng, cal, s, y, size)
                 pool_mu = pool.segments["rate"].to_numpy() * cal.demand(
                     pool.segments["start"].to_numpy(), pool.segments["end"].to_numpy())
-                k = calibrate_fill(mu, pool_mu, reports[y, s], distinct[y, s])
+                k = calibrate_fill(mu, pool_mu, reports[y, s], wanted) if wanted > 0 else 0
                 if k < size:
                     break
                 size *= 2
@@ -178,6 +180,7 @@ def _episodes_frame(rng, cal, inc, persons, place_table, sectors, kind, t, place
     traits.carriers(rng, persons, u18_reports)
     persons["ethnic_appearance"] = traits.ethnic_appearance(rng, persons, u18_reports)
     traits.transgender(rng, persons, u18_reports)
+    traits.care_orders(rng, persons, u18_reports)
     person_markers = traits.markers(rng, persons)
     associates, link = traits.associates(rng, persons, u18_reports)
     flags = traits.incident_flags(rng, person, persons, child_report, record_type)

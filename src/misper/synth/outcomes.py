@@ -24,8 +24,8 @@ def found_by(rng, scenario: np.ndarray, exploiter: np.ndarray, kind: np.ndarray,
                           [1.3, 1.2, 0.5], 1.0) * np.where(exploiter, 0.7, 1.0)
     police_lean = np.select([scenario == "long", scenario == "curfew"], [1.8, 0.7], 1.0) * np.where(
         exploiter, 1.5, 1.0)
-    p_self = np.minimum(ref["returned_of_own_accord_share"] * self_lean / self_lean[basis].mean(), 0.8)
-    p_police = np.minimum(ref["police_involved_found_by_share"] * police_lean / police_lean[basis].mean(),
+    p_self = np.minimum(ref["returned_of_own_accord_share"] * self_lean / _mean(self_lean, basis), 0.8)
+    p_police = np.minimum(ref["police_involved_found_by_share"] * police_lean / _mean(police_lean, basis),
                           0.95 - p_self)
     u = rng.random(len(kind))
     out = np.empty(len(kind), dtype=object)
@@ -100,13 +100,13 @@ def distances(rng, at_origin: np.ndarray, exploiter: np.ndarray, lat: np.ndarray
     bands = list(shares)
     target = np.array(list(shares.values()))
     n = len(lat)
-    origin = at_origin[basis].mean()
+    # Kept below Table 4's 0-5 share so the rest of the mixture stays a distribution (tiny runs).
+    origin = min(_mean(at_origin, basis, default=0.0), 0.7)
     elsewhere = np.clip((target - origin * np.eye(len(bands))[0]) / (1 - origin), 1e-6, None)
     elsewhere /= elsewhere.sum()
     boost = np.where(np.arange(len(bands)) >= 2, P.EXPLOITER_DISTANCE_BOOST, 1.0)
     with_exploiter = elsewhere * boost / (elsewhere * boost).sum()
-    away = basis & ~at_origin
-    f = exploiter[away].mean() if away.any() else 0.0
+    f = min(_mean(exploiter, basis & ~at_origin, default=0.0), 0.5)
     without = np.clip((elsewhere - f * with_exploiter) / (1 - f), 1e-6, None)
     without /= without.sum()
     band = np.zeros(n, dtype=int)
@@ -142,3 +142,8 @@ def fatal_incidents(rng, candidates: np.ndarray, scale: float) -> np.ndarray:
     """The report's two deaths in four years (suspected suicide), scaled; among `candidates`."""
     k = min(len(candidates), int(round(calibration.reference()["deaths_while_missing"] * scale)))
     return rng.choice(candidates, k, replace=False)
+
+
+def _mean(values: np.ndarray, mask: np.ndarray, default: float = 1.0) -> float:
+    """Mean over the masked rows, or `default` when there are none (a tiny data set)."""
+    return float(values[mask].mean()) if mask.any() else default

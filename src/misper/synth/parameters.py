@@ -12,11 +12,12 @@ import numpy as np
 # spell, during which their latent rate applies. Rates are lognormal (heavy tail): tuned so that
 # the top decile holds ~54% of incidents and 2022's top child has ~58 (Table 8, Figure 4).
 REPEAT_CHILD_INFLOW_PER_YEAR = 55
-REPEAT_RATE_MEDIAN = 16.0         # incidents a year while active (before the year's demand scale)
+REPEAT_RATE_MEDIAN = 20.0         # incidents a year while active (before the year's demand scale)
 REPEAT_RATE_SIGMA = 0.8
-REPEAT_SPELL_MEAN_DAYS = 1800     # how long missing lasts before it ceases (exponential)
+REPEAT_SPELL_MEAN_DAYS = 2000     # how long missing lasts before it ceases (exponential)
 REPEAT_SPELL_MIN_DAYS = 30
-REPEAT_CARE_SHARE = (0.1, 0.85)  # P(in care) = a + b * squared quantile of expected reports: the top 50 are mostly in care
+# P(in care) = a + b * (quantile of expected reports)^2: the top 50 are mostly in care.
+REPEAT_CARE_SHARE = (0.1, 0.85)
 # Frequent children living at home are less extreme than those in care (72% of the top 50 go
 # missing mostly from care); each year's care reports are fixed, so this is what moves the top 50.
 HOME_REPEAT_RATE_FACTOR = 0.5
@@ -38,14 +39,13 @@ SENTINEL_GAP_DAYS = (60, 200)
 # Ages at entry (Figures 2-3): teenage peak, girls earlier, children in care at 15-17.
 AGE_ENTRY = {  # (mean, sd, lowest, highest)
     ("home", "male"): (14.2, 2.3, 4, 17),
-    ("home", "female"): (12.7, 1.8, 4, 17),
+    ("home", "female"): (12.8, 1.4, 4, 17),
     ("care", "male"): (15.9, 1.1, 10, 17),
     ("care", "female"): (15.6, 1.1, 10, 17),
 }
 ADULT_AGE = (18, 2.0, 11.0)       # 18 + gamma(shape, scale)
 FEMALE_SHARE_CHILD = 0.5
 FEMALE_SHARE_ADULT = 0.4
-FULL_CARE_SHARE = 0.65            # of children in care; the rest accommodated (Table 7: 317:168)
 
 # Peer groups: children who go missing together (co-missing incidents share times, linked_rids).
 PEER_GROUP_SHARE = 0.7            # of repeat children
@@ -55,7 +55,7 @@ LINK_PROBABILITY = 0.6            # of a grouped child's reports, offered for pa
 # Placements of children in care: moves between homes and supported living.
 PLACEMENT_MOVE_DAYS_MIN, PLACEMENT_MOVE_DAYS_MEAN = 60, 240
 CARE_HOME_PLACEMENT_SHARE = 0.45  # the rest are supported living addresses (Table 10 vs 499)
-SUPPORTED_LIVING_PER_REPEAT_CARE_CHILD = 0.4
+SUPPORTED_LIVING_PER_CARE_CHILD = 0.4  # supported living addresses per child in care
 CARE_CHILD_HOME_SHARE = (0.4, 10.0)  # Beta: share of a care child's reports made from family home
 
 # --- When ------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def build_places(rng, persons: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFr
     homes["attraction"] = [count + 0.5 for _, count in care]
     tables.append(homes)
     n_care = int((persons["stratum"] == CARE).sum())
-    n_sl = max(5, int(round(P.SUPPORTED_LIVING_PER_REPEAT_CARE_CHILD * n_care)))
+    n_sl = max(5, int(round(P.SUPPORTED_LIVING_PER_CARE_CHILD * n_care)))
     tables.append(_at(sectors, rng.choice(len(sectors), n_sl, p=sectors["weight"].to_numpy()),
                       "supported_living", rng))
     for kind in PUBLIC_KINDS:
@@ -48,6 +48,7 @@ def build_places(rng, persons: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFr
     places["place_id"] = prefix.to_numpy(dtype=object) + ids("", number, 6).to_numpy(dtype=object)
     persons["home_place"] = np.arange(n)
     persons["school_place"] = n + home_sector
+    persons["home_town"] = pd.factorize(sectors["town"])[0][home_sector]
     return places
 
 
@@ -65,15 +66,15 @@ def placements(rng, persons: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame
     care = persons.index[persons["stratum"] == CARE].to_numpy()
     most = 24
     gaps = P.PLACEMENT_MOVE_DAYS_MIN + rng.exponential(P.PLACEMENT_MOVE_DAYS_MEAN, (len(care), most))
-    first = persons.loc[care, "active_from"].to_numpy() - rng.uniform(0, YEAR, len(care))
+    first = persons["active_from"].to_numpy()[care] - rng.uniform(0, YEAR, len(care))
     starts = first[:, None] + np.concatenate([np.zeros((len(care), 1)), np.cumsum(gaps, 1)[:, :-1]], 1)
-    keep = starts < persons.loc[care, "active_to"].to_numpy()[:, None]
+    keep = starts < persons["active_to"].to_numpy()[care][:, None]
     keep[:, 0] = True
     person = np.broadcast_to(care[:, None], starts.shape)[keep]
     start = starts[keep]
-    homes = places.index[places["kind"] == "care_home"].to_numpy()
-    weight = places.loc[homes, "attraction"].to_numpy()
-    living = places.index[places["kind"] == "supported_living"].to_numpy()
+    pools = places.groupby("kind").indices
+    homes, living = pools["care_home"], pools["supported_living"]
+    weight = places["attraction"].to_numpy()[homes]
     in_home = rng.random(len(person)) < P.CARE_HOME_PLACEMENT_SHARE
     place = np.where(in_home, rng.choice(homes, len(person), p=weight / weight.sum()),
                      rng.choice(living, len(person)))
@@ -102,8 +103,8 @@ def care_characteristics(rng, persons: pd.DataFrame) -> None:
     authority = np.where(stratum == CARE, rng.choice(names, n, p=in_care / in_care.sum()),
                          rng.choice(names, n, p=not_care / not_care.sum()))
     persons["responsible_authority"] = np.where(stratum == ADULT, None, authority)
-    persons["in_care"] = np.where(stratum == CARE, np.where(rng.random(n) < P.FULL_CARE_SHARE,
-                                                            "full_care", "accommodated"),
+    # Children in care are "full_care" until traits.care_orders splits them over their reports.
+    persons["in_care"] = np.where(stratum == CARE, "full_care",
                                   np.where(stratum == ADULT, "unknown", "no"))
     # Placed in Hertfordshire by another council: the only out-of-area children a Herts report sees.
     persons["out_of_area_placement"] = (stratum == CARE) & ~np.isin(
@@ -114,12 +115,12 @@ def care_characteristics(rng, persons: pd.DataFrame) -> None:
     persons["home_share"] = np.where(stratum == CARE, rng.beta(*P.CARE_CHILD_HOME_SHARE, n), 0.0)
 
 
-def peer_groups(rng, persons: pd.DataFrame, places: pd.DataFrame) -> None:
+def peer_groups(rng, persons: pd.DataFrame) -> None:
     """Groups of three children of the same setting and town who sometimes go missing together."""
     candidates = persons.index[(persons["stratum"] != ADULT) & (persons["kind"] == "repeat")
                                & (rng.random(len(persons)) < P.PEER_GROUP_SHARE)]
-    town = places.loc[persons.loc[candidates, "home_place"], "sector"].str.split(" ").str[0].to_numpy()
-    order = np.lexsort((rng.random(len(candidates)), town, persons.loc[candidates, "stratum"]))
+    town = persons["home_town"].to_numpy()[candidates]
+    order = np.lexsort((rng.random(len(candidates)), town, persons["stratum"].to_numpy()[candidates]))
     group = np.full(len(persons), -1)
     group[candidates.to_numpy()[order]] = np.arange(len(candidates)) // P.PEER_GROUP_SIZE
     persons["peer_group"] = group

@@ -12,6 +12,7 @@ import pandas as pd
 
 from misper.synth import calibration
 from misper.synth import parameters as P
+from misper.synth.outcomes import _mean
 
 HOME_REASONS = {"friends_partner": 0.38, "family_argument": 0.28, "school": 0.04,
                 "mental_health": 0.04, "substance_use": 0.03, "bored": 0.05,
@@ -48,7 +49,7 @@ def risk(rng, child_report: np.ndarray, adult_report: np.ndarray, flags_severe: 
     high_share = (tasks["combined"] - tasks["medium"]) / (tasks["high"] - tasks["medium"])
     n = len(child_report)
     lean = 1.0 + 1.5 * flags_severe + 1.0 * young
-    p_high = np.minimum(high_share * lean / lean[child_report].mean(), 0.9)
+    p_high = np.minimum(high_share * lean / _mean(lean, child_report), 0.9)
     initial = np.where(rng.random(n) < 0.6, "no_apparent_risk", "absent").astype(object)
     initial[child_report] = np.where(rng.random(child_report.sum()) < p_high[child_report],
                                      "high", "medium")
@@ -78,7 +79,7 @@ def narratives(rng, by: np.ndarray, report: np.ndarray) -> np.ndarray:
     """Narratives: mean 148 a report, a quarter more when found by social services."""
     ref = calibration.reference()["workload_2022"]
     lean = np.where(by == "social_services", 1 + ref["narratives_found_by_social_services_uplift"], 1.0)
-    lean = lean / lean[report].mean()
+    lean = lean / _mean(lean, report)
     sigma = P.NARRATIVE_SIGMA
     count = ref["narratives_mean_per_incident"] * lean * np.exp(
         sigma * rng.standard_normal(len(by)) - sigma ** 2 / 2)

@@ -16,6 +16,7 @@ import pandas as pd
 from misper.incidents.schema import MARKERS, RISK_FLAGS
 from misper.synth import calibration
 from misper.synth import parameters as P
+from misper.synth.episodes import REPORT
 from misper.synth.population import ADULT, CARE
 
 CRIMINAL_FLAGS = ("gang", "criminal", "county_lines")
@@ -65,7 +66,7 @@ def incident_flags(rng, person: np.ndarray, persons: pd.DataFrame, is_child_repo
     for flag in ("other", "vulnerable", "domestic_abuse", "hba", "terrorism"):
         flags[:, col[flag]] = rng.random(n) < shares[flag]
     # Exploitation-related flags only on exploited children's reports, at the published share.
-    base = max(exploited[is_child_report].mean(), 1e-9)
+    base = max(exploited[is_child_report].mean(), 1e-9) if is_child_report.any() else 1.0
     for flag in ("trafficking", "modern_slavery"):
         flags[:, col[flag]] = exploited & (rng.random(n) < shares[flag] / base)
     # Not in Table 6 (no published share): child criminal exploitation and substance misuse on
@@ -77,7 +78,7 @@ def incident_flags(rng, person: np.ndarray, persons: pd.DataFrame, is_child_repo
     flags[adult, col["suicide"]] = rng.random(adult.sum()) < 0.12
     flags[adult, col["mental_health"]] = rng.random(adult.sum()) < 0.2
     # Control-room incidents that never became a report carry no risk assessment.
-    flags[record_type != 0] = False
+    flags[record_type != REPORT] = False
     return flags
 
 
@@ -108,6 +109,16 @@ def ethnic_appearance(rng, persons: pd.DataFrame, reports: np.ndarray) -> np.nda
     mid = (np.cumsum(reports[order]) - reports[order] / 2) / reports[order].sum()
     out[order] = names[np.minimum(np.searchsorted(cuts, mid), len(names) - 1)]
     return out
+
+
+def care_orders(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
+    """Full care or accommodated (s.20), systematically sampled over reports to Table 7's split."""
+    full, accommodated, _ = calibration.reference()["responsible_authority_2022"]["totals"]
+    care = np.flatnonzero((persons["stratum"].to_numpy() == CARE) & (reports > 0))
+    order = care[rng.permutation(len(care))]
+    mid = (np.cumsum(reports[order]) - reports[order] / 2) / max(reports[order].sum(), 1)
+    persons.loc[persons.index[order], "in_care"] = np.where(
+        mid < full / (full + accommodated), "full_care", "accommodated")
 
 
 def transgender(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:

@@ -66,13 +66,6 @@ def add_home(session: Session, actor: Actor | None, *, name: str, place_id: str,
     return home
 
 
-def visible_home(session: Session, actor: Actor, home_id: int) -> Home:
-    home = session.scalar(select(Home).where(Home.id == home_id, access.homes(actor)))
-    if home is None:
-        raise NotFound("home")
-    return home
-
-
 def get_home(session: Session, home_id: int) -> Home:
     home = session.get(Home, home_id)
     if home is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, text
+from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session
 
 from misper.app.access import Actor
@@ -17,25 +18,45 @@ GENESIS = "0" * 64
 _LOCK_KEY = 7_406_211  # PostgreSQL advisory lock serialising appends, so the chain never forks
 
 
+_PENDING = "misper_audit_pending"
+
+
 def record(session: Session, actor: Actor | None, action: str, entity: str,
            entity_id: object = None, *, child_id: int | None = None, reason: str | None = None,
-           detail: dict | None = None) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction (it commits or vanishes with it)."""
+           detail: dict | None = None) -> None:
+    """Add one event to the caller's transaction; it joins the chain when the transaction commits
+    and vanishes if it rolls back."""
+    event = AuditEvent(
+        at=datetime.now().replace(microsecond=0), actor_id=actor and actor.user_id,
+        actor_role=actor and actor.role.value, action=action, entity=entity,
+        entity_id=None if entity_id is None else str(entity_id), child_id=child_id, reason=reason,
+        detail=json.dumps(detail or {}, sort_keys=True, separators=(",", ":")))
+    session.info.setdefault(_PENDING, []).append(event)
+
+
+@listens_for(Session, "before_commit")
+def _chain(session: Session) -> None:
+    """Number and hash the transaction's events on top of the chain, inside the commit itself:
+    the lock that keeps the chain from forking is held only for the commit's few milliseconds."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     last = session.execute(select(AuditEvent.seq, AuditEvent.hash)
                            .order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS)
-    event = AuditEvent(
-        seq=seq, at=datetime.now().replace(microsecond=0), actor_id=actor and actor.user_id,
-        actor_role=actor and actor.role.value, action=action, entity=entity,
-        entity_id=None if entity_id is None else str(entity_id), child_id=child_id, reason=reason,
-        detail=json.dumps(detail or {}, sort_keys=True, separators=(",", ":")),
-        prev_hash=prev_hash)
-    event.hash = event_hash(event)
-    session.add(event)
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
+    for event in pending:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev_hash
+        event.hash = prev_hash = event_hash(event)
+        session.add(event)
     session.flush()
-    return event
+
+
+@listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def event_hash(event: AuditEvent) -> str:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from misper.app.schemas import Stamp
-from typing import Annotated
-
 from misper.app.access import Actor
 from misper.app.api import DB, ERRORS, Paging, allowed
 from misper.app.audit import service
+from misper.app.schemas import Stamp
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], responses=ERRORS)
 

@@ -19,7 +19,6 @@ from misper.app.access import Actor
 from misper.app.agencies.models import Agency, AgencyKind
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.children.service import new_pid
 from misper.app.episodes.models import (EPISODE_FIELDS, Associate, Episode, EpisodeAssociate,
                                         EpisodeLink, episodes_table)
 from misper.app.errors import Invalid
@@ -150,7 +149,7 @@ def _ensure_children(session: Session, actor: Actor | None, rows: list[dict]) ->
             "responsible_council_id": councils.get(r.get("responsible_authority")),
             "created_at": now} for pid, r in latest.items()]
     for start in range(0, len(new), CHUNK):
-        session.execute(insert(Child), new[start:start + CHUNK])
+        session.execute(insert(Child.__table__), new[start:start + CHUNK])
     for start in range(0, len(new), CHUNK):
         chunk = [c["pid"] for c in new[start:start + CHUNK]]
         known.update(session.execute(select(Child.pid, Child.id)
@@ -186,11 +185,11 @@ def _write_parts(session: Session, rows: list[tuple[int, dict]], present: list[s
     links = [{"episode_id": i, "linked_rid": rid, "position": p}
              for i, r in rows for p, rid in enumerate(dict.fromkeys(r.get("linked_rids") or []))]
     if links and "linked_rids" in present:
-        session.execute(insert(EpisodeLink), links)
+        session.execute(insert(EpisodeLink.__table__), links)
     wanted = {a for _, r in rows for a in r.get("associate_ids") or []}
     if wanted and "associate_ids" in present:
         associate_ids = _ensure_associates(session, wanted)
-        session.execute(insert(EpisodeAssociate), [
+        session.execute(insert(EpisodeAssociate.__table__), [
             {"episode_id": i, "associate_id": associate_ids[a], "position": p}
             for i, r in rows for p, a in enumerate(dict.fromkeys(r.get("associate_ids") or []))])
     if "prevention_interview" in present:
@@ -198,13 +197,13 @@ def _write_parts(session: Session, rows: list[tuple[int, dict]], present: list[s
         interviews = [{"episode_id": i, "outcome": r["prevention_interview"], "recorded_at": now}
                       for i, r in rows if r["prevention_interview"] is not None]
         if interviews:
-            session.execute(insert(PreventionInterview), interviews)
+            session.execute(insert(PreventionInterview.__table__), interviews)
     if any(c in present for c in RHI_COLUMNS):
         rhis = [{"episode_id": i, "version": 1, "shared_with_police": False,
                  **{field: r.get(column) for column, field in RHI_COLUMNS.items()}}
                 for i, r in rows if any(r.get(c) is not None for c in RHI_COLUMNS)]
         if rhis:
-            session.execute(insert(ReturnHomeInterview), rhis)
+            session.execute(insert(ReturnHomeInterview.__table__), rhis)
 
 
 def _ensure_associates(session: Session, wanted: set[str]) -> dict[str, int]:
@@ -215,7 +214,7 @@ def _ensure_associates(session: Session, wanted: set[str]) -> dict[str, int]:
             Associate.associate_id.in_(ordered[start:start + CHUNK]))).all())
     missing = [{"associate_id": a, "kind": "unknown"} for a in ordered if a not in known]
     for start in range(0, len(missing), CHUNK):
-        session.execute(insert(Associate), missing[start:start + CHUNK])
+        session.execute(insert(Associate.__table__), missing[start:start + CHUNK])
     if missing:
         return _ensure_associates(session, wanted)
     return known

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, create_model
 
 from misper.app.episodes.models import EPISODE_FIELDS
-from misper.app.schemas import (Stamp, Id, LocalDatetime, Name, Note, Pid, PlausibleDate, Sector,
+from misper.app.schemas import (Id, LocalDatetime, Name, Note, Pid, PlausibleDate, Sector, Stamp,
                                 StoreModel, canonical_type, text)
 from misper.incidents.schema import BY_NAME, RISK_LEVELS
 
@@ -68,7 +68,7 @@ class RiskAssessmentOut(BaseModel):
 
 
 class DecisionIn(StoreModel):
-    decision: Literal["deploy", "delay", "defer"]
+    decision: Literal["deploy", "delay", "defer", "not_missing"]
     review_at: LocalDatetime | None = None
     rationale: Note | None = None
 

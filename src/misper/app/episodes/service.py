@@ -18,6 +18,7 @@ from misper.app.children.service import age_on, create_child, visible_child
 from misper.app.episodes.models import (Associate, ControlRoomDecision, Episode, EpisodeAssociate,
                                         EpisodeLink, EpisodeUpdate, RiskAssessment, Task)
 from misper.app.errors import Conflict, Invalid, NotFound
+from misper.app.escalation.automatic import escalate
 from misper.app.notifications.service import notify
 from misper.app.placements.models import Home, Placement
 from misper.app.users.models import POLICE_ROLES
@@ -107,6 +108,7 @@ def report_missing(session: Session, actor: Actor, *, pid: str | None, child: di
     audit.record(session, actor, "create", "episode", episode.id, child_id=record.id)
     if actor.agency_id != force_id:
         notify(session, force_id, f"Child reported missing: episode {episode.rid}", episode.id)
+    escalate(session, actor, episode)  # the escalation rules apply on a new episode as on closing
     return episode, record.pid
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from misper.app.access import Actor
 from misper.app.api import DB, ERRORS, Paging, allowed
 from misper.app.episodes import service
+from misper.app.episodes.sightings import add_sighting_or_update
 from misper.app.episodes.schemas import (AssociationIn, AssociationsOut, DecisionIn, DecisionOut,
                                          EpisodeChange, EpisodeOut, EpisodePage, EpisodeReport,
                                          RiskAssessmentIn, RiskAssessmentOut, TaskChange, TaskIn,
@@ -106,7 +107,8 @@ def list_updates(rid: Rid, session: DB, actor: Actor = allowed("updates", "list"
 
 @router.post("/{rid}/updates", response_model=UpdateOut, status_code=201)
 def add_update(rid: Rid, body: UpdateIn, session: DB, actor: Actor = allowed("updates", "create")):
-    row = service.add_update(session, actor, rid, body.kind, body.text, body.postcode_sector)
+    row, _told = add_sighting_or_update(session, actor, rid, body.kind, body.text,
+                                        body.postcode_sector)
     return UpdateOut.model_validate(row, from_attributes=True)
 
 

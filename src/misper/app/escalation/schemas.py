@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from misper.app.schemas import Stamp, Pid, StoreModel, text
+from misper.app.schemas import Pid, Stamp, StoreModel, text
 
 MEETINGS = ("marm", "mace")
 

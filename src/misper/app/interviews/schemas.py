@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from misper.app.schemas import Stamp, Id, LocalDatetime, Note, StoreModel, canonical_type, text
+from misper.app.schemas import Id, LocalDatetime, Note, Stamp, StoreModel, canonical_type, text
 from misper.incidents.schema import BY_NAME
 
 RHI_STATUSES = ("not_offered", "offered", "accepted", "declined", "completed")

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from misper.app.access import Actor
 from misper.app.api import DB, ERRORS, Paging, allowed
 from misper.app.notifications import service
-from misper.app.schemas import Stamp, MAX_ID
+from misper.app.schemas import MAX_ID, Stamp
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"], responses=ERRORS)
 

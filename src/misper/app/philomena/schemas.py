@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from misper.app.schemas import Stamp, StoreModel, text
+from misper.process.philomena import FIELDS
 
 Entry = text(4_000)
 
 
-class PhilomenaContent(StoreModel):
-    description: Entry | None = None
-    distinguishing_features: Entry | None = None
-    medical_needs: Entry | None = None
-    places_frequented: Entry | None = None
-    friends_and_associates: Entry | None = None
-    phone_and_social_media: Entry | None = None
-    previous_episodes_notes: Entry | None = None
-    photo_reference: text(500) | None = None
+# The fields of the Philomena Protocol form, defined once in `process.philomena.FIELDS`.
+PhilomenaContent = create_model("PhilomenaContent", __base__=StoreModel,
+                                **{key: (Entry | None, None) for key in FIELDS})
 
 
 class ProfileOut(BaseModel):

@@ -15,6 +15,7 @@ from misper.app.children.models import Child
 from misper.app.children.service import visible_child
 from misper.app.errors import Invalid, NotFound
 from misper.app.placements.models import Home, Placement
+from misper.app.placements.out_of_area import notify_out_of_area
 
 
 def out_of_area(placement: Placement, home: Home) -> bool:
@@ -46,6 +47,7 @@ def place_child(session: Session, actor: Actor, pid: str, home_id: int,
     session.add(placement)
     session.flush()
     audit.record(session, actor, "create", "placement", placement.id, child_id=child.id)
+    notify_out_of_area(session, placement, home, child.pid)
     return placement, home
 
 

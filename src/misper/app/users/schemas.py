@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from misper.app.schemas import Stamp, Name, StoreModel, text
+from misper.app.schemas import Name, Stamp, StoreModel, text
 from misper.app.users.models import Role
 
 RoleName = Literal[tuple(r.value for r in Role)]

@@ -47,7 +47,7 @@ def mount(app: FastAPI) -> None:
         return _page(request, "home.html", actor)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_form(request: Request, actor: Caller):
+    def login_form(request: Request):
         return _page(request, "login.html", None, username="")
 
     @app.post("/login", response_class=HTMLResponse, include_in_schema=False)

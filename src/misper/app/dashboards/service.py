@@ -1,0 +1,225 @@
+"""The dashboards' figures. Each reads the caller's scope from the store (as the canonical frame,
+through the same export the report uses) and applies the pure rules and analysis functions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from misper.app import access
+from misper.app.access import Actor
+from misper.app.audit import service as audit
+from misper.app.children.models import Child
+from misper.app.episodes.interchange import export_frame
+from misper.app.episodes.models import ControlRoomDecision, Episode
+from misper.app.escalation.models import Referral
+from misper.app.interviews.after_models import RhiArrangement
+from misper.app.interviews.models import ReturnHomeInterview
+from misper.app.interviews.return_home import raise_overdue
+from misper.app.philomena.models import PhilomenaProfile
+from misper.app.placements.models import Home, Placement
+from misper.process.config import ProcessConfig, default_config
+from misper.process.emerging import emerging_frequent
+from misper.process.philomena import completeness
+from misper.process.return_home_interview import monthly_compliance
+
+LATE_NOT_MISSING_HOURS = 2  # the report: short episodes ended by the child's own return
+FREQUENT_EPISODES = 3
+
+
+def scoped_frame(session: Session, actor: Actor) -> pd.DataFrame:
+    """The caller's episodes as the canonical frame (pseudonymous, no free text)."""
+    access.require(actor, "episodes", "list")
+    # An uncorrelated id list: the export joins children, which the scope's sub-queries also read.
+    scope = Episode.id.in_(select(Episode.id).where(access.episodes(actor)).correlate(None))
+    frame = export_frame(session, scope, free_text=False)
+    audit.record(session, actor, "list", "dashboard", detail={"rows": len(frame)})
+    return frame
+
+
+def refresh(session: Session, now: datetime, config: ProcessConfig | None = None) -> int:
+    """Run the overdue check on each dashboard load, so the lists never lag the worker."""
+    return raise_overdue(session, now, config)
+
+
+def open_episodes(session: Session, actor: Actor, now: datetime) -> pd.DataFrame:
+    """Open episodes: rid, pid, reported_at, hours_missing, risk, review_at (delayed ones)."""
+    access.require(actor, "episodes", "list")
+    child = aliased(Child)  # not to be correlated with the scope's own sub-query on children
+    rows = session.execute(select(Episode.id, Episode.rid, child.pid, Episode.reported_at,
+                                  Episode.risk_final, Episode.missing_from_type)
+                           .join(child, child.id == Episode.child_id)
+                           .where(access.episodes(actor), Episode.found_at.is_(None))
+                           .order_by(Episode.reported_at)).all()
+    frame = pd.DataFrame(rows, columns=["id", "rid", "pid", "reported_at", "risk",
+                                        "missing_from_type"])
+    frame["hours_missing"] = ((pd.Timestamp(now) - pd.to_datetime(frame["reported_at"]))
+                              .dt.total_seconds() / 3600).round(1)
+    frame["review_at"] = pd.NaT
+    if access.allowed(actor.role, "decisions", "list") and len(frame):
+        latest = (select(ControlRoomDecision.episode_id, func.max(ControlRoomDecision.id).label("d"))
+                  .where(ControlRoomDecision.episode_id.in_(frame["id"].tolist()))
+                  .group_by(ControlRoomDecision.episode_id).subquery())
+        reviews = dict(session.execute(
+            select(ControlRoomDecision.episode_id, ControlRoomDecision.review_at)
+            .join(latest, latest.c.d == ControlRoomDecision.id)
+            .where(ControlRoomDecision.decision == "delay")).all())
+        frame["review_at"] = pd.to_datetime(frame["id"].map(reviews))
+    frame["review_due"] = frame["review_at"].notna() & (frame["review_at"] <= pd.Timestamp(now))
+    return frame.drop(columns="id")
+
+
+def escalation_status(session: Session, actor: Actor) -> dict[str, str]:
+    """pid -> latest referral ("MARM referred", "MACE: outcome recorded"), where the role sees them."""
+    if not access.allowed(actor.role, "referrals", "list"):
+        return {}
+    child = aliased(Child)
+    rows = session.execute(select(child.pid, Referral.meeting, Referral.outcome)
+                           .join(child, child.id == Referral.child_id)
+                           .where(access.referrals(actor))
+                           .order_by(Referral.referred_at, Referral.id)).all()
+    return {pid: f"{meeting.upper()} " + ("outcome recorded" if outcome else "referred")
+            for pid, meeting, outcome in rows}
+
+
+def frequently_missing(frame: pd.DataFrame, now: datetime, status: dict[str, str]) -> pd.DataFrame:
+    """Children with at least three episodes in the last year: counts over 90 and 365 days, the
+    pattern of their year (compressed or spread, intense periods) and their escalation status."""
+    from misper.insight.patterns import child_patterns
+
+    now = pd.Timestamp(now)
+    year = frame[(frame["reported_at"] > now - pd.Timedelta(days=365))
+                 & (frame["reported_at"] <= now)]
+    columns = ["pid", "last_90_days", "last_year", "pattern", "intense_periods", "escalation"]
+    if year.empty:
+        return pd.DataFrame(columns=columns)
+    recent = year["reported_at"] > now - pd.Timedelta(days=90)
+    counts = pd.DataFrame({"last_90_days": recent.groupby(year["pid"], observed=True).sum(),
+                           "last_year": year.groupby("pid", observed=True).size()}).astype(int)
+    counts = counts[counts["last_year"] >= FREQUENT_EPISODES]
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    patterns = child_patterns(year[year["pid"].isin(counts.index)], min_child_episodes=FREQUENT_EPISODES)
+    patterns = patterns.set_index("pid")[["pattern", "intense_periods"]]
+    table = counts.join(patterns).rename_axis("pid").reset_index()
+    table["escalation"] = table["pid"].map(status).fillna("none")
+    return table.sort_values(["last_90_days", "last_year"], ascending=False,
+                             ignore_index=True)[columns]
+
+
+def emerging(frame: pd.DataFrame, now: datetime, config: ProcessConfig | None = None) -> pd.DataFrame:
+    return emerging_frequent(frame, pd.Timestamp(now), (config or default_config()).emerging_frequent)
+
+
+def hotspots(frame: pd.DataFrame, start: datetime, end: datetime) -> dict[str, pd.DataFrame]:
+    """Episodes per place and postcode sector missing from and found in, over [start, end)."""
+    period = frame[(frame["reported_at"] >= pd.Timestamp(start))
+                   & (frame["reported_at"] < pd.Timestamp(end))]
+    out = {}
+    for key, column in (("places", "missing_from_place_id"),
+                        ("from_sectors", "missing_from_postcode_sector"),
+                        ("found_sectors", "found_postcode_sector")):
+        if column not in period.columns:
+            continue
+        counts = period[column].dropna().astype(str).value_counts()
+        out[key] = counts.rename_axis(column).reset_index(name="episodes")
+    return out
+
+
+def rhi_compliance(session: Session, actor: Actor, config: ProcessConfig | None = None
+                   ) -> pd.DataFrame:
+    """Per month of return: episodes, offered, accepted, completed, within 72 h, shared."""
+    access.require(actor, "return_home_interviews", "list")
+    rows = session.execute(
+        select(RhiArrangement.found_at, ReturnHomeInterview.offered, ReturnHomeInterview.accepted,
+               ReturnHomeInterview.completed_at, ReturnHomeInterview.shared_with_police)
+        .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+        .where(access.return_home_interviews(actor))).all()
+    frame = pd.DataFrame(rows, columns=["found_at", "offered", "accepted", "completed_at",
+                                        "shared_with_police"])
+    if frame.empty:
+        return pd.DataFrame(columns=["month", "episodes", "offered", "accepted", "completed",
+                                     "within_target", "shared_with_police"])
+    return monthly_compliance(frame, (config or default_config()).return_home_interview)
+
+
+def care_home_feedback(session: Session, actor: Actor, start: datetime, end: datetime,
+                       config: ProcessConfig | None = None) -> pd.DataFrame:
+    """Per home in the caller's area over [start, end): episodes per resident-month, the share
+    that ended within two hours by the child's own return (likely "late, not missing"), the mean
+    Philomena profile completeness of its residents, and interviews completed within 72 hours."""
+    access.require(actor, "homes", "list")
+    access.require(actor, "episodes", "list")
+    rules = (config or default_config()).return_home_interview
+    homes = session.execute(select(Home.id, Home.name).where(access.homes(actor))
+                            .order_by(Home.name)).all()
+    rows = []
+    for home_id, name in homes:
+        placements = session.execute(select(Placement.child_id, Placement.start_date,
+                                            Placement.end_date)
+                                     .where(Placement.home_id == home_id)).all()
+        resident_days = sum(_overlap_days(s, e, start, end) for _, s, e in placements)
+        episodes = session.execute(
+            select(Episode.id, Episode.reported_at, Episode.found_at, Episode.found_how)
+            .where(Episode.home_id == home_id, Episode.reported_at >= start,
+                   Episode.reported_at < end)).all()
+        short_own = [f is not None and how == "returned_self"
+                     and (f - r) <= timedelta(hours=LATE_NOT_MISSING_HOURS)
+                     for _, r, f, how in episodes]
+        residents = {c for c, s, e in placements if e is None}
+        scores = [completeness(_latest_profile(session, c))[0] for c in residents]
+        interviews = session.execute(
+            select(RhiArrangement.found_at, ReturnHomeInterview.completed_at)
+            .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+            .where(ReturnHomeInterview.episode_id.in_([e[0] for e in episodes]))).all()
+        target = timedelta(hours=rules.target_hours)
+        on_time = [c is not None and c <= f + target for f, c in interviews]
+        months = resident_days / (365.25 / 12)
+        rows.append({
+            "home": name, "home_id": home_id, "episodes": len(episodes),
+            "resident_months": round(months, 1),
+            "episodes_per_resident_month": round(len(episodes) / months, 2) if months else None,
+            "short_own_return_share": _share(short_own),
+            "profile_completeness": round(sum(scores) / len(scores), 2) if scores else None,
+            "interviews": len(interviews), "interviews_on_time_share": _share(on_time)})
+    return pd.DataFrame(rows)
+
+
+def _share(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 3) if flags else None
+
+
+def _overlap_days(s, e, start: datetime, end: datetime) -> int:
+    """Days of a placement [s, e] (e empty: ongoing) within [start, end)."""
+    lo = max(pd.Timestamp(s), pd.Timestamp(start).normalize())
+    hi = min(pd.Timestamp(e) + pd.Timedelta(days=1) if e else pd.Timestamp(end),
+             pd.Timestamp(end))
+    return max(0, (hi - lo).days)
+
+
+def _latest_profile(session: Session, child_id: int) -> dict:
+    content = session.scalar(select(PhilomenaProfile.content)
+                             .where(PhilomenaProfile.child_id == child_id)
+                             .order_by(PhilomenaProfile.version.desc()).limit(1))
+    return content or {}
+
+
+def network(frame: pd.DataFrame, seed: int = 0) -> dict:
+    """Nodes (children, associates) with positions and edges, for the interactive graph."""
+    import networkx as nx
+
+    from misper.insight.network import build_graph
+
+    graph = build_graph(frame)
+    graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
+    if graph.number_of_nodes() == 0:
+        return {"nodes": [], "edges": []}
+    positions = nx.spring_layout(graph, seed=seed, weight="weight")
+    nodes = [{"id": n, "kind": graph.nodes[n]["kind"], "label": n.split(":", 1)[-1],
+              "x": float(x), "y": float(y), "degree": graph.degree(n)}
+             for n, (x, y) in positions.items()]
+    edges = [{"a": a, "b": b, "weight": d.get("weight", 1)} for a, b, d in graph.edges(data=True)]
+    return {"nodes": nodes, "edges": edges}

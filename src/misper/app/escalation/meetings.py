@@ -1,0 +1,80 @@
+"""What a MARM or MACE did about a referral: the meeting held, its actions and their outcomes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from misper.app import access
+from misper.app.access import Actor
+from misper.app.audit import service as audit
+from misper.app.errors import Invalid, NotFound
+from misper.app.escalation.meeting_models import Meeting, MeetingAction
+from misper.app.escalation.models import Referral
+
+
+def _referral(session: Session, actor: Actor, referral_id: int) -> Referral:
+    referral = session.scalar(select(Referral).where(Referral.id == referral_id,
+                                                     access.referrals(actor)))
+    if referral is None:
+        raise NotFound("referral")
+    return referral
+
+
+def record_meeting(session: Session, actor: Actor, referral_id: int, held_at: datetime,
+                   attendees: str | None, summary: str | None) -> Meeting:
+    access.require(actor, "referrals", "update")
+    referral = _referral(session, actor, referral_id)
+    if held_at < referral.referred_at.replace(hour=0, minute=0, second=0, microsecond=0):
+        raise Invalid("held_at", "before the referral was made")
+    meeting = Meeting(referral_id=referral.id, held_at=held_at, attendees=attendees,
+                      summary=summary, recorded_by=actor.user_id)
+    session.add(meeting)
+    session.flush()
+    audit.record(session, actor, "create", "meeting", meeting.id, child_id=referral.child_id)
+    return meeting
+
+
+def _meeting(session: Session, actor: Actor, meeting_id: int) -> tuple[Meeting, Referral]:
+    row = session.execute(select(Meeting, Referral).join(Referral, Referral.id == Meeting.referral_id)
+                          .where(Meeting.id == meeting_id, access.referrals(actor))).first()
+    if row is None:
+        raise NotFound("meeting")
+    return tuple(row)
+
+
+def add_action(session: Session, actor: Actor, meeting_id: int, description: str,
+               owner_agency_id: int | None, due_on: date | None) -> MeetingAction:
+    access.require(actor, "referrals", "update")
+    meeting, referral = _meeting(session, actor, meeting_id)
+    action = MeetingAction(meeting_id=meeting.id, description=description,
+                           owner_agency_id=owner_agency_id, due_on=due_on)
+    session.add(action)
+    session.flush()
+    audit.record(session, actor, "create", "meeting_action", action.id, child_id=referral.child_id)
+    return action
+
+
+def complete_action(session: Session, actor: Actor, action_id: int, outcome: str) -> MeetingAction:
+    access.require(actor, "referrals", "update")
+    action = session.get(MeetingAction, action_id)
+    if action is None:
+        raise NotFound("action")
+    _meeting(session, actor, action.meeting_id)  # 404 outside the caller's referrals
+    action.done_at, action.outcome = datetime.now(), outcome
+    audit.record(session, actor, "update", "meeting_action", action.id)
+    return action
+
+
+def meetings_of(session: Session, actor: Actor, referral_id: int
+                ) -> list[tuple[Meeting, list[MeetingAction]]]:
+    access.require(actor, "referrals", "list")
+    referral = _referral(session, actor, referral_id)
+    meetings = list(session.scalars(select(Meeting).where(Meeting.referral_id == referral.id)
+                                    .order_by(Meeting.held_at, Meeting.id)))
+    actions = list(session.scalars(select(MeetingAction).where(
+        MeetingAction.meeting_id.in_([m.id for m in meetings])).order_by(MeetingAction.id)))
+    audit.record(session, actor, "read", "meeting", child_id=referral.child_id)
+    return [(m, [a for a in actions if a.meeting_id == m.id]) for m in meetings]

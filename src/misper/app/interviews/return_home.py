@@ -1,0 +1,262 @@
+"""The return home interview after an episode: which council owes it, its 72-hour clock, arranging,
+offer/accept/decline/complete, findings shared with the police, and the overdue notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.exc import StaleDataError
+
+from misper.app import access
+from misper.app.access import Actor
+from misper.app.agencies.models import Agency
+from misper.app.audit import service as audit
+from misper.app.children.models import Child
+from misper.app.episodes.models import Episode
+from misper.app.errors import Conflict, Invalid, NotFound
+from misper.app.interviews import findings as found
+from misper.app.interviews.after_models import RhiArrangement
+from misper.app.interviews.models import ReturnHomeInterview
+from misper.app.interviews.service import RHI_PROVIDERS
+from misper.app.notifications.service import notify
+from misper.app.placements.models import Home, Placement
+from misper.app.placements.service import out_of_area
+from misper.app.users.models import POLICE_ROLES
+from misper.process.config import ProcessConfig, default_config
+from misper.process.return_home_interview import Clock, clock, due_at
+
+INTERVIEWER_KINDS = ("independent_provider", "social_worker")
+STATES = ("declined",) + tuple(c.value for c in Clock)
+
+
+def _current_placement(session: Session, child_id: int) -> tuple[Placement, Home] | None:
+    row = session.execute(select(Placement, Home).join(Home, Home.id == Placement.home_id)
+                          .where(Placement.child_id == child_id, Placement.end_date.is_(None))
+                          .order_by(Placement.start_date.desc()).limit(1)).first()
+    return tuple(row) if row else None
+
+
+def open_for_episode(session: Session, actor: Actor, episode: Episode,
+                     config: ProcessConfig | None = None) -> tuple[ReturnHomeInterview, RhiArrangement]:
+    """On closing: the interview is owed by the placing council (the responsible council when the
+    child is not placed), with the clock running from the found time; the host council of an
+    out-of-area placement is told, since it may take the interview on by agreement."""
+    rules = (config or default_config()).return_home_interview
+    rhi = session.scalar(select(ReturnHomeInterview)
+                         .where(ReturnHomeInterview.episode_id == episode.id))
+    if rhi is None:
+        rhi = ReturnHomeInterview(episode_id=episode.id, shared_with_police=False)
+        session.add(rhi)
+        session.flush()
+    arrangement = session.scalar(select(RhiArrangement).where(RhiArrangement.rhi_id == rhi.id))
+    if arrangement is not None:
+        return rhi, arrangement
+    placed = _current_placement(session, episode.child_id)
+    child = session.get(Child, episode.child_id)
+    placing = placed[0].placing_council_id if placed else child.responsible_council_id
+    away = placed is not None and out_of_area(*placed)
+    council = placing if placing is not None else (placed[1].host_council_id if placed else None)
+    due = due_at(episode.found_at, rules).to_pydatetime()
+    arrangement = RhiArrangement(rhi_id=rhi.id, council_id=council, placing_council_id=placing,
+                                 out_of_area=away, found_at=episode.found_at, due_at=due)
+    session.add(arrangement)
+    session.flush()
+    if council is not None:
+        notify(session, council, f"Return home interview {rhi.id} due by {due:%d %b %Y %H:%M}",
+               episode.id)
+    if away:
+        notify(session, placed[1].host_council_id,
+               f"A child placed in your area was found; its placing council owes return home "
+               f"interview {rhi.id}, which you may take on by agreement", episode.id)
+    audit.record(session, actor, "create", "return_home_interview", rhi.id,
+                 child_id=episode.child_id, detail={"council_id": council, "out_of_area": away})
+    return rhi, arrangement
+
+
+def state(rhi: ReturnHomeInterview, arrangement: RhiArrangement, now: datetime,
+          config: ProcessConfig | None = None) -> str:
+    """Declined, or where the interview stands on its clock (due, overdue, on time, late)."""
+    if rhi.accepted is False and rhi.completed_at is None:
+        return "declined"
+    rules = (config or default_config()).return_home_interview
+    return clock(arrangement.found_at, rhi.completed_at, now, rules).value
+
+
+def _query(actor: Actor):
+    # Aliases: the scope predicate's own sub-queries on episodes and children must not be
+    # correlated with the rows joined here for the answer.
+    episode, child = aliased(Episode), aliased(Child)
+    return (select(ReturnHomeInterview, RhiArrangement, episode.rid, child.pid, child.name)
+            .join(RhiArrangement, RhiArrangement.rhi_id == ReturnHomeInterview.id)
+            .join(episode, episode.id == ReturnHomeInterview.episode_id)
+            .join(child, child.id == episode.child_id)
+            .where(access.return_home_interviews(actor)))
+
+
+def list_with_clock(session: Session, actor: Actor, now: datetime, wanted: str | None = None,
+                    config: ProcessConfig | None = None, limit: int = 500) -> list[dict]:
+    """The interviews in the caller's scope with their clock, the oldest due first."""
+    access.require(actor, "return_home_interviews", "list")
+    rows = session.execute(_query(actor).order_by(RhiArrangement.due_at, ReturnHomeInterview.id)
+                           .limit(limit)).all()
+    out = [_answer(rhi, arr, rid, pid, name, now, config) for rhi, arr, rid, pid, name in rows]
+    if wanted:
+        out = [r for r in out if r["state"] == wanted]
+    audit.record(session, actor, "list", "return_home_interview",
+                 detail={"ids": [r["id"] for r in out]})
+    return out
+
+
+def _answer(rhi, arr, rid, pid, name, now, config) -> dict:
+    return {"id": rhi.id, "rid": rid, "child": {"pid": pid, "name": name},
+            "council_id": arr.council_id, "placing_council_id": arr.placing_council_id,
+            "out_of_area": arr.out_of_area, "host_agreement": arr.host_agreement,
+            "found_at": arr.found_at, "due_at": arr.due_at,
+            "state": state(rhi, arr, now, config), "interviewer_kind": arr.interviewer_kind,
+            "provider_id": rhi.provider_id, "interviewer": rhi.interviewer,
+            "offered": rhi.offered, "accepted": rhi.accepted, "completed_at": rhi.completed_at,
+            "shared_with_police": rhi.shared_with_police, "version": rhi.version}
+
+
+def _visible(session: Session, actor: Actor, rhi_id: int):
+    row = session.execute(_query(actor).where(ReturnHomeInterview.id == rhi_id)).first()
+    if row is None:
+        raise NotFound("return home interview")
+    return row
+
+
+def read(session: Session, actor: Actor, rhi_id: int, now: datetime,
+         config: ProcessConfig | None = None) -> dict:
+    """One interview with its clock and findings; the police get only the fields shared."""
+    access.require(actor, "return_home_interviews", "read")
+    rhi, arr, rid, pid, name = _visible(session, actor, rhi_id)
+    episode = session.get(Episode, rhi.episode_id)
+    audit.record(session, actor, "read", "return_home_interview", rhi.id, child_id=episode.child_id)
+    answer = _answer(rhi, arr, rid, pid, name, now, config)
+    answer["findings"] = found.as_dict(found.findings_of(session, "return_home", rhi.id),
+                                       only_shared=actor.role in POLICE_ROLES)
+    return answer
+
+
+def _owed_by_caller(session: Session, actor: Actor, rhi_id: int):
+    rhi, arr, *_ = _visible(session, actor, rhi_id)
+    if actor.role in access.COUNCIL and arr.council_id != actor.agency_id:
+        raise Conflict("another council owes this interview; it may be taken on by agreement")
+    return rhi, arr
+
+
+def arrange(session: Session, actor: Actor, rhi_id: int, interviewer_kind: str,
+            provider_id: int | None, interviewer: str | None) -> None:
+    """The owing council gives the interview to an independent provider or to a social worker."""
+    access.require(actor, "return_home_interviews", "create")
+    rhi, arr = _owed_by_caller(session, actor, rhi_id)
+    if interviewer_kind == "independent_provider":
+        provider = session.get(Agency, provider_id) if provider_id else None
+        if provider is None or provider.kind not in RHI_PROVIDERS:
+            raise Invalid("provider_id", "not a return home interview provider")
+        rhi.provider_id = provider.id
+        notify(session, provider.id, f"Return home interview {rhi.id} to arrange, due by "
+               f"{arr.due_at:%d %b %Y %H:%M}", rhi.episode_id)
+    else:
+        if provider_id is not None:
+            raise Invalid("provider_id", "a social worker's interview has no provider")
+        rhi.provider_id = None
+    arr.interviewer_kind = interviewer_kind
+    rhi.interviewer = interviewer
+    _flush(session)
+    audit.record(session, actor, "arrange", "return_home_interview", rhi.id,
+                 detail={"interviewer_kind": interviewer_kind})
+
+
+def take_on(session: Session, actor: Actor, rhi_id: int, agreement: str) -> None:
+    """The host council of an out-of-area placement takes the interview on, by a recorded agreement."""
+    access.require(actor, "return_home_interviews", "create")
+    rhi, arr, *_ = _visible(session, actor, rhi_id)
+    episode = session.get(Episode, rhi.episode_id)
+    placed = _current_placement(session, episode.child_id)
+    if not arr.out_of_area or placed is None or placed[1].host_council_id != actor.agency_id:
+        raise Conflict("only the host council of an out-of-area placement may take it on")
+    if arr.council_id == actor.agency_id:
+        raise Conflict("your council already owes this interview")
+    previous = arr.council_id
+    arr.council_id = actor.agency_id
+    arr.host_agreement, arr.host_agreed_at, arr.host_agreed_by = agreement, datetime.now(), actor.user_id
+    if previous is not None:
+        notify(session, previous, f"Return home interview {rhi.id} taken on by the host council",
+               rhi.episode_id, body=agreement)
+    _flush(session)
+    audit.record(session, actor, "take_on", "return_home_interview", rhi.id,
+                 child_id=episode.child_id, detail={"from": previous})
+
+
+def record(session: Session, actor: Actor, rhi_id: int, version: int, changes: dict,
+           findings: dict | None, shared: list[str] | None, now: datetime) -> None:
+    """Offered, accepted or declined, completed, with findings and what is shared with the police.
+
+    The order is the process's: accepting needs an offer, completing needs an acceptance, and a
+    completion lies between the found time and now.
+    """
+    access.require(actor, "return_home_interviews", "update")
+    rhi, arr = _owed_by_caller(session, actor, rhi_id)
+    if rhi.version != version:
+        raise Conflict(f"interview {rhi_id} was changed by someone else (now version "
+                       f"{rhi.version}, you had {version}); reload it")
+    for name, value in changes.items():
+        setattr(rhi, name, value)
+    if rhi.accepted is not None and not rhi.offered:
+        raise Invalid("accepted", "the interview must be offered before it is accepted or declined")
+    if rhi.completed_at is not None:
+        if rhi.accepted is not True:
+            raise Invalid("completed_at", "only an accepted interview can be completed")
+        if not arr.found_at <= rhi.completed_at <= now:
+            raise Invalid("completed_at", "must lie between the found time and now")
+    episode = session.get(Episode, rhi.episode_id)
+    before = set(found.as_dict(found.findings_of(session, "return_home", rhi.id))["shared"])
+    if findings is not None or shared is not None:
+        row = found.save_findings(session, actor, episode, "return_home", rhi.id, findings, shared)
+        rhi.shared_with_police = bool(row.shared)
+    _flush(session)
+    if set(shared or ()) - before:  # told once per newly shared finding, not on every save
+        notify(session, episode.force_id,
+               f"Return home interview {rhi.id} findings shared with the police", episode.id)
+    audit.record(session, actor, "update", "return_home_interview", rhi.id,
+                 child_id=episode.child_id,
+                 detail={"fields": sorted(changes), "shared": shared, "findings": findings is not None})
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("the interview was changed by someone else at the same moment") from None
+
+
+def raise_overdue(session: Session, now: datetime, config: ProcessConfig | None = None) -> int:
+    """Notify the owing council (and the provider) of each interview past its target, once.
+
+    Idempotent: an interview already notified is skipped, so the worker and every dashboard load
+    may call it. Rows are locked (PostgreSQL) so that two callers at once do not both notify.
+    """
+    config = config or default_config()
+    cutoff = now - timedelta(hours=config.return_home_interview.target_hours)
+    rows = session.execute(
+        select(RhiArrangement, ReturnHomeInterview)
+        .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+        .where(RhiArrangement.overdue_notified_at.is_(None), RhiArrangement.found_at < cutoff,
+               ReturnHomeInterview.completed_at.is_(None),
+               or_(ReturnHomeInterview.accepted.is_(None), ReturnHomeInterview.accepted.is_(True)))
+        .with_for_update(skip_locked=True, of=RhiArrangement)).all()
+    raised = 0
+    for arr, rhi in rows:
+        if state(rhi, arr, now, config) != Clock.OVERDUE.value:
+            continue
+        subject = f"Return home interview {rhi.id} is overdue (was due {arr.due_at:%d %b %Y %H:%M})"
+        for agency in {arr.council_id, rhi.provider_id} - {None}:
+            notify(session, agency, subject, rhi.episode_id)
+        arr.overdue_notified_at = now
+        audit.record(session, None, "overdue", "return_home_interview", rhi.id)
+        raised += 1
+    session.flush()
+    return raised

@@ -1,0 +1,92 @@
+"""Out-of-area placements: telling the host council and the area's police, as statutory guidance
+expects; and the placement check, before a placement is confirmed, for links with the children
+already in the home (shared associates, going missing together) without disclosing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from misper.app import access
+from misper.app.access import Actor
+from misper.app.agencies.models import Agency
+from misper.app.agencies.service import get_home
+from misper.app.audit import service as audit
+from misper.app.children.models import Child
+from misper.app.children.service import visible_child
+from misper.app.episodes.models import Episode, EpisodeAssociate, EpisodeLink
+from misper.app.notifications.service import notify
+from misper.app.placements.models import Home, Placement
+
+UNSEEN = "a child placed there whose record you may not see"
+# The store records associates and co-missing links; membership of rival groups it does not hold.
+NOT_RECORDED = ("rival groups",)
+
+
+def notify_out_of_area(session: Session, placement: Placement, home: Home, pid: str) -> list[int]:
+    """Tell the host council and the home's police force of an out-of-area placement; the agencies told."""
+    if placement.placing_council_id == home.host_council_id:
+        return []
+    placer = session.get(Agency, placement.placing_council_id)
+    subject = (f"Out-of-area placement: child {pid} placed in {home.name} by {placer.name} "
+               f"from {placement.start_date:%d %b %Y}")
+    told = [home.host_council_id, home.police_force_id]
+    for agency_id in told:
+        notify(session, agency_id, subject)
+    return told
+
+
+@dataclass(frozen=True)
+class Link:
+    other: str  # the other child's pid, or UNSEEN
+    shared_associates: int
+    missing_together: int  # episodes linked as going missing together
+
+
+def placement_check(session: Session, actor: Actor, pid: str, home_id: int) -> list[Link]:
+    """Links between the child and each child living in the home now; pids only where the caller
+    may see that child's record, counts never the associates' identities."""
+    access.require(actor, "placements", "create")
+    child = visible_child(session, actor, pid)
+    home = get_home(session, home_id)
+    residents = list(session.scalars(select(Placement.child_id).where(
+        Placement.home_id == home.id, Placement.end_date.is_(None), Placement.child_id != child.id)
+        .distinct()))
+    seen = dict(session.execute(select(Child.id, Child.pid).where(Child.id.in_(residents),
+                                                                  access.children(actor))).all())
+    links = []
+    for other_id in residents:
+        shared = _shared_associates(session, child.id, other_id)
+        together = _missing_together(session, child.id, other_id)
+        if shared or together:
+            links.append(Link(seen.get(other_id, UNSEEN), shared, together))
+    audit.record(session, actor, "check", "placement", home.id, child_id=child.id,
+                 detail={"residents": len(residents), "links": len(links)})
+    return links
+
+
+def _episodes(child_id: int):
+    return select(Episode.id).where(Episode.child_id == child_id)
+
+
+def _rids(child_id: int):
+    return select(Episode.rid).where(Episode.child_id == child_id)
+
+
+def _shared_associates(session: Session, a: int, b: int) -> int:
+    of_a = select(EpisodeAssociate.associate_id).where(EpisodeAssociate.episode_id.in_(_episodes(a)))
+    return session.scalar(select(func.count(func.distinct(EpisodeAssociate.associate_id))).where(
+        EpisodeAssociate.episode_id.in_(_episodes(b)), EpisodeAssociate.associate_id.in_(of_a)))
+
+
+def _missing_together(session: Session, a: int, b: int) -> int:
+    # Links are stored both ways when the store records them, one way when imported: count episodes
+    # of `a` linked with `b` in either direction, each once.
+    linked_to_b = select(EpisodeLink.episode_id).where(EpisodeLink.episode_id.in_(_episodes(a)),
+                                                       EpisodeLink.linked_rid.in_(_rids(b)))
+    b_linked_to_a = select(Episode.id).where(Episode.child_id == a, Episode.rid.in_(
+        select(EpisodeLink.linked_rid).where(EpisodeLink.episode_id.in_(_episodes(b)))))
+    return session.scalar(select(func.count()).select_from(Episode).where(
+        or_(Episode.id.in_(linked_to_b), Episode.id.in_(b_linked_to_a))))

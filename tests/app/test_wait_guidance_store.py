@@ -1,0 +1,88 @@
+"""Wait guidance on triage, from the store's synthetic history, against lifelines' Kaplan-Meier."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from misper.app.access import Actor
+from misper.app.agencies.models import Agency
+from misper.app.episodes.interchange import import_frame
+from misper.app.triage import service as triage
+from misper.app.users.models import Role, User
+from misper.insight.survival import GUIDANCE_LEVELS, episode_context
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    from misper.synth import generate
+
+    return generate(incidents=600, seed=11).incidents
+
+
+def _control_room(session) -> Actor:
+    force = Agency(name="Hertfordshire Constabulary", kind="police")
+    session.add(force)
+    session.flush()
+    user = User(username="control", display_name="control", role=Role.police_control_room.value,
+                agency_id=force.id, password_hash="x", created_at=datetime(2024, 1, 1))
+    session.add(user)
+    session.flush()
+    return Actor(user.id, user.username, Role.police_control_room, force.id, "police")
+
+
+def _lifelines_share(hours: np.ndarray, ended: np.ndarray, at: float) -> tuple[float, float, float]:
+    from lifelines import KaplanMeierFitter
+
+    fit = KaplanMeierFitter().fit(hours, ended)
+    survival = float(fit.survival_function_at_times(at).iloc[0])
+    band = fit.confidence_interval_survival_function_
+    row = band[band.index <= at].iloc[-1]
+    return 1 - survival, 1 - float(row.iloc[1]), 1 - float(row.iloc[0])
+
+
+def test_triage_guidance_matches_lifelines_and_says_how_many_it_rests_on(sessions, synthetic):
+    session = sessions()
+    actor = _control_room(session)
+    import_frame(session, actor, synthetic, actor.agency_id)
+    session.flush()
+    frame = synthetic[synthetic["record_type"] == "missing_report"].sort_values("reported_at")
+    target = frame.iloc[-40]  # late in the data: a long history to compare with
+    now = target["reported_at"]
+    view = triage.triage(session, actor, target["rid"], now=now.to_pydatetime())
+    guidance = view.guidance
+
+    # The independent computation: from the generator's frame, not the store's export.
+    past = synthetic[(synthetic["reported_at"] <= now) & (synthetic["rid"] != target["rid"])]
+    found = past["found_at"]
+    ended = found.notna() & (found <= now)
+    hours = ((found.where(ended, now) - past["reported_at"]) / pd.Timedelta(hours=1))
+    context = episode_context(past, with_history=False)
+    mine = episode_context(synthetic.loc[[target.name]], with_history=False).iloc[0]
+
+    def matches(level):
+        keep = hours.notna() & (hours >= 0)
+        for column in level:
+            keep &= context[column] == mine[column]
+        return keep
+
+    match = matches(guidance.matched_on)
+    assert guidance.similar == int(match.sum()) and guidance.ended == int(ended[match].sum())
+    assert guidance.similar >= 30 or guidance.matched_on == ()
+    # It chose the narrowest group with enough episodes: every narrower one had too few.
+    for level in GUIDANCE_LEVELS[:GUIDANCE_LEVELS.index(guidance.matched_on)]:
+        assert matches(level).sum() < 30
+    h = hours[match].clip(lower=1 / 60).to_numpy()
+    for row in guidance.table.itertuples():
+        share, lower, upper = _lifelines_share(h, ended[match].to_numpy(), row.hours)
+        assert row.share_ended == pytest.approx(share, abs=1e-9)
+        assert row.lower == pytest.approx(lower, abs=1e-6)
+        assert row.upper == pytest.approx(upper, abs=1e-6)
+    # The history shown beside it counts the child's own earlier episodes.
+    own = synthetic[(synthetic["pid"] == target["pid"]) & (synthetic["reported_at"] < now)]
+    assert view.history.count == len(own)
+    session.rollback()
+    session.close()

@@ -1,0 +1,280 @@
+"""In Chromium, on a phone-sized screen: a carer goes through the flowchart and reports; the control
+room sees the profile and the wait guidance, assesses risk, delays with a review time, is reminded
+when it falls due, then deploys; the tasks for the level appear and are worked. Each page passes axe."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from app.test_web import _free_port, _log_in, _violations, browser  # noqa: F401  (fixture)
+from misper.app.db import make_engine
+from misper.app.episodes.models import Associate, ControlRoomDecision, Episode, EpisodeAssociate
+from misper.process.config import load_task_library
+from misper.process.tasks import tasks_for
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="module")
+def server(world_store):
+    import uvicorn
+
+    from misper.app.main import create_app
+
+    _session, _world, url = world_store
+    if not url.startswith("sqlite"):
+        pytest.skip("the pages are the same on both databases; one browser run is enough")
+    app = create_app(url)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", url
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+
+
+def _fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def _checked(page):
+    assert _violations(page) == []
+    wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(
+        e => e.getBoundingClientRect().right > window.innerWidth + 1).map(
+        e => e.tagName + '.' + e.className + ' ' + (e.id || '')).slice(0, 8)""")
+    assert _fits(page), (wide, page.evaluate("[document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]"))
+
+
+def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(server, browser):
+    base, url = server
+    carer = browser.new_context(viewport=PHONE)
+    page = carer.new_page()
+    _log_in(page, base, "care_staff")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/not-here")
+    _checked(page)
+    page.locator(".task", has_text="Child A").get_by_role("link", name="Not where they should be").click()
+    _checked(page)
+    expected = datetime.now() - timedelta(minutes=20)
+    page.get_by_label("When was the child expected back?").fill(f"{expected:%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Start the steps").click()
+    page.wait_for_url("**/checks/*")
+    check_url = page.url.split("#")[0]
+
+    # A bad answer is refused field by field, and what was typed stays.
+    page.get_by_label("Note (optional)").fill("rang twice")
+    page.get_by_role("button", name="Save this answer").click()
+    alert = page.get_by_role("alert")
+    assert "choose one of the steps listed" in alert.inner_text()
+    assert page.get_by_label("Note (optional)").input_value() == "rang twice"
+    _checked(page)
+    page.get_by_label("Step taken").select_option("call_child")
+    page.get_by_label("No contact, not found").check()
+    page.get_by_role("button", name="Save this answer").click()
+    outcome = page.locator("#outcome")
+    until = expected + timedelta(minutes=60)
+    assert f"Keep trying until {until:%H:%M}" in outcome.inner_text()
+    assert "rang twice" in page.locator(".steps").inner_text()
+    _checked(page)
+
+    page.get_by_label("The child needs medication they do not have").check()
+    page.get_by_role("button", name="Save concerns").click()
+    assert "Report to the police now" in page.locator("#outcome h2").inner_text()
+    page.get_by_role("button", name="Report to the police now").click()
+    assert "Reported to the police" in page.locator("#outcome").inner_text()
+    rid = page.url.split("reported=")[1].split("#")[0]
+    _checked(page)
+    # The saved answers are still there when the page is opened again.
+    page.goto(check_url)
+    assert "Call or message the child's phone: No contact, not found" in page.locator(".steps").inner_text()
+    # A sighting after the report goes on the episode; a bad sector is refused, the text kept.
+    page.get_by_label("Sighting (everyone working the episode is told)").check()
+    page.get_by_label("What is new").fill("seen by a friend at the bus station")
+    page.get_by_label("Where: postcode sector (optional)").fill("AL1 3 NOT A SECTOR")
+    page.get_by_role("button", name="Add to the episode").click()
+    assert "at most 8 characters" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("What is new").input_value() == "seen by a friend at the bus station"
+    page.get_by_label("Where: postcode sector (optional)").fill("AL1 3")
+    page.get_by_role("button", name="Add to the episode").click()
+    page.wait_for_url("**/checks/*")
+    carer.close()
+
+    room = browser.new_context(viewport=PHONE)
+    page = room.new_page()
+    _log_in(page, base, "police_control_room")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/control-room")
+    assert f"Sighting near AL1 3 reported for missing episode {rid}" in page.get_by_role("status").inner_text()
+    _checked(page)
+    page.get_by_role("link", name=rid).click()
+    page.wait_for_url(f"{base}/triage/{rid}")
+    _checked(page)
+    assert "tall" in page.locator("#profile-title + p + dl").inner_text()
+    assert "Call or message the child's phone" in page.locator("section", has_text="What the carer has done").inner_text()
+    assert "sighting near AL1 3: seen by a friend" in page.locator("#updates").inner_text()
+    guidance = page.locator("section", has_text="Wait guidance")
+    assert "similar episodes" in guidance.inner_text()
+    assert int(page.locator("#similar-count").inner_text()) == 1  # the world's one other episode
+    assert page.locator("#guidance tbody tr").count() == 6
+
+    # Risk: refused without a reason, keeping the level chosen; then saved, and tasks appear.
+    page.get_by_label("Medium").check()
+    page.get_by_label("cse", exact=True).check()
+    page.get_by_role("button", name="Save the assessment").click()
+    assert "say why this level" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Medium").is_checked() and page.get_by_label("cse", exact=True).is_checked()
+    _checked(page)
+    page.get_by_label("Reason for this level").fill("needs medication, seen with older male")
+    page.get_by_role("button", name="Save the assessment").click()
+    medium = tasks_for("medium", load_task_library())
+    assert page.locator(".task").count() == len(medium)
+    assert page.locator(".task", has_text=medium[0]).is_visible()
+    _checked(page)
+
+    # Delay with a review time; when it falls due the control room is reminded.
+    review = datetime.now() + timedelta(hours=1)
+    page.get_by_label("Delay, with a review time").check()
+    page.get_by_label("Review at (for a delay)").fill(f"{review:%Y-%m-%dT%H:%M}")
+    page.get_by_label("Reason", exact=True).fill("carer still searching; usual pattern")
+    page.get_by_role("button", name="Record the decision").click()
+    assert f"review at {review:%H:%M}" in page.locator("#decisions").inner_text()
+    engine = make_engine(url)  # the clock moves on: the review time is now past
+    with engine.begin() as connection:
+        connection.execute(update(ControlRoomDecision)
+                           .where(ControlRoomDecision.decision == "delay")
+                           .values(review_at=datetime.now() - timedelta(minutes=1)))
+    engine.dispose()
+    page.goto(f"{base}/control-room")
+    assert f"Review due: episode {rid}" in page.get_by_role("status").inner_text()
+    assert "review due" in page.locator("tr", has_text=rid).inner_text()
+    _checked(page)
+
+    page.get_by_role("link", name=rid).click()
+    page.get_by_label("Deploy now").check()
+    page.get_by_label("Reason", exact=True).fill("no contact after review")
+    page.get_by_role("button", name="Record the decision").click()
+    assert "Deploy now" in page.locator("#decisions ol").inner_text()
+
+    first = page.locator(".task").first
+    first.get_by_role("button", name="Done, it helped").click()
+    assert "done (helped find the child)" in page.locator(".task").first.inner_text()
+    second = page.locator(".task").nth(1)
+    second.get_by_role("button", name="Not needed").click()  # no reason: refused
+    assert "say why the task is not needed" in page.locator(".task").nth(1).inner_text()
+    page.locator(".task").nth(1).get_by_label("Not needed because").fill("already in custody records")
+    page.locator(".task").nth(1).get_by_role("button", name="Not needed").click()
+    assert "not needed: already in custody records" in page.locator(".task").nth(1).inner_text()
+    third = page.locator(".task").nth(2)
+    third.get_by_label("Assign to (username)").fill("nobody-here")
+    third.get_by_role("button", name="Assign").click()
+    assert "no police user of your force" in page.locator(".task").nth(2).inner_text()
+    assert page.locator(".task").nth(2).get_by_label("Assign to (username)").input_value() == "nobody-here"
+    page.locator(".task").nth(2).get_by_label("Assign to (username)").fill("police_officer")
+    page.locator(".task").nth(2).get_by_role("button", name="Assign").click()
+    assert "assigned to police_officer" in page.locator(".task").nth(2).inner_text()
+    _checked(page)
+
+    # Once the child is found, the task review counts what was done and what helped.
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(update(Episode).where(Episode.rid == rid)
+                           .values(found_at=datetime.now(), version=Episode.version + 1))
+    engine.dispose()
+    page.goto(f"{base}/task-review")
+    helped = page.locator("tr", has_text=medium[0]).inner_text()
+    assert "medium" in helped and "1 (100% of done)" in helped
+    assert "1" in page.locator("tr", has_text=medium[1]).locator("td").nth(4).inner_text()
+    _checked(page)
+    room.close()
+
+
+def test_carer_sees_what_the_profile_lacks_and_reviewing_it_clears_the_reminder(server, browser):
+    base, _url = server
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    _log_in(page, base, "care_staff")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/not-here")
+    page.locator(".task", has_text="Child A").get_by_role("link", name="Philomena profile").click()
+    review = page.locator("#review")
+    assert "7% complete" in review.inner_text()  # 1 of 15 fields
+    assert "overdue since" in review.inner_text()
+    assert page.get_by_label("Physical description").input_value() == "tall"
+    _checked(page)
+    page.get_by_label("Known triggers").fill("x" * 4001)
+    page.get_by_label("Places frequented").fill("the station, the park")
+    page.get_by_role("button", name="Save as reviewed").click()
+    assert "at most 4000 characters" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Places frequented").input_value() == "the station, the park"
+    _checked(page)
+    page.get_by_label("Known triggers").fill("arguments about phone use")
+    page.get_by_role("button", name="Save as reviewed").click()
+    assert "Saved as reviewed today" in page.get_by_role("status").inner_text()
+    assert "20% complete" in page.locator("#review").inner_text()  # 3 of 15
+    assert "overdue" not in page.locator("#review").inner_text()
+    # The history comes from the store: the world's episode and the one the carer reported.
+    assert "2 episodes" in page.locator("section", has_text="Missing history").inner_text()
+    _checked(page)
+    context.close()
+
+
+def test_council_checks_a_placement_and_learns_only_what_it_may_see(server, browser):
+    base, url = server
+    engine = make_engine(url)  # child A and child B (placed in home b) shared an adult
+    with engine.begin() as connection:
+        connection.execute(insert(Associate).values(id=900, associate_id="adult-9", kind="person"))
+        connection.execute(insert(EpisodeAssociate), [
+            {"episode_id": e, "associate_id": 900, "position": 0}
+            for e in connection.scalars(select(Episode.id).where(Episode.rid.in_(["ep-a", "ep-b"])))])
+    engine.dispose()
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    _log_in(page, base, "council_missing_coordinator")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/placement-check")
+    page.get_by_role("button", name="Check").click()
+    assert "choose the child" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Child").select_option(label="Child A")
+    page.get_by_label("Home (place id)").fill("place-b")
+    page.get_by_role("button", name="Check").click()
+    result = page.locator("#result").inner_text()
+    assert "whose record you may not see: 1 shared associate" in result
+    assert "child-b" not in result and "adult-9" not in result
+    _checked(page)
+    context.close()
+
+
+def test_control_room_takes_a_parents_report_for_a_child_new_to_the_store(server, browser):
+    base, _url = server
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    _log_in(page, base, "police_control_room")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/not-here")
+    page.get_by_label("Date of birth").fill("2011-02-03")
+    page.get_by_role("button", name="Start the steps").click()
+    assert "enter the child's name" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Date of birth").input_value() == "2011-02-03"
+    _checked(page)
+    page.get_by_label("Child's name").fill("Sam Example")
+    page.get_by_label("When was the child expected back?").fill(
+        f"{datetime.now() - timedelta(hours=3):%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Start the steps").click()
+    page.wait_for_url("**/checks/*")
+    # Three hours late with the default hour's wait: the flowchart says report now.
+    assert "Report to the police now" in page.locator("#outcome h2").inner_text()
+    page.get_by_role("button", name="Report to the police now").click()
+    assert "Reported to the police" in page.locator("#outcome").inner_text()
+    context.close()
