@@ -51,9 +51,11 @@ def fast_load(path: Path) -> tuple[pd.DataFrame, Tally] | None:
     if table.num_rows == 0 or not _all_rules_hold(table):
         return None
     tally = Tally(rows=table.num_rows)
+    rows = table.num_rows
     columns = {}
-    for name in table.column_names:
+    for name in list(table.column_names):
         array = table.column(name)
+        table = table.drop_columns([name])  # let each Arrow column go once converted: lower peak
         column = BY_NAME.get(name)
         if column is None:
             columns[name] = pd.Series(pc.cast(array, pa.string()), dtype="string[pyarrow]")
@@ -63,7 +65,7 @@ def fast_load(path: Path) -> tuple[pd.DataFrame, Tally] | None:
         columns[name] = _to_pandas(column, array)
     if "record_type" not in columns:
         columns["record_type"] = pd.Series(pd.Categorical.from_codes(
-            np.zeros(table.num_rows, dtype=np.int8), dtype=BY_NAME["record_type"].pandas_dtype))
+            np.zeros(rows, dtype=np.int8), dtype=BY_NAME["record_type"].pandas_dtype))
     order = [c.name for c in COLUMNS if c.name in columns] + tally.extra_columns
     return pd.DataFrame({n: columns[n] for n in order}), tally
 
