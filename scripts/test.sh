@@ -23,5 +23,6 @@ else
   echo "warning: no PostgreSQL at 127.0.0.1:5432; its test variants will be skipped" >&2
 fi
 
-# two workers: the suite is mostly waiting on databases and the browser; `-n 0` runs it in one
-exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"
+# two workers, a test file per worker (some browser tests build on the one before in their file);
+# `-n 0` runs the suite in one process
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile "$@"

@@ -5,14 +5,12 @@ the interview gone overdue and notified, completed and shared by the council, a 
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import datetime, timedelta
 
 import pytest
 
 from app.after_world import build
-from app.test_web import CHROMIUM_ARGS, _free_port, _violations
+from app.test_web import CHROMIUM_ARGS, _violations, serving
 from app.world import PASSWORD
 from misper.app.episodes.closing import close_episode
 from misper.app.interviews import return_home
@@ -23,10 +21,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def server(database_url, sessions):
-    import uvicorn
-
-    from misper.app.main import create_app
-
     if not database_url.startswith("sqlite"):
         pytest.skip("the pages are the same on both databases; one browser run is enough")
     session = sessions()
@@ -42,19 +36,8 @@ def server(database_url, sessions):
     world.episode(session, "away", now - timedelta(hours=2), rid="third")
     session.commit()
     session.close()
-    port = _free_port()
-    app = create_app(database_url)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with serving(database_url) as base:
+        yield base
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 import threading
 import time
 
@@ -40,16 +41,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def serving(database_url: str):
+    """The app on a free loopback port in a thread, for the browser tests; yields its base URL."""
+    import uvicorn
+
+    from misper.app.main import create_app
+
+    app = create_app(database_url)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def server(sqlite_template, tmp_path_factory):
     """The app on loopback over a SQLite copy of the world: the pages do not differ by database,
     and the API tests cover PostgreSQL."""
     import shutil
 
-    import uvicorn
-
     from misper.app.db import make_engine, session_factory
-    from misper.app.main import create_app
     from app.world import build_world
 
     path = tmp_path_factory.mktemp("web") / "store.db"
@@ -60,19 +82,8 @@ def server(sqlite_template, tmp_path_factory):
         build_world(session)
         session.commit()
     engine.dispose()
-    port = _free_port()
-    app = create_app(url)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with serving(url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,12 @@ when it falls due, then deploys; the tasks for the level appear and are worked. 
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
 
-from app.test_web import _free_port, _log_in, _violations, browser  # noqa: F401  (fixture)
+from app.test_web import _log_in, _violations, browser, serving  # noqa: F401  (fixture)
 from misper.app.db import make_engine
 from misper.app.episodes.models import Associate, ControlRoomDecision, Episode, EpisodeAssociate
 from misper.process.config import load_task_library
@@ -23,26 +21,11 @@ PHONE = {"width": 375, "height": 740}
 
 @pytest.fixture(scope="module")
 def server(world_store):
-    import uvicorn
-
-    from misper.app.main import create_app
-
     _session, _world, url = world_store
     if not url.startswith("sqlite"):
         pytest.skip("the pages are the same on both databases; one browser run is enough")
-    app = create_app(url)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", url
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with serving(url) as base:
+        yield base, url
 
 
 def _fits(page) -> bool:
