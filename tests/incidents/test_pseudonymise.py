@@ -1,6 +1,5 @@
 """Pseudonymisation: keyed, consistent across files, links intact, text and extras dropped."""
 
-import pandas as pd
 import pytest
 
 from misper.incidents.load import IncidentFileError, import_file, load_incidents

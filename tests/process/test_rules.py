@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from misper.process.config import (ConfigError, RiskRules, load_process_config,
+from misper.process.config import (PACKAGED, ConfigError, RiskRules, load_process_config,
                                    load_task_library)
 from misper.process.philomena import FIELDS, completeness, review_due
 from misper.process.risk import RiskLevelRefused, check_level
@@ -48,7 +48,7 @@ def test_review_due_every_90_days_or_on_placement_change():
 
 
 def test_bad_configuration_is_refused_with_the_field(tmp_path):
-    text = (load_process_config.__globals__["PACKAGED"] / "process.yaml").read_text()
+    text = (PACKAGED / "process.yaml").read_text()
     path = tmp_path / "process.yaml"
     path.write_text(text.replace("target_hours: 72", "target_hours: -1")
                     .replace("forbidden_for_under_18: []", "forbidden_for_under_18: [severe]"))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from misper.incidents.errors import Problem
 from misper.incidents.profiles import ColumnMap, Profile
-from misper.incidents.schema import BY_NAME, LIST_SEPARATOR
+from misper.incidents.schema import BY_NAME, LIST_SEPARATOR, Kind
 
 
 def missing_sources(profile: Profile, header: list[str]) -> list[Problem]:
@@ -56,10 +56,10 @@ def _column(frame: pd.DataFrame, name: str, m: ColumnMap, truthy: set[str]) -> p
         return joined
     values = frame[m.source]
     if not m.values:
-        if m.separator and BY_NAME[name].kind.value == "list":
+        if m.separator and BY_NAME[name].kind is Kind.LIST:
             return _text(values).str.replace(m.separator, LIST_SEPARATOR, regex=False)
         return values
-    split = (m.separator or LIST_SEPARATOR) if BY_NAME[name].kind.value == "list" else None
+    split = (m.separator or LIST_SEPARATOR) if BY_NAME[name].kind is Kind.LIST else None
     return _recode(_text(values), m.values, split=split)
 
 
