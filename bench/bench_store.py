@@ -7,8 +7,10 @@ runs a bounded number of requests from concurrent clients (paced like people: ea
 --pace seconds between requests; then a shorter saturated run, no waits, for the throughput
 ceiling), prints the figures, writes them to
 bench/results/store.json, and drops the database. Targets: p99 < 100 ms reads, < 200 ms writes.
+The load generator shares the machine: each run records the 1-minute load average before it
+starts (the rest of the machine) and when it ends (with the run itself).
 
-    .venv/bin/python bench/bench_store.py [--incidents 40000] [--clients 50] [--requests 6000]
+    .venv/bin/python bench/bench_store.py [--incidents 40000] [--clients 10,25,50] [--requests 3000]
 """
 
 from __future__ import annotations
@@ -146,13 +148,27 @@ def _figures(samples: list, elapsed: float) -> dict:
     return figures
 
 
+def _check_audit_chain(url: str) -> dict:
+    """After the load: every event of the concurrent requests on one whole chain."""
+    from misper.app.audit.service import chain_and_verify
+
+    engine = make_engine(url)
+    with transaction(session_factory(engine)) as session:
+        chained, result = chain_and_verify(engine, session)
+    engine.dispose()
+    return {"events": result.events, "ok": result.ok, "problem": result.problem,
+            "left_unchained_by_the_server": chained}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=40_000,
                         help="under-18 reports to generate over 2013-2022 (~2.5 episodes each)")
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--clients", default="50",
+                        help="concurrent clients; a comma list (10,25,50) runs each on one load")
     parser.add_argument("--requests", type=int, default=3_000,
-                        help="requests of the paced run (and a third as many saturated)")
+                        help="requests of the paced run at the most clients (fewer clients, "
+                             "proportionally fewer), and a third as many saturated")
     parser.add_argument("--pace", type=float, default=1.0,
                         help="mean seconds between one client's requests in the paced run")
     parser.add_argument("--workers", type=int, default=2)
@@ -181,13 +197,28 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        asyncio.run(_run(base, world, args.clients, args.clients * 2, 0))  # warm the pools
         runs = {}
-        for run, count, pace in (("paced", args.requests, args.pace),
-                                 ("saturated", args.requests // 3, 0)):
-            started = time.perf_counter()
-            samples = asyncio.run(_run(base, world, args.clients, count, pace))
-            runs[run] = _figures(samples, time.perf_counter() - started)
+        counts = [int(c) for c in str(args.clients).split(",")]
+        for clients in counts:
+            requests = args.requests * clients // max(counts)  # each run lasts about as long
+            asyncio.run(_run(base, world, clients, clients * 2, 0))  # warm the pools
+            runs[clients] = {}
+            for run, count, pace in (("paced", requests, args.pace),
+                                     ("saturated", requests // 3, 0)):
+                before = os.getloadavg()[0]
+                started = time.perf_counter()
+                samples = asyncio.run(_run(base, world, clients, count, pace))
+                runs[clients][run] = {**_figures(samples, time.perf_counter() - started),
+                                      "load_average_1m_before": round(before, 1),
+                                      "load_average_1m_after": round(os.getloadavg()[0], 1)}
+            print(f"{clients} clients: " + "; ".join(
+                f"{run} read p99 {r['read']['p99_ms']} ms, write p99 {r['write']['p99_ms']} ms, "
+                f"{r['requests_per_second']} req/s" for run, r in runs[clients].items()),
+                flush=True)
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        audit = _check_audit_chain(url)
     finally:
         if server is not None:
             server.terminate()
@@ -195,9 +226,9 @@ def main() -> None:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    results = {"episodes": world["episodes"], "clients": args.clients, "workers": args.workers,
-               "pace_s": args.pace, "import_seconds": world["import_s"], "cpus": os.cpu_count(),
-               "load_average_1m": round(os.getloadavg()[0], 1), **runs}
+    results = {"episodes": world["episodes"], "workers": args.workers, "pace_s": args.pace,
+               "import_seconds": world["import_s"], "cpus": os.cpu_count(),
+               "audit_chain": audit, "runs_by_clients": runs}
     print(json.dumps(results, indent=1))
     out = Path(__file__).parent / "results" / "store.json"
     out.parent.mkdir(exist_ok=True)

@@ -134,3 +134,29 @@ def engine(database_url):
 @pytest.fixture
 def sessions(engine):
     return session_factory(engine)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright (a test tool's own browser download does not work
+    here), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from app.browsing import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def store(sessions):
+    """The after-episode world of after_world.py on a fresh store; the test's changes roll back."""
+    from app.after_world import build
+
+    session = sessions()
+    world = build(session)
+    yield session, world
+    session.rollback()
+    session.close()

@@ -94,7 +94,9 @@ def test_council_sees_children_placed_in_its_area_by_others(world):
 
 def test_menu_follows_permissions():
     assert [label for label, _ in access.menu(Role.rhi_worker)] == ["Return home interviews"]
-    assert [label for label, _ in access.menu(Role.admin)] == ["Users", "Audit"]
+    assert [label for label, _ in access.menu(Role.admin)] == ["Users", "Audit",
+                                                               "Charity partnerships"]
+    assert [label for label, _ in access.menu(Role.charity_worker)] == ["Emerging frequent"]
     assert [label for label, _ in access.menu(Role.analyst)] == ["Exports"]
     assert [label for label, _ in access.menu(Role.care_staff)] == [
         "Children", "Episodes", "Not where they should be", "Dashboards"]

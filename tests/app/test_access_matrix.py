@@ -199,9 +199,51 @@ RECIPES: dict[tuple[str, str], Recipe] = {
 }
 
 from app.after_recipes import AFTER_RECIPES  # noqa: E402  (it reads Recipe and the helpers above)
+from app.before_during_recipes import BEFORE_DURING_RECIPES  # noqa: E402  (likewise)
 
 _LAST = ("POST", "/api/episodes")  # still last: it changes the police's scope
-RECIPES = {**{k: v for k, v in RECIPES.items() if k != _LAST}, **AFTER_RECIPES, _LAST: RECIPES[_LAST]}
+RECIPES = {**{k: v for k, v in RECIPES.items() if k != _LAST}, **AFTER_RECIPES,
+           **BEFORE_DURING_RECIPES, _LAST: RECIPES[_LAST]}
+
+
+# The charity's routes (issue 6, task C): a partnership recorded by the administrator; a charity
+# worker sees its partner force's emerging-frequent list ("force a"), never side B's.
+def _fresh_partnership(s, w, side) -> int:
+    from misper.app.agencies.models import Agency
+    from misper.app.escalation.models import CharityPartnership
+
+    charity = Agency(name=f"charity {uuid.uuid4().hex[:8]}", kind="charity")
+    s.add(charity)
+    s.flush()
+    row = CharityPartnership(charity_id=charity.id, force_id=_side(w, side).agencies["force"].id,
+                             recorded_at=datetime(2024, 1, 1))
+    s.add(row)
+    s.commit()
+    return row.id
+
+
+def _fresh_charity_body(s, w, side) -> dict:
+    from misper.app.agencies.models import Agency
+
+    charity = Agency(name=f"charity {uuid.uuid4().hex[:8]}", kind="charity")
+    s.add(charity)
+    s.commit()
+    return {"charity_id": charity.id, "force_id": _side(w, side).agencies["force"].id}
+
+
+CHARITY_RECIPES: dict[tuple[str, str], Recipe] = {
+    ("GET", "/api/charity-partnerships"): Recipe(
+        lambda s, w, sd, r: ({}, {}, None), "list", ('"charity a"', '"charity b"'),
+        sees_all=frozenset({Role.admin})),
+    ("POST", "/api/charity-partnerships"): Recipe(
+        lambda s, w, sd, r: ({}, {}, _fresh_charity_body(s, w, sd)), "plain"),
+    ("DELETE", "/api/charity-partnerships/{partnership_id}"): Recipe(
+        lambda s, w, sd, r: ({"partnership_id": _fresh_partnership(s, w, sd)}, {}, None), "plain"),
+    ("GET", "/api/emerging-frequent"): Recipe(
+        lambda s, w, sd, r: ({}, {}, None), "list", ('"force a"', '"force b"')),
+}
+RECIPES = {**{k: v for k, v in RECIPES.items() if k != _LAST}, **CHARITY_RECIPES,
+           _LAST: RECIPES[_LAST]}
 
 
 def permission_of(route: APIRoute) -> tuple[str, str] | None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.after_world import build
-from app.test_web import CHROMIUM_ARGS, _violations, serving
+from app.browsing import serving, violations as _violations
 from app.world import PASSWORD
 from misper.app.episodes.closing import close_episode
 from misper.app.interviews import return_home
@@ -39,15 +39,6 @@ def server(database_url, sessions):
     with serving(database_url) as base:
         yield base
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _as(browser, base, username):

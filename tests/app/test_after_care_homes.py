@@ -7,22 +7,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from app.after_world import build
 from misper.app.dashboards import service as dash
 from misper.app.episodes.closing import close_episode
 from misper.app.interviews import return_home
 from misper.app.placements.models import Placement
 
 START, END = datetime(2024, 3, 1), datetime(2024, 5, 1)  # 61 days
-
-
-@pytest.fixture
-def store(sessions):
-    session = sessions()
-    world = build(session)
-    yield session, world
-    session.rollback()
-    session.close()
 
 
 def closed(session, world, rid, reported, after, how):

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.after_world import build
 from misper.app.children.timeline import child_timeline
 from misper.app.episodes.closing import close_episode
 from misper.app.errors import Invalid, NotFound
@@ -18,15 +17,6 @@ from misper.app.escalation.models import Referral
 from misper.app.notifications.models import Notification
 
 DAY0 = datetime(2024, 3, 1, 22, 0)
-
-
-@pytest.fixture
-def store(sessions):
-    session = sessions()
-    world = build(session)
-    yield session, world
-    session.rollback()
-    session.close()
 
 
 def episode_closed(session, world, day, rid, child="away", flags=None):

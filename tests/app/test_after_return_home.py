@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.after_world import build
 from misper.app.episodes.closing import close_episode, distance_miles
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.interviews import return_home
@@ -16,15 +15,6 @@ from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.notifications.models import Notification
 
 FOUND = datetime(2024, 3, 2, 10, 0)
-
-
-@pytest.fixture
-def store(sessions):
-    session = sessions()
-    world = build(session)
-    yield session, world
-    session.rollback()
-    session.close()
 
 
 def notes(session, agency) -> list[str]:

@@ -278,3 +278,31 @@ def test_police_take_a_parents_report_through_the_same_steps_without_a_profile(w
     view = triage.triage(session, police, episode.rid, now=now)
     assert view.profile is None and len(view.profile_missing) == len(FIELDS)
     assert [s.note for s in view.steps] == ["parent rang"]
+
+
+def test_the_flowchart_waits_as_long_as_the_childs_risk_plan_agreed_and_says_so(world):
+    from misper.app.philomena import service as profiles
+
+    session, w = world
+    carer, check = _check(session, w)
+    view = flowchart.read_check(session, carer, check.id, now=BACK + timedelta(minutes=10))
+    assert view.decision.until == BACK + timedelta(minutes=60)
+    assert view.decision.reasons == ("keep trying until 22:00 (the default wait, 60 minutes)",)
+    profiles.save_profile(session, carer, w.a.child.pid, {"description": "tall"},
+                          agreed_wait_minutes=20)
+    view = flowchart.read_check(session, carer, check.id, now=BACK + timedelta(minutes=10))
+    assert view.decision.outcome.value == "keep_trying"
+    assert view.decision.until == BACK + timedelta(minutes=20)
+    assert view.decision.reasons == (
+        "keep trying until 21:20 (the wait agreed in the child's risk plan, 20 minutes)",)
+    # At 21:25 the agreed wait is over though the default hour is not: report now, and the report
+    # says why.
+    now = BACK + timedelta(minutes=25)
+    view = flowchart.record_step(session, carer, check.id, "call_child", "no_contact",
+                                 BACK + timedelta(minutes=22), None, now=now)
+    assert view.decision.outcome.value == "report_now" and check.outcome == "report_now"
+    episode, _pid = flowchart.report_to_police(session, carer, check.id, now=now)
+    assert "the wait agreed in the child's risk plan, 20 minutes" in episode.circumstances_text
+    # The control room sees the agreed wait with the profile.
+    view = triage.triage(session, w.actor(Role.police_control_room), episode.rid, now=now)
+    assert view.agreed_wait_minutes == 20 and view.profile_version == 2

@@ -1,5 +1,5 @@
-"""The Philomena profile's completeness, its review every 90 days and on a placement change, and
-the reminder to the care home, once per due time."""
+"""The Philomena profile's completeness, its review every 90 days and on a placement change, the
+reminder to the care home, once per due time, and the agreed wait of the child's risk plan."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from misper.app.errors import Invalid
 from misper.app.notifications.models import Notification
 from misper.app.philomena import review
+from misper.app.philomena import service as profiles
 from misper.app.placements.models import Placement
 from misper.app.users.models import Role
 from misper.process.philomena import FIELDS
@@ -66,3 +67,28 @@ def test_saving_refuses_unknown_or_overlong_fields_and_drops_empty_ones(world):
     saved = review.save_review(session, carer, w.a.child.pid,
                                {"triggers": " arguments at school ", "associates": "  "})
     assert saved.version == 2 and saved.content == {"triggers": "arguments at school"}
+
+
+def test_the_agreed_wait_is_validated_and_versioned_with_the_profile(world):
+    session, w = world
+    carer = w.actor(Role.care_staff)
+    for bad, message in (("an hour", "whole number of minutes"), ("-5", "whole number of minutes"),
+                         ("1441", "from 0 to 1440")):
+        with pytest.raises(Invalid) as refused:
+            review.save_review(session, carer, w.a.child.pid, {"agreed_wait_minutes": bad})
+        assert refused.value.fields[0]["field"] == "agreed_wait_minutes"
+        assert message in refused.value.fields[0]["message"]
+    with pytest.raises(Invalid):  # the API's integer, out of range, is refused by the service too
+        profiles.save_profile(session, carer, w.a.child.pid, {}, agreed_wait_minutes=24 * 60 + 1)
+    saved = review.save_review(session, carer, w.a.child.pid,
+                               {"agreed_wait_minutes": " 45 ", "triggers": "phone taken away"})
+    assert (saved.version, saved.agreed_wait_minutes) == (2, 45)
+    assert saved.content == {"triggers": "phone taken away"}  # not one of the form's fields
+    status = review.profile_status(session, carer, w.a.child.pid)
+    assert status.agreed_wait_minutes == 45
+    assert profiles.agreed_wait(session, w.a.child.id) == 45
+    # A later version without it drops it (each version is whole); the old one keeps its value.
+    review.save_review(session, carer, w.a.child.pid, {"triggers": "phone taken away"})
+    assert profiles.agreed_wait(session, w.a.child.id) is None
+    history = profiles.profile_history(session, carer, w.a.child.pid)
+    assert [p.agreed_wait_minutes for p in history] == [None, 45, None]

@@ -13,7 +13,8 @@ from misper.app.agencies.models import Agency
 from misper.app.episodes.interchange import import_frame
 from misper.app.triage import service as triage
 from misper.app.users.models import Role, User
-from misper.insight.survival import GUIDANCE_LEVELS, episode_context
+from misper.insight.survival import (GUIDANCE_LEVELS, PREVIOUS_BANDS, PREVIOUS_DURATION_BANDS,
+                                     episode_context)
 
 
 @pytest.fixture(scope="module")
@@ -44,24 +45,55 @@ def _lifelines_share(hours: np.ndarray, ended: np.ndarray, at: float) -> tuple[f
     return 1 - survival, 1 - float(row.iloc[1]), 1 - float(row.iloc[0])
 
 
-def test_triage_guidance_matches_lifelines_and_says_how_many_it_rests_on(sessions, synthetic):
+def _band(values: pd.Series, bands) -> pd.Series:
+    labels = pd.Series("unknown", index=values.index, dtype=object)
+    for edge, label in bands:
+        labels[values >= edge] = label
+    return labels
+
+
+def _previous_behaviour(frame: pd.DataFrame) -> pd.DataFrame:
+    """How many earlier episodes each child had, and how long the last lasted if it had ended."""
+    ordered = frame.sort_values(["pid", "reported_at"], kind="stable")
+    by_child = ordered.groupby("pid", sort=False)
+    count = by_child.cumcount()
+    before_found, before_reported = by_child["found_at"].shift(), by_child["reported_at"].shift()
+    last = ((before_found - before_reported) / pd.Timedelta(hours=1)).where(
+        before_found <= ordered["reported_at"])
+    last = last.where(last >= 0)
+    return pd.DataFrame({"previous_band": _band(count, PREVIOUS_BANDS),
+                         "previous_duration_band": _band(last, PREVIOUS_DURATION_BANDS)},
+                        index=ordered.index).loc[frame.index]
+
+
+# Where the target lies in the data and how many similar episodes are needed: a repeat child whose
+# guidance falls back to broad groups, a first-timer matched on previous behaviour, and a repeat
+# child matched on it (one earlier episode, and its length).
+@pytest.mark.parametrize("position, min_similar, narrowest", [
+    (-40, 30, False), (-100, 30, True), (-10, 10, True)])
+def test_triage_guidance_matches_lifelines_and_says_how_many_it_rests_on(
+        sessions, synthetic, position, min_similar, narrowest):
     session = sessions()
     actor = _control_room(session)
     import_frame(session, actor, synthetic, actor.agency_id)
     session.flush()
     frame = synthetic[synthetic["record_type"] == "missing_report"].sort_values("reported_at")
-    target = frame.iloc[-40]  # late in the data: a long history to compare with
+    target = frame.iloc[position]  # late in the data: a long history to compare with
     now = target["reported_at"]
-    view = triage.triage(session, actor, target["rid"], now=now.to_pydatetime())
+    view = triage.triage(session, actor, target["rid"], now=now.to_pydatetime(),
+                         min_similar=min_similar)
     guidance = view.guidance
 
-    # The independent computation: from the generator's frame, not the store's export.
-    past = synthetic[(synthetic["reported_at"] <= now) & (synthetic["rid"] != target["rid"])]
+    # The independent computation: from the generator's frame, not the store's export, with the
+    # children's previous behaviour worked out here by shifting each child's episodes.
+    known = synthetic[synthetic["reported_at"] <= now]
+    past = known[known["rid"] != target["rid"]]
     found = past["found_at"]
     ended = found.notna() & (found <= now)
     hours = ((found.where(ended, now) - past["reported_at"]) / pd.Timedelta(hours=1))
-    context = episode_context(past, with_history=False)
+    context = episode_context(past, with_history=False).join(_previous_behaviour(known))
     mine = episode_context(synthetic.loc[[target.name]], with_history=False).iloc[0]
+    mine = pd.concat([mine, _previous_behaviour(known).loc[target.name]])
 
     def matches(level):
         keep = hours.notna() & (hours >= 0)
@@ -71,10 +103,11 @@ def test_triage_guidance_matches_lifelines_and_says_how_many_it_rests_on(session
 
     match = matches(guidance.matched_on)
     assert guidance.similar == int(match.sum()) and guidance.ended == int(ended[match].sum())
-    assert guidance.similar >= 30 or guidance.matched_on == ()
+    assert guidance.similar >= min_similar or guidance.matched_on == ()
+    assert (guidance.matched_on == GUIDANCE_LEVELS[0]) is narrowest
     # It chose the narrowest group with enough episodes: every narrower one had too few.
     for level in GUIDANCE_LEVELS[:GUIDANCE_LEVELS.index(guidance.matched_on)]:
-        assert matches(level).sum() < 30
+        assert matches(level).sum() < min_similar
     h = hours[match].clip(lower=1 / 60).to_numpy()
     for row in guidance.table.itertuples():
         share, lower, upper = _lifelines_share(h, ended[match].to_numpy(), row.hours)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-from contextlib import contextmanager
-import threading
-import time
 
 import pytest
 
 from misper.app.users.models import Role
+from app.browsing import log_in as _log_in, serving, violations as _violations
 from app.world import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -18,53 +15,21 @@ pytestmark = pytest.mark.browser
 EXPECTED_MENU = {
     Role.care_staff: ["Children", "Episodes", "Not where they should be", "Dashboards"],
     Role.police_mispers: ["Children", "Episodes", "Not where they should be", "Control room",
-                          "Task review", "Return home interviews", "Referrals", "Dashboards"],
+                          "Task review", "Groups", "Return home interviews", "Referrals",
+                          "Dashboards"],
     Role.police_control_room: ["Children", "Episodes", "Not where they should be", "Control room",
-                               "Task review", "Return home interviews", "Dashboards"],
+                               "Task review", "Groups", "Return home interviews", "Dashboards"],
     Role.police_officer: ["Children", "Episodes", "Not where they should be", "Control room",
-                          "Task review", "Return home interviews", "Dashboards"],
+                          "Task review", "Groups", "Return home interviews", "Dashboards"],
     Role.council_social_worker: ["Children", "Episodes", "Placement check",
                                  "Return home interviews", "Referrals", "Dashboards"],
     Role.council_missing_coordinator: ["Children", "Episodes", "Placement check",
                                        "Return home interviews", "Referrals", "Dashboards"],
     Role.rhi_worker: ["Return home interviews"],
     Role.analyst: ["Exports"],
-    Role.admin: ["Users", "Audit"],
+    Role.admin: ["Users", "Audit", "Charity partnerships"],
+    Role.charity_worker: ["Emerging frequent"],
 }
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(database_url: str):
-    """The app on a free loopback port in a thread, for the browser tests; yields its base URL."""
-    import uvicorn
-
-    from misper.app.main import create_app
-
-    app = create_app(database_url)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def server(sqlite_template, tmp_path_factory):
     """The app on loopback over a SQLite copy of the world: the pages do not differ by database,
@@ -84,30 +49,6 @@ def server(sqlite_template, tmp_path_factory):
     engine.dispose()
     with serving(url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]]
-
-
-def _log_in(page, base, username, password=PASSWORD):
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_login_page_is_accessible_and_says_what_went_wrong(server, browser):

@@ -9,9 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, update
 
-from app.test_web import _log_in, _violations, browser, serving  # noqa: F401  (fixture)
+from app.browsing import log_in as _log_in, serving, violations as _violations
 from misper.app.db import make_engine
+from misper.app.children.models import Child
 from misper.app.episodes.models import Associate, ControlRoomDecision, Episode, EpisodeAssociate
+from misper.app.placements.models import Group, GroupAffiliation, GroupRivalry
+from misper.app.users.models import User
 from misper.process.config import load_task_library
 from misper.process.tasks import tasks_for
 
@@ -210,6 +213,36 @@ def test_carer_sees_what_the_profile_lacks_and_reviewing_it_clears_the_reminder(
     # The history comes from the store: the world's episode and the one the carer reported.
     assert "2 episodes" in page.locator("section", has_text="Missing history").inner_text()
     _checked(page)
+
+    # The wait agreed in the child's risk plan: refused unless whole minutes up to 24 hours, kept
+    # as typed; once saved, the carer's flowchart waits that long instead of the usual hour.
+    wait = page.get_by_label("Agreed wait before reporting (minutes)")
+    assert wait.input_value() == ""
+    wait.fill("an hour")
+    page.get_by_role("button", name="Save as reviewed").click()
+    assert "whole number of minutes" in page.get_by_role("alert").inner_text()
+    assert wait.input_value() == "an hour"
+    _checked(page)
+    wait.fill("1441")
+    page.get_by_role("button", name="Save as reviewed").click()
+    assert "from 0 to 1440 (24 hours)" in page.get_by_role("alert").inner_text()
+    wait.fill("30")
+    page.get_by_role("button", name="Save as reviewed").click()
+    assert "Saved as reviewed today" in page.get_by_role("status").inner_text()
+    assert wait.input_value() == "30"
+    assert page.get_by_label("Known triggers").input_value() == "arguments about phone use"
+    page.goto(f"{base}/children/child-a/not-here")
+    expected = datetime.now() - timedelta(minutes=10)
+    page.get_by_label("When was the child expected back?").fill(f"{expected:%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Start the steps").click()
+    page.wait_for_url("**/checks/*")
+    page.get_by_label("Step taken").select_option("call_child")
+    page.get_by_label("No contact, not found").check()
+    page.get_by_role("button", name="Save this answer").click()
+    outcome = page.locator("#outcome").inner_text()
+    assert f"Keep trying until {expected + timedelta(minutes=30):%H:%M}" in outcome
+    assert "the wait agreed in the child's risk plan, 30 minutes" in outcome
+    _checked(page)
     context.close()
 
 
@@ -221,6 +254,22 @@ def test_council_checks_a_placement_and_learns_only_what_it_may_see(server, brow
         connection.execute(insert(EpisodeAssociate), [
             {"episode_id": e, "associate_id": 900, "position": 0}
             for e in connection.scalars(select(Episode.id).where(Episode.rid.in_(["ep-a", "ep-b"])))])
+        # Police intelligence: child A runs with one group, child B with its rival.
+        users = connection.scalar(select(User.id).where(User.username == "police_mispers"))
+        forces = dict(connection.execute(select(Child.pid, Episode.force_id).join(
+            Child, Child.id == Episode.child_id).where(Episode.rid.in_(["ep-a", "ep-b"]))).all())
+        children = dict(connection.execute(select(Child.pid, Child.id)).all())
+        connection.execute(insert(Group), [
+            {"id": 900, "force_id": forces["child-a"], "name": "Northside crew", "created_by": users,
+             "created_at": datetime(2024, 1, 1)},
+            {"id": 901, "force_id": forces["child-b"], "name": "Southside crew", "created_by": users,
+             "created_at": datetime(2024, 1, 1)}])
+        connection.execute(insert(GroupRivalry).values(group_id=900, rival_id=901, created_by=users,
+                                                       created_at=datetime(2024, 1, 1)))
+        connection.execute(insert(GroupAffiliation), [
+            {"child_id": children[pid], "group_id": g, "note": "seen with them", "created_by": users,
+             "created_by_agency_id": forces[pid], "created_at": datetime(2024, 1, 1)}
+            for pid, g in (("child-a", 900), ("child-b", 901))])
     engine.dispose()
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
@@ -233,8 +282,11 @@ def test_council_checks_a_placement_and_learns_only_what_it_may_see(server, brow
     page.get_by_label("Home (place id)").fill("place-b")
     page.get_by_role("button", name="Check").click()
     result = page.locator("#result").inner_text()
-    assert "whose record you may not see: 1 shared associate" in result
+    assert ("whose record you may not see: 1 shared associate; linked to a group that is a rival "
+            "of the child's") in result
+    assert "ask the police missing persons team" in result
     assert "child-b" not in result and "adult-9" not in result
+    assert "crew" not in result.lower() and "seen with them" not in result
     _checked(page)
     context.close()
 

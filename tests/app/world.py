@@ -17,7 +17,7 @@ from misper.app.agencies.models import Agency
 from misper.app.children.models import Child
 from misper.app.episodes.models import (ControlRoomDecision, Episode, EpisodeLink, EpisodeUpdate,
                                         RiskAssessment, Task)
-from misper.app.escalation.models import Referral
+from misper.app.escalation.models import CharityPartnership, Referral
 from misper.app.interviews.models import PreventionInterview, ReturnHomeInterview
 from misper.app.notifications.models import Notification
 from misper.app.philomena.models import PhilomenaProfile
@@ -31,10 +31,10 @@ AGENCY_OF_ROLE = {
     Role.care_staff: "provider", Role.police_mispers: "force", Role.police_control_room: "force",
     Role.police_officer: "force", Role.council_social_worker: "council",
     Role.council_missing_coordinator: "council", Role.rhi_worker: "rhi", Role.analyst: "force",
-    Role.admin: "council",
+    Role.admin: "council", Role.charity_worker: "charity",
 }
 KINDS = {"force": "police", "council": "council", "provider": "care_provider",
-         "rhi": "rhi_provider"}
+         "rhi": "rhi_provider", "charity": "charity"}
 
 
 @dataclass
@@ -123,6 +123,8 @@ def build_world(session: Session) -> World:
             EpisodeUpdate(episode_id=e, kind="sighting", text="seen at station",
                           at=datetime(2024, 3, 1, 23), created_by=user.id, agency_id=ag["force"].id),
             EpisodeLink(episode_id=e, linked_rid="ep-elsewhere"),
+            CharityPartnership(charity_id=ag["charity"].id, force_id=ag["force"].id,
+                               recorded_at=datetime(2024, 1, 1)),
             PreventionInterview(episode_id=e, outcome="done", recorded_at=datetime(2024, 3, 4)),
         ])
         session.flush()

@@ -154,7 +154,8 @@ def test_guidance_check_gives_each_later_episode_the_guidance_triage_would_have_
     later = frame[frame["reported_at"] >= split]
     later = later[later["reported_at"] <= T]  # the one reported after now is not usable
     shown = np.mean([wait_guidance(frame[frame["reported_at"] < split], row, now=split,
-                                   min_similar=15).table["share_ended"].to_numpy()
+                                   min_similar=15, previous=frame[frame["pid"] == row["pid"]]
+                                   ).table["share_ended"].to_numpy()
                      for _, row in later.iterrows()], axis=0)
     overall = checked[checked["group"] == "all"]
     np.testing.assert_allclose(overall["guidance"].to_numpy(), shown, atol=1e-12)
@@ -177,3 +178,47 @@ def test_wait_guidance_matches_on_the_exploitation_flag_when_enough_share_it():
     unflagged = wait_guidance(frame, {**episode, "risk_flags": []}, now=T, min_similar=30)
     assert unflagged.matched_on == ("missing_from_type", "hour_band", "age_band")  # only 25 without
     assert unflagged.similar == 60
+
+
+def repeat_and_first_fixture():
+    """40 children gone once, each for 20 h; 10 children gone five times, each for 1 h (all from
+    home at 23:00, age 15). By hand: of the 20 episodes with 3-9 before and the last under 2 h,
+    all ended within 2 h; of the 50 first episodes, the 10 of the repeat children did."""
+    rows = []
+    for i in range(40):
+        start = T - pd.Timedelta(days=200 + i)
+        rows.append({"pid": f"once{i}", "reported_at": start, "age": 15,
+                     "found_at": start + pd.Timedelta(hours=20)})
+    for i in range(10):
+        for k in range(5):
+            start = T - pd.Timedelta(days=150 - 20 * k, minutes=i)
+            rows.append({"pid": f"often{i}", "reported_at": start, "age": 15,
+                         "found_at": start + pd.Timedelta(hours=1)})
+    return incidents(rows)
+
+
+def test_a_repeat_childs_guidance_follows_their_previous_behaviour_a_first_timers_does_not():
+    frame = repeat_and_first_fixture()
+    new = {"reported_at": T, "age": 15, "missing_from_type": "home"}
+    earlier = frame[frame["pid"] == "often0"]  # four episodes before, the last 1 h long
+    repeat = wait_guidance(frame, new, now=T, min_similar=15, previous=earlier.iloc[:4])
+    first = wait_guidance(frame, new, now=T, min_similar=15, previous=earlier.iloc[:0])
+    assert repeat.matched_on[-2:] == ("previous_band", "previous_duration_band")
+    assert first.matched_on == repeat.matched_on
+    assert (repeat.similar, first.similar) == (20, 50)
+    by_2h = {g: t.set_index("hours")["share_ended"][2] for g, t in
+             (("repeat", repeat.table), ("first", first.table))}
+    assert by_2h == {"repeat": pytest.approx(1.0), "first": pytest.approx(10 / 50)}
+    hours = np.ones(20)
+    np.testing.assert_allclose(repeat.table[["share_ended", "lower", "upper"]].to_numpy(),
+                               lifelines_share(hours, np.ones(20, dtype=bool)), atol=1e-9)
+    # Without the child's history both get the same guidance, from all 90 episodes.
+    alike = [wait_guidance(frame, new, now=T, min_similar=15) for _ in range(2)]
+    assert alike[0].similar == 90 and "previous_band" not in alike[0].matched_on
+    # A child with more earlier episodes than any similar one falls back to the broader groups.
+    many = incidents([{"pid": "x", "reported_at": T - pd.Timedelta(days=d), "age": 15,
+                       "found_at": T - pd.Timedelta(days=d) + pd.Timedelta(hours=1)}
+                      for d in range(12, 0, -1)])
+    rare = wait_guidance(frame, new, now=T, min_similar=15, previous=many)
+    assert rare.matched_on == ("missing_from_type", "hour_band", "age_band", "exploitation_flag")
+    assert rare.similar == 90

@@ -61,3 +61,18 @@ def test_bad_answers_are_refused_with_the_field(bad, field):
         decide(BACK, BACK + pd.Timedelta("1h"), bad, [], RULES)
     with pytest.raises(FlowchartError, match="concerns"):
         decide(BACK, BACK + pd.Timedelta("1h"), [], ["aliens"], RULES)
+
+
+def test_the_outcome_says_whether_the_wait_was_agreed_or_the_default():
+    agreed = decide(BACK, BACK + pd.Timedelta("20min"), [], [], RULES, wait_minutes=30)
+    assert agreed.reasons == ("keep trying until 22:30 (the wait agreed in the child's risk plan, "
+                              "30 minutes)",)
+    assert (agreed.wait_minutes, agreed.wait_agreed) == (30, True)
+    usual = decide(BACK, BACK + pd.Timedelta("20min"), [], [], RULES)
+    assert usual.reasons == ("keep trying until 23:00 (the default wait, 60 minutes)",)
+    assert (usual.wait_minutes, usual.wait_agreed) == (60, False)
+    # An agreed wait of none at all: report as soon as the child is late.
+    now = decide(BACK, BACK + pd.Timedelta("1min"), [], [], RULES, wait_minutes=0)
+    assert now.outcome is Outcome.REPORT_NOW
+    assert now.reasons == ("the wait ended at 22:00 (the wait agreed in the child's risk "
+                           "plan, 0 minutes)",)

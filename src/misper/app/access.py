@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from misper.app.children.models import Child
 from misper.app.episodes.models import Episode
 from misper.app.errors import Forbidden
-from misper.app.escalation.models import Referral
+from misper.app.escalation.models import CharityPartnership, Referral
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.notifications.models import Notification
 from misper.app.placements.models import Home, Placement
@@ -26,6 +26,7 @@ CARE = frozenset({R.care_staff})
 POLICE = POLICE_ROLES
 COUNCIL = COUNCIL_ROLES
 RHI = frozenset({R.rhi_worker})
+CHARITY = frozenset({R.charity_worker})
 CASE = CARE | POLICE | COUNCIL  # roles that work on children's cases
 POLICE_LEADS = frozenset({R.police_mispers, R.police_control_room})
 
@@ -43,6 +44,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     "decisions": {"list": POLICE, "create": POLICE_LEADS},
     "tasks": {"list": POLICE, "create": POLICE, "update": POLICE},
     "associations": {"list": POLICE, "create": POLICE},
+    # Groups (gangs, peer groups), their rivalries and children's links to them: police
+    # intelligence. The council's placement check learns only that a rival-group link exists.
+    "groups": {"list": POLICE, "create": POLICE},
+    "group_affiliations": {"list": POLICE, "create": POLICE},
     "updates": {"list": CASE, "create": CASE},
     "prevention_interviews": {"read": POLICE | COUNCIL, "create": POLICE},
     "return_home_interviews": {"list": COUNCIL | RHI | POLICE, "read": COUNCIL | RHI | POLICE,
@@ -52,6 +57,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     "notifications": {"list": ALL, "update": ALL},
     "audit": {"list": frozenset({R.admin})},
     "export": {"read": frozenset({R.analyst})},
+    # A missing-persons charity: its partner forces' emerging-frequent list (pseudonymous ids and
+    # why each child is listed), never a name, a date of birth or any other case content.
+    "charity_partnerships": {"list": CHARITY | {R.admin}, "create": frozenset({R.admin}),
+                             "delete": frozenset({R.admin})},
+    "partner_emerging": {"list": CHARITY},
 }
 
 # Reading a child's full record (name, date of birth) needs a stated reason from these roles:
@@ -183,6 +193,25 @@ def notifications(actor: Actor) -> ColumnElement[bool]:
                 or_(Notification.user_id.is_(None), Notification.user_id == actor.user_id))
 
 
+def charity_partnerships(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `CharityPartnership`: the administrator sees all, a charity its own."""
+    if actor.role is R.admin:
+        return true()
+    if actor.role in CHARITY:
+        return CharityPartnership.charity_id == actor.agency_id
+    return false()
+
+
+def partner_episodes(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Episode`: the episodes of the forces a charity partners, read only to rank
+    the emerging-frequent list; no other scope grants a charity anything."""
+    if actor.role in CHARITY:
+        return Episode.force_id.in_(select(CharityPartnership.force_id)
+                                    .where(CharityPartnership.charity_id == actor.agency_id)
+                                    .scalar_subquery())
+    return false()
+
+
 def may_report_any_child(actor: Actor) -> bool:
     """Police may open an episode for any child reported missing in their area; it brings the child
     into their scope. Care staff report only children living in their homes."""
@@ -202,10 +231,13 @@ MENU = (
     ("Control room", "/control-room", "decisions", "list"),
     ("Task review", "/task-review", "tasks", "list"),
     ("Placement check", "/placement-check", "placements", "create"),
+    ("Groups", "/groups", "groups", "list"),
     ("Return home interviews", "/interviews", "return_home_interviews", "list"),
     ("Referrals", "/referrals", "referrals", "list"),
     ("Dashboards", "/dashboards", "episodes", "list"),
     ("Exports", "/exports", "export", "read"),
     ("Users", "/users", "users", "list"),
     ("Audit", "/audit", "audit", "list"),
+    ("Emerging frequent", "/emerging-frequent", "partner_emerging", "list"),
+    ("Charity partnerships", "/charity-partnerships", "charity_partnerships", "create"),
 )

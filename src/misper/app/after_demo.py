@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency
@@ -16,6 +16,8 @@ from misper.app.db import make_engine, session_factory, transaction
 from misper.app.episodes.models import Episode
 from misper.app.escalation.automatic import escalate
 from misper.app.interviews import findings
+from misper.app.interviews.after_models import RhiArrangement
+from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.interviews.return_home import open_for_episode, raise_overdue
 from misper.app.placements.models import Home, Placement
 from misper.app.users.models import Role, User
@@ -111,9 +113,14 @@ def seed_after_stage(database_url: str | None = None, now: datetime | None = Non
             user = session.scalar(select(User).where(User.username == username))
             actor = Actor(user.id, user.username, Role(user.role), user.agency_id,
                           user.agency.kind)
-            recent = session.scalars(select(Episode).where(
-                Episode.found_at >= now - timedelta(days=recent_days), Episode.found_at <= now)
-                .order_by(Episode.found_at))
+            window = (Episode.found_at >= now - timedelta(days=recent_days),
+                      Episode.found_at <= now)
+            # The import started the recent clocks before the demo's homes existed (and, bringing
+            # history, announced none): start them again as closing would, placements known.
+            imported = (select(ReturnHomeInterview.id)
+                        .join(Episode, Episode.id == ReturnHomeInterview.episode_id).where(*window))
+            session.execute(delete(RhiArrangement).where(RhiArrangement.rhi_id.in_(imported)))
+            recent = session.scalars(select(Episode).where(*window).order_by(Episode.found_at))
             provider = session.scalar(select(Agency.id).where(Agency.kind == "rhi_provider")
                                       .order_by(Agency.id).limit(1))
             for episode in recent:

@@ -13,7 +13,9 @@ import pandas as pd
 from misper.app.after_demo import ending_today, seed_after_stage
 from misper.app.agencies.service import add_agency, add_home
 from misper.app.db import make_engine, session_factory, transaction, upgrade
+from misper.app.during_demo import seed_during_stage
 from misper.app.episodes.interchange import ImportSummary, import_frame
+from misper.app.escalation.charity import add_partnership
 from misper.app.users.service import add_user
 
 FORCE = "Hertfordshire Constabulary"
@@ -36,6 +38,7 @@ USERS = (  # username, role, agency
     ("rhi.saferreturn", "rhi_worker", "Safe Return Interviews"),
     ("analyst.herts", "analyst", FORCE),
     ("admin", "admin", "Hertfordshire County Council"),
+    ("charity.missingpeople", "charity_worker", "Missing People"),
 )
 DEMO_PASSWORD = "misper-demo-password"
 
@@ -71,8 +74,11 @@ def create_demo_store(database_url: str | None = None, frame: pd.DataFrame | Non
                                               password=DEMO_PASSWORD)[1])
                       for u, r, a in USERS]
             summary = import_frame(session, None, frame, ids[FORCE]) if frame is not None else None
+            add_partnership(session, None, ids["Missing People"], ids[FORCE])
     finally:
         engine.dispose()
     seed_after_stage(database_url, homes=("Oakfield Care Group", "Hertfordshire County Council",
                                           FORCE, "London Borough of Barnet"))
+    if frame is not None and move_to_today:  # live work only on history that ends today
+        seed_during_stage(database_url, care_user="care.oakfield", control_user="control.herts")
     return logins, summary

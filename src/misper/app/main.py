@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +15,7 @@ from misper.app.errors import DomainError
 
 # Below the thread pool's 40 threads and the database pool's 60 connections (see db.make_engine).
 IN_FLIGHT = 32
+CHAIN_EVERY = 2.0  # seconds: audit events a busy chainer left behind wait at most this long
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -33,7 +35,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(title="Misper case store",
                   description="The shared case store of the police, councils, care homes and "
                               "return home interview providers around missing children.",
-                  version="0.1.0")
+                  version="0.1.0", lifespan=_lifespan)
     app.state.engine = make_engine(database_url)
     app.state.sessions = session_factory(app.state.engine)
     app.state.in_flight = asyncio.Semaphore(
@@ -41,19 +43,42 @@ def create_app(database_url: str | None = None) -> FastAPI:
     for router in (auth, users, agencies, children, placements, philomena, episodes, tasks_router,
                    interviews, referrals, notifications, audit, export_router):
         app.include_router(router)
+    from misper.app.before_during import include as include_before_during
+
+    include_before_during(app)  # flowchart, triage, task progress, groups: API (issue 5)
     from misper.app.web.before import router as before_pages
     from misper.app.web.during import router as during_pages
 
-    for router in (before_pages, during_pages):  # before mount_web: pages precede placeholders
+    from misper.app.web.case_pages import router as case_pages
+    from misper.app.web.groups_pages import router as groups_pages
+
+    # Before mount_web: the pages come first.
+    for router in (case_pages, groups_pages, before_pages, during_pages):
         app.include_router(router)
+    from misper.app.web.admin_pages import router as admin_pages
+
+    app.include_router(admin_pages)  # users, audit, exports pages (issue 4), before mount_web
     from misper.app.after import include as include_after
 
     include_after(app)  # closing, interviews, meetings, dashboards: API and pages
     mount_web(app)
     _handle_errors(app)
-    app.middleware("http")(_refuse_nul)
-    app.middleware("http")(_limit_in_flight)
+    # Plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task and a stream per request.
+    app.add_middleware(LimitInFlight)
+    app.add_middleware(RefuseNul)  # added last, so it runs first
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """While serving, chain the audit events that commits left unchained (see audit.chain)."""
+    from misper.app.audit.chain import chain_periodically
+
+    chainer = asyncio.create_task(chain_periodically(app.state.engine, CHAIN_EVERY))
+    try:
+        yield
+    finally:
+        chainer.cancel()
 
 
 def error_body(code: str, message: str, fields: list[dict] | None = None) -> dict:
@@ -62,43 +87,65 @@ def error_body(code: str, message: str, fields: list[dict] | None = None) -> dic
 
 def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain(_request: Request, exc: DomainError):
-        return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status)
+    async def domain(request: Request, exc: DomainError):
+        return _answer(request, exc.status, error_body(exc.code, exc.message, exc.fields))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError):
+    async def invalid(request: Request, exc: RequestValidationError):
         # One message per field, naming where it is (body.found_at, query.limit, path.rid);
         # the offending value is not echoed: it may be a child's data.
         fields = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
                   for e in exc.errors()]
-        return JSONResponse(error_body("invalid", "the request is not valid", fields),
-                            status_code=422)
+        return _answer(request, 422, error_body("invalid", "the request is not valid", fields))
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, _exc: Exception):
+    async def unexpected(request: Request, _exc: Exception):
         # Never a traceback or a value in the answer: it could carry a child's data.
-        return JSONResponse(error_body("internal", "the server could not complete the request; "
-                                       "nothing was changed"), status_code=500)
+        return _answer(request, 500, error_body("internal", "the server could not complete the "
+                                                "request; nothing was changed"))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(_request: Request, exc: StarletteHTTPException):
+    async def http(request: Request, exc: StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+        return _answer(request, exc.status_code, error_body(code, str(exc.detail)))
 
 
-async def _limit_in_flight(request: Request, call_next):
+def _answer(request: Request, status: int, body: dict):
+    """JSON for the API and for systems; a page for a person's browser on the web pages."""
+    if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(body, status_code=status)
+    from misper.app.web.views import error_page
+
+    return error_page(request, status, body["error"])
+
+
+class LimitInFlight:
     """Let at most IN_FLIGHT requests into the thread pool at once (one on SQLite, which has one
     writer). A request holding a database lock then always finds a thread to finish on; without
     this, a burst can fill every thread with requests waiting for that lock, and nothing moves."""
-    async with request.app.state.in_flight:
-        return await call_next(request)
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        async with scope["app"].state.in_flight:
+            await self.app(scope, receive, send)
 
 
-async def _refuse_nul(request: Request, call_next):
+class RefuseNul:
     """A NUL in the path or query cannot be stored or matched; refuse it before any query runs."""
-    if "%00" in request.url.path or "\x00" in request.url.path or \
-            "%00" in request.url.query or "\x00" in request.url.query:
-        return JSONResponse(error_body("invalid", "the request is not valid",
-                                       [{"field": "url", "message": "contains a NUL character"}]),
-                            status_code=422)
-    return await call_next(request)
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        query = scope.get("query_string", b"")
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"\x00" in query
+                                        or b"%00" in scope.get("raw_path", b"") or b"%00" in query):
+            response = JSONResponse(error_body(
+                "invalid", "the request is not valid",
+                [{"field": "url", "message": "contains a NUL character"}]), status_code=422)
+            return await response(scope, receive, send)
+        await self.app(scope, receive, send)

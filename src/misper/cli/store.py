@@ -184,16 +184,31 @@ def agencies_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) 
 
 
 @audit_app.command("verify")
-def audit_verify(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """Check the audit chain: exits 1 naming the first edited, deleted or reordered event."""
-    from misper.app.audit.service import verify
+def audit_verify(
+        head: Optional[str] = typer.Option(None, "--head", help="A head printed by an earlier "
+                                           "run: fail if the chain no longer holds it."),
+        events: Optional[int] = typer.Option(None, "--events", min=1, help="The event count "
+                                             "printed with that head: fail if the chain is "
+                                             "shorter."),
+        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Chain the events still waiting, then check the chain: exits 1 naming the first edited,
+    deleted or reordered event, or a tail cut off since the --head given."""
+    from misper.app.audit.service import chain_and_verify
     from misper.cli.output import console, fail
 
+    if events is not None and head is None:
+        fail("--events needs the --head printed with it")
     with _session(db) as session:
-        result = verify(session)
+        chained, result = chain_and_verify(session.get_bind(), session, head=head, events=events)
+    if chained:
+        console.print(f"Chained {chained:,} event(s) that were waiting for the chain.")
     if not result.ok:
         fail(f"audit log broken after {result.events:,} good events: {result.problem}")
     console.print(f"Audit log intact: {result.events:,} events; head {result.head}")
+    if result.pending:
+        console.print(f"{result.pending:,} event(s) committed during the check wait for the chain.")
+    console.print("Keep the head elsewhere; `misper audit verify --head HEAD --events N` later "
+                  "shows whether events were cut off the end since.")
 
 
 def _load(file: Path, profile: Optional[Path]):

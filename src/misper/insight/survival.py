@@ -21,8 +21,13 @@ GUIDANCE_HOURS = (1, 2, 4, 8, 12, 24)
 CALIBRATION_HOURS = (2, 6, 24)
 PREVIOUS_BANDS = ((0, "first"), (1, "1-2 before"), (3, "3-9 before"), (10, "10+ before"))
 PREVIOUS_DURATION_BANDS = ((0, "last <2h"), (2, "last 2-8h"), (8, "last 8-24h"), (24, "last 24h+"))
+PREVIOUS_BEHAVIOUR = ("previous_band", "previous_duration_band")
 # Broadest last: the guidance falls back along this list until enough similar episodes are found.
+# The narrowest add the child's previous behaviour (how many earlier episodes, how long the last
+# lasted), used when the child's history is given.
 GUIDANCE_LEVELS = (
+    ("missing_from_type", "hour_band", "age_band", "exploitation_flag", *PREVIOUS_BEHAVIOUR),
+    ("missing_from_type", "hour_band", "age_band", "exploitation_flag", "previous_band"),
     ("missing_from_type", "hour_band", "age_band", "exploitation_flag"),
     ("missing_from_type", "hour_band", "age_band"),
     ("missing_from_type", "hour_band"),
@@ -126,35 +131,74 @@ class WaitGuidance:
     table: pd.DataFrame  # hours, share_ended, lower, upper
 
 
+def without_history(levels=GUIDANCE_LEVELS) -> tuple[tuple[str, ...], ...]:
+    """The levels that do not need the child's previous behaviour."""
+    return tuple(level for level in levels if not set(level) & set(PREVIOUS_BEHAVIOUR))
+
+
+TARGET = "\x00target"  # the new episode's stand-in pid while its history is worked out
+
+
 def wait_guidance(history_frame: pd.DataFrame, episode: dict | pd.Series, now: pd.Timestamp,
-                  min_similar: int = 30, hours: tuple[float, ...] = GUIDANCE_HOURS) -> WaitGuidance:
+                  min_similar: int = 30, hours: tuple[float, ...] = GUIDANCE_HOURS,
+                  previous: pd.DataFrame | None = None) -> WaitGuidance:
     """Share of similar past episodes ended by 1, 2, 4, 8, 12, 24 h, falling back to broader groups.
 
     `episode` holds the canonical fields of the new episode (at least missing_from_type, reported_at,
     age; risk_flags if known). Episodes of `history_frame` reported after `now` are ignored, open
     ones are censored at `now`, and the episode itself (same rid) is left out.
+
+    `previous`, the child's own earlier episodes (canonical rows, reported_at and found_at), lets
+    the narrowest levels match on previous behaviour as well: past episodes whose child had as many
+    earlier episodes, the last of which lasted as long (`history_frame` then needs `pid`). Without
+    it (a child new to the store's history is `previous` with no rows, not None) those levels are
+    skipped.
     """
     now = pd.Timestamp(now)
     past = history_frame[history_frame["reported_at"] <= now]
     if "rid" in episode and "rid" in past.columns:
-        past = past[past["rid"] != episode["rid"]]
+        keep = (past["rid"] != episode["rid"]).to_numpy()
+    else:
+        keep = np.ones(len(past), dtype=bool)
+    with_history = previous is not None
     spells = durations(past, now)
-    context = episode_context(past, with_history=False)
+    # History is worked out with the episode itself still in the frame: a later episode of the
+    # same child counts it among its earlier ones, as it was.
+    context = episode_context(past, with_history=with_history)[keep]
+    spells = spells[keep]
     usable = spells["hours"].notna().to_numpy()
-    fields = to_canonical(pd.DataFrame({k: [episode.get(k)] for k in
-                                        ("reported_at", "age", "missing_from_type", "risk_flags")}))
-    target = episode_context(fields, with_history=False).iloc[0]
-    level, match = _similar(context, usable, target, min_similar)
+    target = _target_context(episode, previous)
+    levels = GUIDANCE_LEVELS if with_history else without_history()
+    level, match = _similar(context, usable, target, min_similar, levels)
     chosen = spells[match]
     table = kaplan_meier(chosen["hours"].clip(lower=MIN_HOURS).to_numpy(),
                          chosen["ended"].to_numpy(), hours)
     return WaitGuidance(level, int(match.sum()), int(chosen["ended"].sum()), table)
 
 
-def _similar(context: pd.DataFrame, usable: np.ndarray, target: pd.Series, min_similar: int
+def _target_context(episode: dict | pd.Series, previous: pd.DataFrame | None) -> pd.Series:
+    """The new episode's context; with its previous behaviour when its history is given."""
+    names = ("reported_at", "age", "missing_from_type", "risk_flags")
+    fields = to_canonical(pd.DataFrame({k: [episode.get(k)] for k in names}))
+    if previous is None:
+        return episode_context(fields, with_history=False).iloc[0]
+    earlier = previous[previous["reported_at"] < fields["reported_at"].iloc[0]]
+    columns = [c for c in ("reported_at", "found_at", "found_by") if c in earlier.columns]
+    own = pd.concat([earlier[columns].assign(pid=TARGET),
+                     fields[["reported_at"]].assign(pid=TARGET)], ignore_index=True)
+    past = history(own).iloc[-1]
+    context = episode_context(fields, with_history=False).iloc[0].copy()
+    context["previous_band"] = band(pd.Series([past["previous_count"]]), PREVIOUS_BANDS).iloc[0]
+    context["previous_duration_band"] = band(pd.Series([past["previous_hours"]]),
+                                             PREVIOUS_DURATION_BANDS).iloc[0]
+    return context
+
+
+def _similar(context: pd.DataFrame, usable: np.ndarray, target: pd.Series, min_similar: int,
+             levels: tuple[tuple[str, ...], ...] = GUIDANCE_LEVELS
              ) -> tuple[tuple[str, ...], np.ndarray]:
-    """The narrowest level of GUIDANCE_LEVELS with `min_similar` usable matches, and the matches."""
-    for level in GUIDANCE_LEVELS:
+    """The narrowest of `levels` with `min_similar` usable matches, and the matches."""
+    for level in levels:
         match = usable.copy()
         for column in level:
             match &= (context[column] == target[column]).to_numpy(dtype=bool)
@@ -170,16 +214,16 @@ def evaluate_wait_guidance(frame: pd.DataFrame, test_from: pd.Timestamp,
 
     Each episode reported from `test_from` gets the guidance computed from the episodes before
     `test_from` (their later returns censored there), exactly as `wait_guidance` would have given
-    it. Per hour: the mean guidance share ended and the Kaplan-Meier share observed, overall and
-    by the level of similarity the guidance used.
+    it with the child's own earlier episodes (as triage passes them). Per hour: the mean guidance
+    share ended and the Kaplan-Meier share observed, overall and by the level of similarity the
+    guidance used.
     """
     test_from = pd.Timestamp(test_from)
     before = frame[frame["reported_at"] < test_from]
     spells = durations(before, test_from)
-    context = episode_context(before, with_history=False)
+    context = episode_context(before)
     usable = spells["hours"].notna().to_numpy()
-    test = survival_frame(frame[frame["reported_at"] >= test_from], now,
-                          episode_context(frame, with_history=False))
+    test = survival_frame(frame[frame["reported_at"] >= test_from], now, episode_context(frame))
     key = list(GUIDANCE_LEVELS[0])
     predicted = np.empty((len(test), len(hours)))
     used = np.empty(len(test), dtype=object)

@@ -36,6 +36,8 @@ class Decision:
     reasons: tuple[str, ...]
     until: pd.Timestamp | None = None
     steps_left: tuple[str, ...] = field(default_factory=tuple)
+    wait_minutes: int | None = None  # the wait that applied, when it came into the decision
+    wait_agreed: bool = False  # it was the child's agreed wait, not the default
 
 
 class FlowchartError(ValueError):
@@ -56,16 +58,20 @@ def decide(expected_back: pd.Timestamp, now: pd.Timestamp, answers: Sequence[Ste
     if any(a.result == "whereabouts_known" for a in answers):
         return Decision(Outcome.LATE_MONITOR, (
             "whereabouts known and believed safe: late, not missing; keep in contact",))
-    wait = rules.wait_minutes if wait_minutes is None else wait_minutes
+    agreed = wait_minutes is not None
+    wait = wait_minutes if agreed else rules.wait_minutes
     until = pd.Timestamp(expected_back) + pd.Timedelta(minutes=wait)
+    which = (f"the wait agreed in the child's risk plan, {wait} minutes" if agreed
+             else f"the default wait, {wait} minutes")
     done = {a.key for a in answers}
     left = tuple(s.label for s in rules.steps if s.key not in done)
     if not left:
         return Decision(Outcome.REPORT_NOW, ("every reasonable step taken without finding the child",))
     if pd.Timestamp(now) >= until:
-        return Decision(Outcome.REPORT_NOW, (f"the agreed wait ended at {until:%H:%M}",),
-                        steps_left=left)
-    return Decision(Outcome.KEEP_TRYING, (f"keep trying until {until:%H:%M}",), until, left)
+        return Decision(Outcome.REPORT_NOW, (f"the wait ended at {until:%H:%M} ({which})",),
+                        steps_left=left, wait_minutes=wait, wait_agreed=agreed)
+    return Decision(Outcome.KEEP_TRYING, (f"keep trying until {until:%H:%M} ({which})",), until,
+                    left, wait, agreed)
 
 
 def _check(answers, concerns, now, rules) -> None:

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/audit", tags=["audit"], responses=ERRORS)
 
 
 class EventOut(BaseModel):
-    seq: int
+    seq: int | None  # None for the moment between an event's commit and its chaining
     at: Stamp
     actor_id: int | None
     actor_role: str | None
@@ -25,7 +25,7 @@ class EventOut(BaseModel):
     entity_id: str | None
     child_id: int | None
     reason: str | None
-    hash: str
+    hash: str | None
 
 
 class VerificationOut(BaseModel):
@@ -33,6 +33,7 @@ class VerificationOut(BaseModel):
     events: int
     head: str
     problem: str | None
+    pending: int
 
 
 @router.get("", response_model=list[EventOut])
@@ -44,5 +45,9 @@ def list_events(session: DB, page: Paging, actor: Actor = allowed("audit", "list
 
 
 @router.get("/verify", response_model=VerificationOut)
-def verify(session: DB, actor: Actor = allowed("audit", "list")):
-    return VerificationOut(**service.verify(session).__dict__)
+def verify(session: DB, actor: Actor = allowed("audit", "list"),
+           head: Annotated[str | None, Query(pattern="^[0-9a-f]{64}$")] = None,
+           events: Annotated[int | None, Query(ge=1, le=10**12)] = None):
+    """Check the chain; with a head (and its event number) recorded earlier, also that the
+    tail was not cut off since."""
+    return VerificationOut(**service.verify(session, head=head, events=events).__dict__)

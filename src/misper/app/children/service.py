@@ -28,11 +28,13 @@ def visible_child(session: Session, actor: Actor, pid: str, scope=access.childre
 
 
 def list_children(session: Session, actor: Actor, *, in_care: str | None, offset: int,
-                  limit: int) -> tuple[list[Child], int]:
+                  limit: int, pid: str | None = None) -> tuple[list[Child], int]:
     access.require(actor, "children", "list")
     query = select(Child).where(access.children(actor))
     if in_care:
         query = query.where(Child.in_care == in_care)
+    if pid:
+        query = query.where(Child.pid == pid)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = list(session.scalars(query.order_by(Child.id).offset(offset).limit(limit)))
     audit.record(session, actor, "list", "child", detail={"ids": [c.id for c in rows]})

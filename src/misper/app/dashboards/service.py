@@ -1,18 +1,22 @@
 """The dashboards' figures. Each reads the caller's scope from the store (as the canonical frame,
-through the same export the report uses) and applies the pure rules and analysis functions."""
+through the same export the report uses, kept between loads until the store changes: `cache`) and
+applies the pure rules and analysis functions."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from misper.analysis.selection import child_reports
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
+from misper.app.dashboards import cache
 from misper.app.episodes.interchange import export_frame
 from misper.app.episodes.models import ControlRoomDecision, Episode
 from misper.app.escalation.models import Referral
@@ -31,13 +35,47 @@ FREQUENT_EPISODES = 3
 
 
 def scoped_frame(session: Session, actor: Actor) -> pd.DataFrame:
-    """The caller's episodes as the canonical frame (pseudonymous, no free text)."""
+    """The caller's episodes as the canonical frame (pseudonymous, no free text). Read-only: the
+    frame is shared by later loads until the store changes."""
+    return _scoped(session, actor)[0]
+
+
+def _scoped(session: Session, actor: Actor) -> tuple[pd.DataFrame, tuple]:
+    """The scoped frame and its cache key: the store's version and the scope's episodes, asked of
+    the database on every load, so that a placement or a new episode counts at once."""
     access.require(actor, "episodes", "list")
+    version = cache.store_version(session)
+    rids = session.scalars(select(Episode.rid).where(access.episodes(actor))
+                           .order_by(Episode.rid)).all()
+    key = (version, hashlib.blake2b("\n".join(rids).encode(), digest_size=16).hexdigest())
     # An uncorrelated id list: the export joins children, which the scope's sub-queries also read.
     scope = Episode.id.in_(select(Episode.id).where(access.episodes(actor)).correlate(None))
-    frame = export_frame(session, scope, free_text=False)
+    frame = cache.memo((*key, "frame"), lambda: export_frame(session, scope, free_text=False),
+                       kind="frame")
     audit.record(session, actor, "list", "dashboard", detail={"rows": len(frame)})
-    return frame
+    return frame, key
+
+
+def frequent_and_emerging(session: Session, actor: Actor, now: datetime,
+                          config: ProcessConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frequently-missing and emerging-frequent tables of children's missing reports (the
+    report's rule), kept until the store changes; their time windows move by the minute."""
+    frame, key = _scoped(session, actor)
+    status = escalation_status(session, actor)
+    minute = now.replace(second=0, microsecond=0)
+    children = cache.memo((*key, "children"), lambda: frame[child_reports(frame)[0]])
+    frequent = cache.memo((*key, "frequent", minute, tuple(sorted(status.items()))),
+                          lambda: frequently_missing(children, minute, status))
+    rules = None if config is None else config.model_dump_json()
+    rising = cache.memo((*key, "emerging", minute, rules),
+                        lambda: emerging(children, minute, config))
+    return frequent, rising
+
+
+def network_graph(session: Session, actor: Actor) -> dict:
+    """The co-missing network of the caller's scope, kept until the store changes."""
+    frame, key = _scoped(session, actor)
+    return cache.memo((*key, "network"), lambda: network(frame))
 
 
 def refresh(session: Session, now: datetime, config: ProcessConfig | None = None) -> int:
@@ -156,36 +194,51 @@ def care_home_feedback(session: Session, actor: Actor, start: datetime, end: dat
     rules = (config or default_config()).return_home_interview
     homes = session.execute(select(Home.id, Home.name).where(access.homes(actor))
                             .order_by(Home.name)).all()
+    # Five queries for every home at once (not five per home): placements, episodes, interviews,
+    # and the latest profile of each current resident.
+    in_area = select(Home.id).where(access.homes(actor)).scalar_subquery()
+    placements = _grouped(session.execute(
+        select(Placement.home_id, Placement.child_id, Placement.start_date, Placement.end_date)
+        .where(Placement.home_id.in_(in_area))).all())
+    in_period = (Episode.home_id.in_(in_area), Episode.reported_at >= start,
+                 Episode.reported_at < end)
+    episodes = _grouped(session.execute(
+        select(Episode.home_id, Episode.id, Episode.reported_at, Episode.found_at,
+               Episode.found_how).where(*in_period)).all())
+    interviews = _grouped(session.execute(
+        select(Episode.home_id, RhiArrangement.found_at, ReturnHomeInterview.completed_at)
+        .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+        .join(Episode, Episode.id == ReturnHomeInterview.episode_id).where(*in_period)).all())
+    profiles = _latest_profiles(session, select(Placement.child_id).where(
+        Placement.home_id.in_(in_area), Placement.end_date.is_(None)).scalar_subquery())
+    target = timedelta(hours=rules.target_hours)
     rows = []
     for home_id, name in homes:
-        placements = session.execute(select(Placement.child_id, Placement.start_date,
-                                            Placement.end_date)
-                                     .where(Placement.home_id == home_id)).all()
-        resident_days = sum(_overlap_days(s, e, start, end) for _, s, e in placements)
-        episodes = session.execute(
-            select(Episode.id, Episode.reported_at, Episode.found_at, Episode.found_how)
-            .where(Episode.home_id == home_id, Episode.reported_at >= start,
-                   Episode.reported_at < end)).all()
+        stays, found, done = (placements.get(home_id, []), episodes.get(home_id, []),
+                              interviews.get(home_id, []))
+        resident_days = sum(_overlap_days(s, e, start, end) for _, s, e in stays)
         short_own = [f is not None and how == "returned_self"
                      and (f - r) <= timedelta(hours=LATE_NOT_MISSING_HOURS)
-                     for _, r, f, how in episodes]
-        residents = {c for c, s, e in placements if e is None}
-        scores = [completeness(_latest_profile(session, c))[0] for c in residents]
-        interviews = session.execute(
-            select(RhiArrangement.found_at, ReturnHomeInterview.completed_at)
-            .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
-            .where(ReturnHomeInterview.episode_id.in_([e[0] for e in episodes]))).all()
-        target = timedelta(hours=rules.target_hours)
-        on_time = [c is not None and c <= f + target for f, c in interviews]
+                     for _, r, f, how in found]
+        scores = [completeness(profiles.get(c, {}))[0] for c in {c for c, _, e in stays if e is None}]
+        on_time = [c is not None and c <= f + target for f, c in done]
         months = resident_days / (365.25 / 12)
         rows.append({
-            "home": name, "home_id": home_id, "episodes": len(episodes),
+            "home": name, "home_id": home_id, "episodes": len(found),
             "resident_months": round(months, 1),
-            "episodes_per_resident_month": round(len(episodes) / months, 2) if months else None,
+            "episodes_per_resident_month": round(len(found) / months, 2) if months else None,
             "short_own_return_share": _share(short_own),
             "profile_completeness": round(sum(scores) / len(scores), 2) if scores else None,
-            "interviews": len(interviews), "interviews_on_time_share": _share(on_time)})
+            "interviews": len(done), "interviews_on_time_share": _share(on_time)})
     return pd.DataFrame(rows)
+
+
+def _grouped(rows) -> dict:
+    """Rows (key, *rest) as key -> [rest, ...]."""
+    out: dict = {}
+    for key, *rest in rows:
+        out.setdefault(key, []).append(tuple(rest))
+    return out
 
 
 def _share(flags: list[bool]) -> float | None:
@@ -200,11 +253,16 @@ def _overlap_days(s, e, start: datetime, end: datetime) -> int:
     return max(0, (hi - lo).days)
 
 
-def _latest_profile(session: Session, child_id: int) -> dict:
-    content = session.scalar(select(PhilomenaProfile.content)
-                             .where(PhilomenaProfile.child_id == child_id)
-                             .order_by(PhilomenaProfile.version.desc()).limit(1))
-    return content or {}
+def _latest_profiles(session: Session, child_ids) -> dict[int, dict]:
+    """Each child's latest Philomena profile content (children without one are left out);
+    `child_ids` a sub-query."""
+    latest = (select(PhilomenaProfile.child_id, func.max(PhilomenaProfile.version).label("v"))
+              .where(PhilomenaProfile.child_id.in_(child_ids))
+              .group_by(PhilomenaProfile.child_id).subquery())
+    return {c: content or {} for c, content in session.execute(
+        select(PhilomenaProfile.child_id, PhilomenaProfile.content)
+        .join(latest, (latest.c.child_id == PhilomenaProfile.child_id)
+              & (latest.c.v == PhilomenaProfile.version))).all()}
 
 
 def network(frame: pd.DataFrame, seed: int = 0) -> dict:

@@ -29,11 +29,8 @@ def open_episodes(session: DB, actor: Actor = allowed("episodes", "list")) -> li
 
 @router.get("/dashboards/frequently-missing")
 def frequently_missing(session: DB, actor: Actor = allowed("episodes", "list")) -> dict:
-    now = datetime.now()
-    frame = dash.scoped_frame(session, actor)
-    return {"frequent": _records(dash.frequently_missing(frame, now,
-                                                         dash.escalation_status(session, actor))),
-            "emerging": _records(dash.emerging(frame, now))}
+    frequent, rising = dash.frequent_and_emerging(session, actor, datetime.now())
+    return {"frequent": _records(frequent), "emerging": _records(rising)}
 
 
 @router.get("/dashboards/rhi-compliance")
@@ -60,7 +57,7 @@ def hotspots(session: DB, start: Annotated[LocalDatetime, Query()],
 
 @router.get("/dashboards/network")
 def network(session: DB, actor: Actor = allowed("associations", "list")) -> dict:
-    return dash.network(dash.scoped_frame(session, actor))
+    return dash.network_graph(session, actor)
 
 
 @router.get("/children/{pid}/timeline")

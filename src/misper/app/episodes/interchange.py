@@ -109,6 +109,10 @@ def import_frame(session: Session, actor: Actor | None, frame: pd.DataFrame,
     children = _ensure_children(session, actor, rows)
     _insert(session, new, present, children, force_id)
     updated = _update(session, actor, old, present, children) if old else 0
+    if "found_at" in present or any(c in present for c in RHI_COLUMNS):
+        from misper.app.interviews.return_home import follow_found_time  # (imports episodes)
+
+        follow_found_time(session, actor, announce=False)  # imported interviews get their clock
     audit.record(session, actor, "import", "episode",
                  detail={"added": len(new), "updated": updated,
                          "unchanged": len(old) - updated})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Table, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from misper.app.db import Base
@@ -43,6 +43,13 @@ episodes_table = Table(
     Column("updated_at", DateTime(timezone=False), nullable=False),
     *[Column(c.name, _sql_type(c), nullable=not c.required, index=c.name == "reported_at")
       for c in COLUMNS if c.name in EPISODE_FIELDS],
+    # The police scope asks "has this child an episode in this force?" once per child: without
+    # both keys in one index SQLite walks every episode of the force for each child.
+    Index("ix_episodes_child_id_force_id", "child_id", "force_id"),
+    # The open episodes of a force, newest first (the police's working list): without it every
+    # listing reads all of the force's closed episodes too (migration 0004).
+    Index("ix_episodes_open", "force_id", "reported_at", postgresql_where=text("found_at IS NULL"),
+          sqlite_where=text("found_at IS NULL")),
 )
 
 

@@ -135,6 +135,10 @@ def update_episode(session: Session, actor: Actor, rid: str, version: int,
     _touch(session, episode)
     audit.record(session, actor, "update", "episode", episode.id, child_id=episode.child_id,
                  detail={"fields": sorted(changes)})
+    if "found_at" in changes:  # closed or corrected by a change: the interview's clock follows
+        from misper.app.interviews.return_home import follow_found_time  # (it imports this module)
+
+        follow_found_time(session, actor, [episode.id])
     return episode, pid_of(session, episode)
 
 

@@ -65,8 +65,9 @@ def escalate(session: Session, actor: Actor, episode: Episode,
                         referred_by=actor.user_id, referred_by_agency_id=actor.agency_id)
     session.add(referral)
     session.flush()
-    council = session.scalar(select(Child.responsible_council_id).where(Child.id == episode.child_id))
-    subject = f"{meeting.upper()} referral raised for a child (referral {referral.id})"
+    council, pid = session.execute(select(Child.responsible_council_id, Child.pid)
+                                   .where(Child.id == episode.child_id)).one()
+    subject = f"{meeting.upper()} referral raised for child {pid} (referral {referral.id})"
     for agency in {council, episode.force_id} - {None}:
         notify(session, agency, subject, episode.id, body="; ".join(reasons))
     audit.record(session, actor, "create", "referral", referral.id, child_id=episode.child_id,

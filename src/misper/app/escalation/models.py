@@ -1,10 +1,11 @@
-"""Referral table: to a MARM or MACE, with its outcome once the meeting has sat."""
+"""Referral table: to a MARM or MACE, with its outcome once the meeting has sat; and the charities
+that see a force's emerging-frequent list, by a partnership the administrator records."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from misper.app.db import Base
@@ -23,3 +24,18 @@ class Referral(Base):
     referred_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     outcome: Mapped[str | None] = mapped_column(Text)
     outcome_at: Mapped[datetime | None]
+
+
+class CharityPartnership(Base):
+    """A missing-persons charity working with a police force: its workers see that force's
+    emerging-frequent list (pseudonymous ids and why), nothing else. Ending one deletes the row;
+    the audit log keeps when it was recorded and ended."""
+
+    __tablename__ = "charity_partnerships"
+    __table_args__ = (UniqueConstraint("charity_id", "force_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    charity_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    force_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

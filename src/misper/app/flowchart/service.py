@@ -20,6 +20,7 @@ from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.flowchart.models import CarerCheck, CarerStep
 from misper.app.philomena.models import PhilomenaProfile
+from misper.app.philomena.service import agreed_wait
 from misper.process.config import FlowchartRules, default_config
 from misper.process.flowchart import Decision, FlowchartError, Outcome, StepAnswer, decide
 
@@ -86,8 +87,10 @@ def read_check(session: Session, actor: Actor, check_id: int, now: datetime | No
                rules: FlowchartRules | None = None) -> CheckView:
     access.require(actor, "episodes", "read")
     check, pid = _visible_check(session, actor, check_id)
+    audit.record(session, actor, "read", "carer_check", check.id, child_id=check.child_id)
     steps = steps_of(session, check)
-    return CheckView(check, pid, steps, _decide(check, steps, now or datetime.now(), _rules(rules)))
+    return CheckView(check, pid, steps,
+                     _decide(session, check, steps, now or datetime.now(), _rules(rules)))
 
 
 def steps_of(session: Session, check: CarerCheck) -> list[CarerStep]:
@@ -95,11 +98,12 @@ def steps_of(session: Session, check: CarerCheck) -> list[CarerStep]:
                                 .order_by(CarerStep.at, CarerStep.id)))
 
 
-def _decide(check: CarerCheck, steps: list[CarerStep], now: datetime,
+def _decide(session: Session, check: CarerCheck, steps: list[CarerStep], now: datetime,
             rules: FlowchartRules) -> Decision:
+    """The outcome now, with the wait agreed in the child's current profile when it sets one."""
     answers = [StepAnswer(s.step, pd.Timestamp(s.at), s.result) for s in steps]
     return decide(pd.Timestamp(check.expected_back), pd.Timestamp(now), answers, check.concerns,
-                  rules)
+                  rules, wait_minutes=agreed_wait(session, check.child_id))
 
 
 def _open(check: CarerCheck) -> None:
@@ -150,7 +154,7 @@ def set_concerns(session: Session, actor: Actor, check_id: int, concerns: list[s
 def _refresh(session, check, pid, now, rules) -> CheckView:
     steps = steps_of(session, check)
     try:
-        decision = _decide(check, steps, now, rules)
+        decision = _decide(session, check, steps, now, rules)
     except FlowchartError as exc:  # a stored answer whose step the configuration no longer has
         raise Invalid("answers", str(exc)) from None
     check.outcome = decision.outcome.value
@@ -168,7 +172,7 @@ def report_to_police(session: Session, actor: Actor, check_id: int, now: datetim
     check, pid = _visible_check(session, actor, check_id)
     _open(check)
     steps = steps_of(session, check)
-    decision = _decide(check, steps, now, rules)
+    decision = _decide(session, check, steps, now, rules)
     if decision.outcome is Outcome.RETURNED:
         raise Conflict("the child was found during the steps: there is nothing to report")
     labels = {s.key: s.label for s in rules.steps} | {c.key: c.label for c in rules.report_now_if}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,7 +43,6 @@ def open_for_episode(session: Session, actor: Actor, episode: Episode,
     """On closing: the interview is owed by the placing council (the responsible council when the
     child is not placed), with the clock running from the found time; the host council of an
     out-of-area placement is told, since it may take the interview on by agreement."""
-    rules = (config or default_config()).return_home_interview
     rhi = session.scalar(select(ReturnHomeInterview)
                          .where(ReturnHomeInterview.episode_id == episode.id))
     if rhi is None:
@@ -51,13 +50,26 @@ def open_for_episode(session: Session, actor: Actor, episode: Episode,
         session.add(rhi)
         session.flush()
     arrangement = session.scalar(select(RhiArrangement).where(RhiArrangement.rhi_id == rhi.id))
-    if arrangement is not None:
-        return rhi, arrangement
-    placed = _current_placement(session, episode.child_id)
-    child = session.get(Child, episode.child_id)
+    if arrangement is None:
+        arrangement = _arrange(session, actor, episode, rhi, config)
+    return rhi, arrangement
+
+
+def _owing(placed: tuple[Placement, Home] | None, child: Child
+           ) -> tuple[int | None, int | None, bool]:
+    """(council owing the interview, placing council, out of area) from the current placement."""
     placing = placed[0].placing_council_id if placed else child.responsible_council_id
     away = placed is not None and out_of_area(*placed)
     council = placing if placing is not None else (placed[1].host_council_id if placed else None)
+    return council, placing, away
+
+
+def _arrange(session: Session, actor: Actor | None, episode: Episode, rhi: ReturnHomeInterview,
+             config: ProcessConfig | None) -> RhiArrangement:
+    """Start the interview's clock from the found time and tell the councils concerned."""
+    rules = (config or default_config()).return_home_interview
+    placed = _current_placement(session, episode.child_id)
+    council, placing, away = _owing(placed, session.get(Child, episode.child_id))
     due = due_at(episode.found_at, rules).to_pydatetime()
     arrangement = RhiArrangement(rhi_id=rhi.id, council_id=council, placing_council_id=placing,
                                  out_of_area=away, found_at=episode.found_at, due_at=due)
@@ -72,7 +84,84 @@ def open_for_episode(session: Session, actor: Actor, episode: Episode,
                f"interview {rhi.id}, which you may take on by agreement", episode.id)
     audit.record(session, actor, "create", "return_home_interview", rhi.id,
                  child_id=episode.child_id, detail={"council_id": council, "out_of_area": away})
-    return rhi, arrangement
+    return arrangement
+
+
+def follow_found_time(session: Session, actor: Actor | None, episode_ids: list[int] | None = None,
+                      *, announce: bool = True, now: datetime | None = None,
+                      config: ProcessConfig | None = None) -> int:
+    """Give every interview of a found episode its 72-hour clock from the found time, whichever
+    path made the interview (closing, the older assign endpoint, an import) and whichever closed
+    the episode (closing, a change, an import); a corrected found time moves the clock.
+
+    `episode_ids` None: every interview in the store. `announce` False (imports): no notification
+    per interview, and a clock already past its target when started is marked as notified, since
+    an import brings history: its overdue interviews show on the list and in the compliance, not
+    as a burst of notifications. Returns the number of clocks started or moved.
+    """
+    config = config or default_config()
+    rules, now = config.return_home_interview, now or datetime.now()
+    query = (select(ReturnHomeInterview.id, Episode.id, Episode.child_id, Episode.found_at,
+                    RhiArrangement.id)
+             .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
+             .outerjoin(RhiArrangement, RhiArrangement.rhi_id == ReturnHomeInterview.id)
+             .where(Episode.found_at.is_not(None),
+                    or_(RhiArrangement.id.is_(None), RhiArrangement.found_at != Episode.found_at)))
+    if episode_ids is None:
+        rows = session.execute(query).all()
+    else:
+        rows = [r for chunk in _chunks(episode_ids)
+                for r in session.execute(query.where(Episode.id.in_(chunk))).all()]
+    fresh = []
+    for rhi_id, episode_id, child_id, found_at, arrangement_id in rows:
+        if arrangement_id is not None:
+            _move(session, actor, session.get(RhiArrangement, arrangement_id), child_id, found_at,
+                  rules)
+        elif announce:
+            _arrange(session, actor, session.get(Episode, episode_id),
+                     session.get(ReturnHomeInterview, rhi_id), config)
+        else:
+            fresh.append((rhi_id, child_id, found_at))
+    for chunk in _chunks(fresh):
+        _arrange_quietly(session, actor, chunk, rules, now)
+    session.flush()
+    return len(rows)
+
+
+def _chunks(items: list, size: int = 5_000) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _move(session: Session, actor: Actor | None, arrangement: RhiArrangement, child_id: int,
+          found_at: datetime, rules) -> None:
+    arrangement.found_at = found_at
+    arrangement.due_at = due_at(found_at, rules).to_pydatetime()
+    audit.record(session, actor, "update", "return_home_interview", arrangement.rhi_id,
+                 child_id=child_id, detail={"fields": ["found_at", "due_at"]})
+
+
+def _arrange_quietly(session: Session, actor: Actor | None, fresh: list[tuple], rules,
+                     now: datetime) -> None:
+    """Clocks for many interviews at once (an import): one query each for the children and their
+    placements, one insert. `fresh`: (interview id, child id, found time)."""
+    child_ids = sorted({child_id for _, child_id, _ in fresh})
+    children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(child_ids)))}
+    placed: dict[int, tuple[Placement, Home]] = {}
+    for placement, home in session.execute(
+            select(Placement, Home).join(Home, Home.id == Placement.home_id)
+            .where(Placement.child_id.in_(child_ids), Placement.end_date.is_(None))
+            .order_by(Placement.start_date.desc())).all():
+        placed.setdefault(placement.child_id, (placement, home))
+    rows = []
+    for rhi_id, child_id, found_at in fresh:
+        council, placing, away = _owing(placed.get(child_id), children[child_id])
+        due = due_at(found_at, rules).to_pydatetime()
+        rows.append({"rhi_id": rhi_id, "council_id": council, "placing_council_id": placing,
+                     "out_of_area": away, "found_at": found_at, "due_at": due,
+                     "overdue_notified_at": now if due < now else None})
+    session.execute(insert(RhiArrangement.__table__), rows)
+    audit.record(session, actor, "create", "return_home_interview",
+                 detail={"clocks_started": [r["rhi_id"] for r in rows]})
 
 
 def state(rhi: ReturnHomeInterview, arrangement: RhiArrangement, now: datetime,
@@ -96,11 +185,22 @@ def _query(actor: Actor):
 
 
 def list_with_clock(session: Session, actor: Actor, now: datetime, wanted: str | None = None,
-                    config: ProcessConfig | None = None, limit: int = 500) -> list[dict]:
-    """The interviews in the caller's scope with their clock, the oldest due first."""
+                    config: ProcessConfig | None = None, limit: int = 500,
+                    newest_first: bool = False) -> list[dict]:
+    """The interviews in the caller's scope with their clock, the oldest due first (or newest).
+
+    Overdue ones are picked in the query, so that years of imported history cannot push this
+    week's overdue interviews past the limit.
+    """
     access.require(actor, "return_home_interviews", "list")
-    rows = session.execute(_query(actor).order_by(RhiArrangement.due_at, ReturnHomeInterview.id)
-                           .limit(limit)).all()
+    query = _query(actor)
+    if wanted == Clock.OVERDUE.value:
+        query = query.where(RhiArrangement.due_at < now, ReturnHomeInterview.completed_at.is_(None),
+                            or_(ReturnHomeInterview.accepted.is_(None),
+                                ReturnHomeInterview.accepted.is_(True)))
+    order = (RhiArrangement.due_at.desc(), ReturnHomeInterview.id.desc()) if newest_first else (
+        RhiArrangement.due_at, ReturnHomeInterview.id)
+    rows = session.execute(query.order_by(*order).limit(limit)).all()
     out = [_answer(rhi, arr, rid, pid, name, now, config) for rhi, arr, rid, pid, name in rows]
     if wanted:
         out = [r for r in out if r["state"] == wanted]

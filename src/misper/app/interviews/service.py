@@ -100,6 +100,10 @@ def assign_rhi(session: Session, actor: Actor, rid: str, provider_id: int):
            episode.id)
     audit.record(session, actor, "create", "return_home_interview", rhi.id,
                  child_id=episode.child_id)
+    if episode.found_at is not None:  # already found: the 72-hour clock runs from then
+        from misper.app.interviews.return_home import follow_found_time  # it imports this module
+
+        follow_found_time(session, actor, [episode.id])
     return read_rhi(session, actor, rhi.id)
 
 

@@ -18,6 +18,9 @@ class PhilomenaProfile(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
     version: Mapped[int]
     content: Mapped[dict] = mapped_column(JSON)
+    # The risk plan agreed with the police and the social worker: report if not back this many
+    # minutes after the expected time (none: the flowchart's default wait).
+    agreed_wait_minutes: Mapped[int | None]
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     created_at: Mapped[datetime]

@@ -36,6 +36,7 @@ class ProfileStatus:
     missing: list[str]
     last_reviewed: datetime | None
     due: datetime  # when the next review is due (never reviewed: from the placement's start)
+    agreed_wait_minutes: int | None = None  # the risk plan's wait before reporting, if agreed
 
     def overdue(self, now: datetime) -> bool:
         return self.due <= now
@@ -68,14 +69,19 @@ def profile_status(session: Session, actor: Actor, pid: str,
     reviewed = latest.created_at if latest else None
     return ProfileStatus(pid, latest.version if latest else None, content, share, missing, reviewed,
                          _due(reviewed, _last_placement_change(session, child.id), child.created_at,
-                              rules))
+                              rules), latest.agreed_wait_minutes if latest else None)
 
 
 def save_review(session: Session, actor: Actor, pid: str, values: dict[str, str]) -> PhilomenaProfile:
     """Save the profile as reviewed now (a new version, even when nothing changed: the review is
-    what restarts the 90 days). Every field is optional; an unknown or over-long one is refused."""
-    content = {}
+    what restarts the 90 days). Every field is optional; an unknown or over-long one is refused,
+    and so is an agreed wait that is not a whole number of minutes from 0 to 24 hours."""
+    content, wait = {}, (values.get("agreed_wait_minutes") or "").strip()
+    if wait and not (wait.isascii() and wait.isdigit() and len(wait) <= 5):
+        raise Invalid("agreed_wait_minutes", "enter a whole number of minutes, for example 30")
     for key, value in values.items():
+        if key == "agreed_wait_minutes":
+            continue
         if key not in FIELDS:
             raise Invalid(key, "not a field of the Philomena profile")
         if len(value) > MAX_LENGTH:
@@ -84,7 +90,7 @@ def save_review(session: Session, actor: Actor, pid: str, values: dict[str, str]
             raise Invalid(key, "must not contain NUL characters")
         if value.strip():
             content[key] = value.strip()
-    return profiles.save_profile(session, actor, pid, content)
+    return profiles.save_profile(session, actor, pid, content, int(wait) if wait else None)
 
 
 def remind_reviews(session: Session, now: datetime, rules: PhilomenaRules | None = None) -> int:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from misper.app.access import Actor
 from misper.app.api import DB, ERRORS, allowed
 from misper.app.philomena import service
-from misper.app.philomena.schemas import PhilomenaContent, ProfileOut
+from misper.app.philomena.schemas import ProfileIn, ProfileOut
 
 router = APIRouter(prefix="/api/children/{pid}/philomena", tags=["philomena"], responses=ERRORS)
 PidPath = Annotated[str, Path(min_length=1, max_length=64)]
@@ -23,7 +23,9 @@ def profile_history(pid: PidPath, session: DB, actor: Actor = allowed("philomena
 
 
 @router.post("", response_model=ProfileOut, status_code=201)
-def save_profile(pid: PidPath, body: PhilomenaContent, session: DB,
+def save_profile(pid: PidPath, body: ProfileIn, session: DB,
                  actor: Actor = allowed("philomena", "create")):
-    profile = service.save_profile(session, actor, pid, body.model_dump(exclude_none=True))
+    """A new version; the agreed wait, when set, replaces the flowchart's default for this child."""
+    content = body.model_dump(exclude_none=True, exclude={"agreed_wait_minutes"})
+    profile = service.save_profile(session, actor, pid, content, body.agreed_wait_minutes)
     return ProfileOut.model_validate(profile, from_attributes=True)

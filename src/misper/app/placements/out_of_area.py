@@ -1,6 +1,7 @@
 """Out-of-area placements: telling the host council and the area's police, as statutory guidance
 expects; and the placement check, before a placement is confirmed, for links with the children
-already in the home (shared associates, going missing together) without disclosing more."""
+already in the home (shared associates, going missing together, rival groups) without disclosing
+more."""
 
 from __future__ import annotations
 
@@ -18,11 +19,10 @@ from misper.app.children.models import Child
 from misper.app.children.service import visible_child
 from misper.app.episodes.models import Episode, EpisodeAssociate, EpisodeLink
 from misper.app.notifications.service import notify
+from misper.app.placements.groups import rival_links
 from misper.app.placements.models import Home, Placement
 
 UNSEEN = "a child placed there whose record you may not see"
-# The store records associates and co-missing links; membership of rival groups it does not hold.
-NOT_RECORDED = ("rival groups",)
 
 
 def notify_out_of_area(session: Session, placement: Placement, home: Home, pid: str) -> list[int]:
@@ -43,11 +43,14 @@ class Link:
     other: str  # the other child's pid, or UNSEEN
     shared_associates: int
     missing_together: int  # episodes linked as going missing together
+    # The other child's groups that are rivals of the child's (police intelligence: the count
+    # only, never which groups or what is known).
+    rival_groups: int = 0
 
 
 def placement_check(session: Session, actor: Actor, pid: str, home_id: int) -> list[Link]:
     """Links between the child and each child living in the home now; pids only where the caller
-    may see that child's record, counts never the associates' identities."""
+    may see that child's record, counts never the associates' or groups' identities."""
     access.require(actor, "placements", "create")
     child = visible_child(session, actor, pid)
     home = get_home(session, home_id)
@@ -60,8 +63,9 @@ def placement_check(session: Session, actor: Actor, pid: str, home_id: int) -> l
     for other_id in residents:
         shared = _shared_associates(session, child.id, other_id)
         together = _missing_together(session, child.id, other_id)
-        if shared or together:
-            links.append(Link(seen.get(other_id, UNSEEN), shared, together))
+        rivals = rival_links(session, child.id, other_id)
+        if shared or together or rivals:
+            links.append(Link(seen.get(other_id, UNSEEN), shared, together, rivals))
     audit.record(session, actor, "check", "placement", home.id, child_id=child.id,
                  detail={"residents": len(residents), "links": len(links)})
     return links

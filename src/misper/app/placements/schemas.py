@@ -1,12 +1,12 @@
-"""API shapes of placements and homes."""
+"""API shapes of placements and homes, the placement check, and the police's groups."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from misper.app.schemas import Id, Name, Pid, PlausibleDate, Sector, StoreModel
+from misper.app.schemas import Id, Name, Pid, PlausibleDate, Sector, Stamp, StoreModel, text
 
 
 class PlacementIn(StoreModel):
@@ -47,3 +47,45 @@ class HomeOut(BaseModel):
     host_council_id: int
     police_force_id: int
     postcode_sector: str | None
+
+
+class LinkOut(BaseModel):
+    other: str = Field(description="the resident's pid, or a phrase when you may not see them")
+    shared_associates: int
+    missing_together: int
+    rival_groups: int = Field(description="the resident's groups that are rivals of the child's "
+                                          "(police intelligence: the count only)")
+
+
+class PlacementCheckOut(BaseModel):
+    pid: str
+    home_id: int
+    links: list[LinkOut]
+
+
+class GroupIn(StoreModel):
+    name: Name
+    area: text(200) | None = None
+
+
+class RivalIn(StoreModel):
+    rival_id: Id
+
+
+class GroupOut(BaseModel):
+    id: int
+    name: str
+    area: str | None
+    rival_ids: list[int]
+
+
+class AffiliationIn(StoreModel):
+    group_id: Id
+    note: text(4_000) | None = None
+
+
+class AffiliationOut(BaseModel):
+    group_id: int
+    group_name: str
+    note: str | None
+    created_at: Stamp

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from dataclasses import asdict
+
+from fastapi import APIRouter, Path, Query
 
 from misper.app.access import Actor
 from misper.app.agencies import service as agencies
 from misper.app.api import DB, ERRORS, Paging, allowed
 from misper.app.placements import service
-from misper.app.placements.schemas import HomeIn, HomeOut, PlacementEnd, PlacementIn, PlacementOut
+from misper.app.placements.out_of_area import placement_check
+from misper.app.placements.schemas import (HomeIn, HomeOut, LinkOut, PlacementCheckOut, PlacementEnd,
+                                           PlacementIn, PlacementOut)
 from misper.app.schemas import MAX_ID
 
 router = APIRouter(prefix="/api", tags=["placements"], responses=ERRORS)
@@ -39,6 +43,17 @@ def place_child(body: PlacementIn, session: DB, actor: Actor = allowed("placemen
 def end_placement(placement_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: PlacementEnd,
                   session: DB, actor: Actor = allowed("placements", "update")):
     return placement_out(*service.end_placement(session, actor, placement_id, body.end_date))
+
+
+@router.get("/placement-check", response_model=PlacementCheckOut)
+def check_placement(session: DB, pid: Annotated[str, Query(min_length=1, max_length=64)],
+                    home_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+                    actor: Actor = allowed("placements", "create")):
+    """Before confirming a placement: the child's links with each child living in the home
+    (shared associates, going missing together, rival groups), within what you may see."""
+    links = placement_check(session, actor, pid, home_id)
+    return PlacementCheckOut(pid=pid, home_id=home_id,
+                             links=[LinkOut(**asdict(link)) for link in links])
 
 
 @router.get("/homes", response_model=list[HomeOut])

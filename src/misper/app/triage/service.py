@@ -92,6 +92,7 @@ class Triage:
     profile_version: int | None
     profile_share: float  # completeness, 0-1
     profile_missing: list[str]
+    agreed_wait_minutes: int | None  # the profile's risk plan: report if not back by then
     check: CarerCheck | None
     steps: list[CarerStep]
     history: History
@@ -120,13 +121,16 @@ def triage(session: Session, actor: Actor, rid: str, now: datetime | None = None
     # nothing to compare with, and nothing to estimate from.
     earlier = ((frame["rid"] != rid) & (frame["reported_at"] <= pd.Timestamp(now))
                & ~(frame["found_at"] < frame["reported_at"]).fillna(False))
-    guidance = wait_guidance(frame, row, pd.Timestamp(now), min_similar=min_similar) \
-        if earlier.any() else None
+    # The child's own earlier episodes: the guidance matches on previous behaviour too.
+    own = frame[(frame["pid"] == pid) & (frame["reported_at"] < row["reported_at"])]
+    guidance = wait_guidance(frame, row, pd.Timestamp(now), min_similar=min_similar,
+                             previous=own) if earlier.any() else None
     assessments = [(a, session.scalar(select(RiskFactors.factors)
                                       .where(RiskFactors.assessment_id == a.id)) or [])
                    for a in episodes.list_risk_assessments(session, actor, rid)]
     return Triage(episode, pid, content, versions[0].version if versions else None, share, missing,
-                  check, steps_of(session, check) if check else [],
+                  versions[0].agreed_wait_minutes if versions else None, check,
+                  steps_of(session, check) if check else [],
                   child_history(frame, pid, pd.Timestamp(episode.reported_at)), guidance,
                   assessments, episodes.list_decisions(session, actor, rid),
                   tasks.list_tasks(session, actor, rid), episodes.list_updates(session, actor, rid))

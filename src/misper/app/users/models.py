@@ -20,6 +20,7 @@ class Role(str, Enum):
     council_social_worker = "council_social_worker"
     council_missing_coordinator = "council_missing_coordinator"
     rhi_worker = "rhi_worker"
+    charity_worker = "charity_worker"  # missing-persons charity: partner forces' emerging list only
     analyst = "analyst"
     admin = "admin"
 
@@ -33,6 +34,7 @@ ROLE_AGENCY_KINDS: dict[Role, frozenset[AgencyKind]] = {
     **{r: frozenset({AgencyKind.police}) for r in POLICE_ROLES},
     **{r: frozenset({AgencyKind.council}) for r in COUNCIL_ROLES},
     Role.rhi_worker: frozenset({AgencyKind.rhi_provider, AgencyKind.charity}),
+    Role.charity_worker: frozenset({AgencyKind.charity}),
     Role.analyst: frozenset({AgencyKind.police, AgencyKind.council}),
     Role.admin: frozenset(AgencyKind),
 }

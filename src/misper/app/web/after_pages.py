@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
@@ -23,6 +23,7 @@ from misper.app.errors import DomainError, NotFound
 from misper.app.interviews import prevention, return_home
 from misper.app.interviews.findings import FIELDS, as_dict
 from misper.app.notifications.service import list_notifications
+from misper.app.schemas import MAX_ID
 from misper.app.web.views import ROLE_TITLES, templates
 from misper.incidents.schema import BY_NAME, FOUND_BY, FOUND_HOW, FOUND_LOCATION_TYPES, REASON_CODES
 from misper.process.config import default_config
@@ -125,10 +126,7 @@ def open_now(request: Request, actor: Caller, session: DB):
 def frequent(request: Request, actor: Caller, session: DB):
     if (refused := _need(request, actor, "/dashboards/frequent")) is not None:
         return refused
-    now = datetime.now()
-    frame = dash.scoped_frame(session, actor)
-    table = dash.frequently_missing(frame, now, dash.escalation_status(session, actor))
-    rising = dash.emerging(frame, now)
+    table, rising = dash.frequent_and_emerging(session, actor, datetime.now())
     return _page(request, actor, "after/tables.html", title="Frequently missing children", tables=[
         _table("Three or more episodes in the last year", table,
                {"pid": "Child", "last_90_days": "Last 90 days", "last_year": "Last year",
@@ -145,26 +143,34 @@ def interviews(request: Request, actor: Caller, session: DB):
         return refused
     now = datetime.now()
     dash.refresh(session, now)
-    rows = pd.DataFrame(return_home.list_with_clock(session, actor, now))
+    overdue = _clock_rows(return_home.list_with_clock(session, actor, now, "overdue",
+                                                      limit=200, newest_first=True))
+    rows = _clock_rows(return_home.list_with_clock(session, actor, now, limit=200,
+                                                   newest_first=True))
+    compliance = dash.rhi_compliance(session, actor)
+    columns = {"open": "Interview", "pid": "Child", "due_at": "Due by", "state_tag": "State",
+               "interviewer_kind": "By", "shared_with_police": "Shared"}
+    keep = {"open": lambda v: v, "state_tag": lambda v: v, "pid": _child}
+    return _page(request, actor, "after/tables.html", title="Return home interviews", tables=[
+        _table("Overdue (not done within 72 hours), newest first", overdue, columns, keep)
+        if len(overdue) else {"caption": "Overdue (not done within 72 hours)", "headers": [],
+                              "rows": []},
+        _table("All interviews, newest due first", rows, columns, keep) if len(rows)
+        else {"caption": "All interviews, newest due first", "headers": [], "rows": []},
+        _table("Compliance per month of return", compliance,
+               {"month": "Month", "episodes": "Episodes", "offered": "Offered",
+                "within_target": "Within 72 h", "completed": "Completed",
+                "shared_with_police": "Shared with police"})])
+
+
+def _clock_rows(interviews: list[dict]) -> pd.DataFrame:
+    rows = pd.DataFrame(interviews)
     if len(rows):
         rows["pid"] = [c["pid"] for c in rows["child"]]
         rows["open"] = [{"href": f"/interviews/{i}/record", "text": f"Interview {i}"}
                         for i in rows["id"]]
         rows["state_tag"] = [{"tag": s, "text": _fmt(s)} for s in rows["state"]]
-    compliance = dash.rhi_compliance(session, actor)
-    columns = {"open": "Interview", "pid": "Child", "due_at": "Due by", "state_tag": "State",
-               "interviewer_kind": "By", "shared_with_police": "Shared"}
-    keep = {"open": lambda v: v, "state_tag": lambda v: v, "pid": _child}
-    overdue = rows[rows["state"] == "overdue"] if len(rows) else rows
-    return _page(request, actor, "after/tables.html", title="Return home interviews", tables=[
-        _table("Overdue (not done within 72 hours)", overdue, columns, keep) if len(rows)
-        else {"caption": "Overdue (not done within 72 hours)", "headers": [], "rows": []},
-        _table("All interviews, oldest due first", rows, columns, keep) if len(rows)
-        else {"caption": "All interviews, oldest due first", "headers": [], "rows": []},
-        _table("Compliance per month of return", compliance,
-               {"month": "Month", "episodes": "Episodes", "offered": "Offered",
-                "within_target": "Within 72 h", "completed": "Completed",
-                "shared_with_police": "Shared with police"})])
+    return rows
 
 
 @router.get("/dashboards/care-homes", response_class=HTMLResponse)
@@ -207,7 +213,7 @@ def hotspots(request: Request, actor: Caller, session: DB, start: str | None = N
 def network(request: Request, actor: Caller, session: DB):
     if (refused := _need(request, actor, "/dashboards/network")) is not None:
         return refused
-    graph = dash.network(dash.scoped_frame(session, actor))
+    graph = dash.network_graph(session, actor)
     pos = {n["id"]: (n["x"], n["y"]) for n in graph["nodes"]}
     return _page(request, actor, "after/network.html", graph=graph, pos=pos)
 
@@ -477,3 +483,79 @@ def referrals_page(request: Request, actor: Caller, session: DB):
                {"open": "Referral", "pid": "Child", "meeting": "Meeting", "reason": "Why",
                 "referred_at": "Referred", "outcome": "Outcome"},
                {"open": lambda v: v, "pid": _child})])
+
+
+@router.get("/emerging-frequent", response_class=HTMLResponse)
+def charity_emerging(request: Request, actor: Caller, session: DB):
+    """The charity worker's page: each partner force's emerging-frequent list, ids and why only."""
+    from misper.app.escalation.charity import emerging_for_charity
+
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    if not access.allowed(actor.role, "partner_emerging", "list"):
+        return _page(request, actor, "forbidden.html", status_code=403)
+    lists = emerging_for_charity(session, actor, datetime.now())
+    tables = [_table(f"{entry['force']}: recent frequency rising",
+                     pd.DataFrame(entry["children"], columns=["pid", "recent", "baseline", "why"]),
+                     {"pid": "Child (pseudonymous id)", "recent": "Recent", "baseline": "Before",
+                      "why": "Why listed"}) for entry in lists]
+    return _page(request, actor, "after/tables.html", title="Emerging frequent",
+                 intro="Children of your partner forces whose recent frequency is rising, ranked. "
+                       "Quote the id to the force's missing persons team to offer support."
+                       + ("" if lists else " No force partners your charity yet."),
+                 tables=tables)
+
+
+def _partnerships_page(request, actor, session, status_code=200, errors=None):
+    from sqlalchemy import select
+
+    from misper.app.agencies.models import Agency
+    from misper.app.escalation.charity import list_partnerships
+
+    agencies = session.scalars(select(Agency).order_by(Agency.name)).all()
+    return _page(request, actor, "after/partnerships.html", status_code=status_code,
+                 rows=list_partnerships(session, actor), errors=errors,
+                 charities=[a for a in agencies if a.kind == "charity"],
+                 forces=[a for a in agencies if a.kind == "police"])
+
+
+@router.get("/charity-partnerships", response_class=HTMLResponse)
+def partnerships(request: Request, actor: Caller, session: DB):
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    if not access.allowed(actor.role, "charity_partnerships", "create"):
+        return _page(request, actor, "forbidden.html", status_code=403)
+    return _partnerships_page(request, actor, session)
+
+
+@router.post("/charity-partnerships", response_class=HTMLResponse)
+async def partnership_add(request: Request, actor: Caller, session: DB):
+    from misper.app.escalation.charity import add_partnership
+    from misper.app.escalation.charity_views import PartnershipIn
+
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    form = {k: v for k, v in (await request.form()).items() if v}
+    try:
+        data = PartnershipIn.model_validate(form)
+        add_partnership(session, actor, data.charity_id, data.force_id)
+    except ValidationError as exc:
+        return _partnerships_page(request, actor, session, 422, _field_errors(exc))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        session.rollback()
+        return _partnerships_page(request, actor, session, 422,
+                                  exc.fields or [{"field": "charity_id", "message": exc.message}])
+    return RedirectResponse("/charity-partnerships", status_code=303)
+
+
+@router.post("/charity-partnerships/{partnership_id}/end", response_class=HTMLResponse)
+def partnership_end(partnership_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: Caller,
+                    session: DB):
+    from misper.app.escalation.charity import end_partnership
+
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    end_partnership(session, actor, partnership_id)
+    return RedirectResponse("/charity-partnerships", status_code=303)

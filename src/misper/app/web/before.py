@@ -22,6 +22,7 @@ from misper.app.placements.models import Home
 from misper.app.triage.service import child_history, history_frame
 from misper.app.web.during import _errors, _gate
 from misper.app.web.views import Caller, _page
+from misper.process.config import default_config
 from misper.process.philomena import FIELDS
 
 router = APIRouter(include_in_schema=False)
@@ -34,8 +35,14 @@ def _profile_page(request, session, actor, pid, errors=None, values=None, status
     history = child_history(frame, pid, pd.Timestamp.now()) if len(frame) else None
     return _page(request, "during/profile.html", actor, status_code=status_code, status=status,
                  fields=FIELDS, history=history, now=datetime.now(), errors=errors or {},
-                 values=values if values is not None else status.content,
-                 saved=request.query_params.get("saved"))
+                 values=values if values is not None else _shown(status),
+                 saved=request.query_params.get("saved"),
+                 default_wait=default_config().carer_flowchart.wait_minutes)
+
+
+def _shown(status: review.ProfileStatus) -> dict:
+    wait = status.agreed_wait_minutes
+    return {**status.content, "agreed_wait_minutes": "" if wait is None else str(wait)}
 
 
 @router.get("/children/{pid}/profile", response_class=HTMLResponse)
@@ -50,7 +57,7 @@ async def save_profile(request: Request, pid: Pid, session: DB, actor: Caller):
     if (refused := _gate(request, actor, "philomena", "create")) is not None:
         return refused
     form = await request.form()
-    values = {key: str(form.get(key, "")) for key in FIELDS}
+    values = {key: str(form.get(key, "")) for key in (*FIELDS, "agreed_wait_minutes")}
     try:
         review.save_review(session, actor, pid, values)
     except Invalid as exc:
@@ -80,4 +87,22 @@ def placement_check(request: Request, session: DB, actor: Caller,
             errors = _errors(exc)
     return _page(request, "during/placement_check.html", actor, status_code=422 if errors else 200,
                  children=rows, errors=errors, links=links, target=target,
-                 values={"pid": pid, "home": home}, not_recorded=out_of_area.NOT_RECORDED)
+                 values={"pid": pid, "home": home}, link_parts=link_parts)
+
+
+def _times(n: int, one: str, many: str) -> str:
+    return one.format(n=n) if n == 1 else many.format(n=n)
+
+
+def link_parts(link: out_of_area.Link) -> list[str]:
+    """The links found with one resident, in words."""
+    parts = []
+    if link.shared_associates:
+        parts.append(_times(link.shared_associates, "{n} shared associate", "{n} shared associates"))
+    if link.missing_together:
+        parts.append(_times(link.missing_together, "went missing together {n} time",
+                            "went missing together {n} times"))
+    if link.rival_groups:
+        parts.append(_times(link.rival_groups, "linked to a group that is a rival of the child's",
+                            "linked to {n} groups that are rivals of the child's"))
+    return parts

@@ -36,6 +36,10 @@ OUTCOME_TITLES = {
     Outcome.REPORT_NOW: "Report to the police now", Outcome.RETURNED: "Returned: no report needed",
 }
 LEVELS = tuple(level for level in RISK_LEVELS if level not in ("absent", "unknown"))
+# What the wait guidance's similar episodes share with this one, in the control room's words.
+ALIKE = {"missing_from_type": "where from", "hour_band": "time of day", "age_band": "age band",
+         "exploitation_flag": "exploitation flags", "previous_band": "number of earlier episodes",
+         "previous_duration_band": "how long the last one lasted"}
 
 
 def _when(value: str, field: str) -> datetime:
@@ -201,6 +205,7 @@ def _triage_page(request, session, actor, rid, errors=None, values=None, status_
                  forbidden=config.risk_assessment.forbidden_for_under_18,
                  step_labels={s.key: s.label for s in config.carer_flowchart.steps},
                  results=RESULTS, errors=errors or {}, values=values or {}, assignees=assignees,
+                 alike=ALIKE,
                  may_decide=access.allowed(actor.role, "decisions", "create"),
                  may_assess=access.allowed(actor.role, "risk_assessments", "create"))
 
@@ -294,6 +299,10 @@ def add_update(request: Request, rid: Rid, session: DB, actor: Caller,
         if back.startswith("/checks/"):
             return _check_page(request, session, actor, int(back.split("/")[2].split("?")[0]),
                                _errors(exc), values, 422)
+        if back == f"/episodes/{rid}" or not access.allowed(actor.role, "decisions", "list"):
+            from misper.app.web.case_pages import render_episode  # the page imports this module
+
+            return render_episode(request, session, actor, rid, _errors(exc), values, 422)
         return _triage_page(request, session, actor, rid, _errors(exc), values, 422)
     return RedirectResponse(back + "#updates", status_code=303)
 

@@ -25,7 +25,7 @@ ROLE_TITLES = {
     Role.police_control_room: "Control room", Role.police_officer: "Police officer",
     Role.council_social_worker: "Social worker", Role.council_missing_coordinator:
     "Missing coordinator", Role.rhi_worker: "Return home interviews", Role.analyst: "Analyst",
-    Role.admin: "Administrator",
+    Role.admin: "Administrator", Role.charity_worker: "Missing-persons charity",
 }
 
 
@@ -37,14 +37,27 @@ def _page(request: Request, name: str, actor: Actor | None, status_code: int = 2
         status_code=status_code)
 
 
+# What a person is told when a page cannot be shown; the record's existence is never revealed.
+ERROR_PAGES = {
+    403: ("Not for your role", "Your role does not work with this part of the case system."),
+    404: ("Not found", "There is no such page or record, or it is not one your agency may see."),
+    422: ("Check what was asked", "The page was asked for with something it cannot take."),
+    500: ("Something went wrong", "The page could not be shown; nothing was changed."),
+}
+
+
+def error_page(request: Request, status: int, error: dict):
+    """An error as a page (no menu: the caller is not looked up again on the way out)."""
+    title, text = ERROR_PAGES.get(status, ("Not possible", error.get("message", "")))
+    fields = (error.get("fields") or []) if status == 422 else []
+    return templates.TemplateResponse(
+        request, "error.html", {"actor": None, "menu": [], "current": request.url.path,
+                                "title": title, "text": text, "fields": fields},
+        status_code=status)
+
+
 def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, actor: Caller):
-        if actor is None:
-            return RedirectResponse("/login", status_code=303)
-        return _page(request, "home.html", actor)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request):
@@ -73,19 +86,3 @@ def mount(app: FastAPI) -> None:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
-
-    for label, path, resource, action in access.MENU:
-        app.add_api_route(path, _section(label, resource, action), methods=["GET"],
-                          response_class=HTMLResponse, include_in_schema=False)
-
-
-def _section(label: str, resource: str, action: str):
-    def section(request: Request, actor: Caller):
-        if actor is None:
-            return RedirectResponse("/login", status_code=303)
-        if not access.allowed(actor.role, resource, action):
-            return _page(request, "forbidden.html", actor, status_code=403)
-        return _page(request, "section.html", actor, title=label)
-
-    section.__name__ = f"section_{resource}"
-    return section
