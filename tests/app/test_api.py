@@ -106,7 +106,7 @@ def test_reading_a_childs_record_needs_a_reason_from_police_and_is_audited(api):
               params={"reason": "episode ep-a enquiries"})
     assert ok.status_code == 200 and ok.json()["name"] == "Child A"
     session.expire_all()
-    event = session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+    event = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
     assert (event.action, event.entity, event.child_id, event.reason, event.actor_role) == (
         "read", "child", world.a.child.id, "episode ep-a enquiries", "police_officer")
 

@@ -221,6 +221,8 @@ def test_a_recorded_head_detects_a_rebuilt_tail(sessions):
     _cut_tail(sessions, 3)
     _five_events(sessions)  # as long again, but not the same events
     with sessions() as session:
+        # Within BATCH_SECONDS of the last round the background thread chains; wait for it here.
+        chain.chain_pending(session.get_bind(), wait=True)
         rebuilt = audit.verify(session, head=recorded.head, events=5)
         assert audit.verify(session).ok
     assert not rebuilt.ok and "is not on the chain" in rebuilt.problem
@@ -339,3 +341,26 @@ def test_migration_0004_keeps_a_chain_made_before_it_and_chains_after_it(empty_u
             session.execute(text("UPDATE audit_events SET reason = 'x' WHERE seq = 8"))
         session.rollback()
     engine.dispose()
+
+
+def test_commits_in_quick_succession_are_chained_together_in_the_background(sessions,
+                                                                            monkeypatch):
+    rounds = []
+    real = chain.chain_pending
+    monkeypatch.setattr(chain, "chain_pending",
+                        lambda engine, **kw: rounds.append(threading.current_thread().name)
+                        or real(engine, **kw))
+    monkeypatch.setattr(chain, "BATCH_SECONDS", 1.0)  # wide: a loaded CI machine commits slowly
+    _five_events(sessions)  # a quiet store: chained by the committing thread at once
+    assert [seq for _id, seq in _seqs(sessions)] == [1, 2, 3, 4, 5]
+    for _ in range(3):  # within the batch window: each returns at once, nothing chained yet
+        _five_events(sessions)
+    assert [seq for _id, seq in _seqs(sessions)][5:] == [None] * 15
+    deadline = time.monotonic() + 10
+    while any(seq is None for _id, seq in _seqs(sessions)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [seq for _id, seq in _seqs(sessions)] == list(range(1, 21))
+    # One round in the committing thread, then the three commits in one background round.
+    assert rounds == [threading.current_thread().name, "misper-audit-chainer"]
+    with sessions() as session:
+        assert audit.verify(session).ok

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import weakref
 from types import SimpleNamespace
 
@@ -27,6 +28,9 @@ _log = logging.getLogger(__name__)
 # One chainer per database per process at a time (see chain_after_commit).
 _CHAINERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CHAINERS_LOCK = threading.Lock()
+# Under load, commits within this many seconds of the last chaining are chained together by the
+# background thread: one short transaction for many requests instead of one each.
+BATCH_SECONDS = 0.1
 
 
 def event_hash(event) -> str:
@@ -86,9 +90,14 @@ class _Chainer:
         self.engine = weakref.ref(engine)  # the chainer must not keep a disposed engine alive
         self.lock, self.again, self.wake, self.thread = (threading.Lock(), threading.Event(),
                                                          threading.Event(), None)
+        self.last = float("-inf")  # when the last round started (time.monotonic)
+
+    def busy(self) -> bool:
+        return time.monotonic() - self.last < BATCH_SECONDS
 
     def chain_once(self) -> None:
         self.again.clear()  # before reading the pending events: a later note means a later commit
+        self.last = time.monotonic()
         engine = self.engine()
         try:
             if engine is not None:
@@ -109,8 +118,10 @@ class _Chainer:
             self.wake.wait()
             self.wake.clear()
             while self.again.is_set():  # checked again once the lock is let go: a note left
-                with self.lock:         # just before that found the lock taken
-                    while self.again.is_set():
+                # just before that found the lock taken. The pause gathers commits into a batch.
+                time.sleep(max(0.0, self.last + BATCH_SECONDS - time.monotonic()))
+                with self.lock:
+                    if self.again.is_set():
                         self.chain_once()
 
 
@@ -118,17 +129,21 @@ def chain_after_commit(engine: Engine) -> None:
     """Chain after a commit that already succeeded; never raises (the events stay unchained, and
     the next chainer takes them).
 
-    The committing thread chains once if no chainer of this process is at work, so a quiet store
-    has every event chained when its commit returns. Otherwise it leaves a note and returns at
-    once; commits noted during a chain are handed to a background thread, so no request waits
-    for more than one round.
+    On a quiet store the committing thread chains at once, so every event is chained when its
+    commit returns. Under load (a round started less than BATCH_SECONDS ago, or one at work) it
+    leaves a note and returns at once; the background thread chains the noted commits together,
+    so no request waits for more than one round and most wait for none.
     """
     with _CHAINERS_LOCK:
         chainer = _CHAINERS.get(engine)
         if chainer is None:
             chainer = _CHAINERS[engine] = _Chainer(engine)
     chainer.again.set()
+    if chainer.busy():
+        chainer.hand_over()
+        return
     if not chainer.lock.acquire(blocking=False):
+        chainer.hand_over()
         return
     try:
         chainer.chain_once()
