@@ -181,3 +181,23 @@ def test_a_nul_in_the_path_or_query_is_refused_before_any_query(app):
         assert response.status_code == 422, url
         assert response.json()["error"]["fields"][0]["message"] == "contains a NUL character"
     assert client.get("/api/episodes?pid=a%2500b").status_code == 200  # a literal "%00" is text
+
+
+def test_the_interviews_panel_puts_this_weeks_overdue_before_years_old_ones(store):
+    """Years of imported history must not push this week's overdue interviews off the panel."""
+    from datetime import datetime, timedelta
+
+    from misper.app.episodes.closing import close_episode
+    from misper.app.web.home import _interviews
+
+    session, world = store
+    now = datetime.now().replace(microsecond=0)
+    for rid, found in (("old", now - timedelta(days=900)), ("recent", now - timedelta(days=4)),
+                       ("waiting", now - timedelta(hours=10))):
+        world.episode(session, "away", found - timedelta(hours=3), rid=rid)
+        close_episode(session, world.actors["mispers"], rid, 1, {"found_at": found}, [], [])
+    panel = _interviews(session, world.actors["coord.placing"], now)
+    assert panel.count == 3
+    assert [item.tag for item in panel.items] == ["overdue", "overdue", "due"]
+    assert [item.text for item in panel.items][0].endswith(
+        f"due {now - timedelta(days=1):%d %b %Y %H:%M}")  # 4 days ago + 72 h: the recent one

@@ -75,18 +75,20 @@ def _missing_now(session: Session, actor: Actor, now: datetime) -> list[Panel]:
         panels.append(Panel(
             "Delayed reports due for review", len(due), "No delayed report is due for review.",
             "/control-room", "Control room",
-            [Item(f"{r.pid}: review was due {r.review_at:%d %b %H:%M}", href(r), "due")
+            [Item(f"{r.pid}: review was due {r.review_at:%d %b %Y %H:%M}", href(r), "due")
              for r in due.head(SHOWN).itertuples()]))
     return panels
 
 
 def _interviews(session: Session, actor: Actor, now: datetime) -> Panel:
-    rows = [r for r in list_with_clock(session, actor, now) if r["state"] in ("overdue", "due")]
-    rows.sort(key=lambda r: (r["state"] != "overdue", r["due_at"] or now))
+    # Both newest first: years of history must not push this week's interviews off the panel.
+    overdue = list_with_clock(session, actor, now, wanted="overdue", newest_first=True)
+    due = list_with_clock(session, actor, now, wanted="due", newest_first=True)
+    rows = overdue + sorted(due, key=lambda r: r["due_at"])  # then the soonest due first
     return Panel(
         "Return home interviews to do", len(rows), "No return home interview is waiting.",
         "/interviews", "All return home interviews",
-        [Item(f"{r['child']['pid']}: {r['state']}, due {r['due_at']:%d %b %H:%M}",
+        [Item(f"{r['child']['pid']}: {r['state']}, due {r['due_at']:%d %b %Y %H:%M}",
               f"/interviews/{r['id']}/record", r["state"]) for r in rows[:SHOWN]])
 
 
