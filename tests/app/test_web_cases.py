@@ -201,3 +201,18 @@ def test_the_interviews_panel_puts_this_weeks_overdue_before_years_old_ones(stor
     assert [item.tag for item in panel.items] == ["overdue", "overdue", "due"]
     assert [item.text for item in panel.items][0].endswith(
         f"due {now - timedelta(days=1):%d %b %Y %H:%M}")  # 4 days ago + 72 h: the recent one
+
+
+def test_the_admin_is_told_of_events_still_waiting_for_the_chain(app, monkeypatch):
+    from misper.app.audit import service as audit
+
+    client = _client(app, Role.admin)
+    monkeypatch.setattr(audit, "chain_after_commit", lambda engine: None)  # as when busy
+    _client(app, Role.police_mispers).get("/episodes")  # a list read: audited, left unchained
+    page = client.get("/audit/verify").text
+    assert "The chain is whole" in page and "wait for the chain" in page
+    monkeypatch.undo()
+    from misper.app.audit.chain import chain_pending
+
+    chain_pending(app.state.engine, wait=True)
+    assert "wait for the chain" not in client.get("/audit/verify").text
