@@ -26,6 +26,11 @@ router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
 IN_CARE = tuple(BY_NAME["in_care"].values)
 RISKS = tuple(BY_NAME["risk_final"].values)
+
+
+def _choices(codes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Codes as (value, words) for a drop-down."""
+    return [(code, code.replace("_", " ")) for code in codes]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Pid = Annotated[str, Query(max_length=64)]
 
@@ -54,7 +59,7 @@ def children_list(request: Request, session: DB, actor: Caller, pid: Pid = "",
              "timeline": True}
     return _page(request, "case/children.html", actor, status_code=422 if errors else 200,
                  rows=[(c, counts.get(c.id, (0, 0, None))) for c in rows], total=total,
-                 links=links, in_care_values=IN_CARE, errors=errors,
+                 links=links, in_care_values=_choices(IN_CARE), errors=errors,
                  values={"pid": pid, "in_care": in_care},
                  pages=_pages(request, page, total))
 
@@ -93,7 +98,8 @@ def episodes_list(request: Request, session: DB, actor: Caller, pid: Pid = "",
              "prevention": access.allowed(actor.role, "prevention_interviews", "read")}
     return _page(request, "case/episodes.html", actor, status_code=422 if errors else 200,
                  rows=[(e, p, _hours(e, now)) for e, p in rows], total=total, links=links,
-                 risks=RISKS, errors=errors, values={"pid": pid, "status": status, "risk": risk},
+                 risks=_choices(RISKS), errors=errors,
+                 values={"pid": pid, "status": status, "risk": risk},
                  pages=_pages(request, page, total))
 
 
