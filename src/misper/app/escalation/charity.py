@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 
-from misper.analysis.selection import CHILD_MAX_AGE, DEFAULT_RECORD_TYPE
+from misper.analysis.selection import child_reports
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency, AgencyKind
@@ -87,7 +87,7 @@ def emerging_for_charity(session: Session, actor: Actor, now: datetime,
                          config: ProcessConfig | None = None) -> list[dict]:
     """Per partner force: its children whose recent frequency is rising, ranked, with why.
 
-    Reads only the pseudonymous id and the report time of children's missing reports in the rule's
+    Reads only the pseudonymous id, report time, age and record type of episodes in the rule's
     window, so nothing else of a case can reach a charity even by mistake.
     """
     access.require(actor, "partner_emerging", "list")
@@ -99,12 +99,12 @@ def emerging_for_charity(session: Session, actor: Actor, now: datetime,
                                .where(CharityPartnership.charity_id == actor.agency_id)
                                .order_by(force.name)).all()
     rows = session.execute(
-        select(Episode.force_id, child.pid, Episode.reported_at)
+        select(Episode.force_id, child.pid, Episode.reported_at, Episode.age, Episode.record_type)
         .join(child, child.id == Episode.child_id)
         .where(access.partner_episodes(actor), Episode.reported_at > since,
-               Episode.reported_at <= now, Episode.age <= CHILD_MAX_AGE,
-               (Episode.record_type == DEFAULT_RECORD_TYPE) | Episode.record_type.is_(None))).all()
-    frame = pd.DataFrame(rows, columns=["force_id", "pid", "reported_at"])
+               Episode.reported_at <= now)).all()
+    frame = pd.DataFrame(rows, columns=["force_id", "pid", "reported_at", "age", "record_type"])
+    frame = frame[child_reports(frame)[0]]  # the report's one rule for a child's missing report
     lists = []
     for force_id, name in partners:
         mine = frame[frame["force_id"] == force_id]
