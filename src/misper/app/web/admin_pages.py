@@ -134,10 +134,7 @@ def add_user(request: Request, session: DB, actor: Caller,
 def disable_user(request: Request, username: Username, session: DB, actor: Caller):
     if (refused := _gate(request, actor, "users", "update")) is not None:
         return refused
-    try:
-        users.disable_user(session, actor, username)
-    except NotFound:
-        return _not_found(request, actor, "No user has this username.")
+    users.disable_user(session, actor, username)  # an unknown username: the app's 404 page
     session.commit()
     return _users_page(request, session, actor,
                        notice=f"User {username} is disabled: they can no longer log in.")
@@ -147,19 +144,11 @@ def disable_user(request: Request, username: Username, session: DB, actor: Calle
 def reset_password(request: Request, username: Username, session: DB, actor: Caller):
     if (refused := _gate(request, actor, "users", "update")) is not None:
         return refused
-    try:
-        user, password = users.reset_password(session, actor, username)
-    except NotFound:
-        return _not_found(request, actor, "No user has this username.")
+    user, password = users.reset_password(session, actor, username)  # unknown: the 404 page
     session.commit()
     return _users_page(request, session, actor, password_for=user.username, password=password,
                        notice=f"Password of {user.username} reset; the account is enabled and "
                               "unlocked, and every session it had is ended.")
-
-
-def _not_found(request, actor, message: str):
-    return _page(request, "admin/message.html", actor, status_code=404, title="Not found",
-                 message=message)
 
 
 # --- The audit log ---------------------------------------------------------------------------
