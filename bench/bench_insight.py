@@ -39,15 +39,19 @@ class Clock:
 def inject_drop(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Remove 30% of care-home incidents from INTERVENTION on (seeded)."""
     rng = np.random.default_rng(seed)
-    hit = ((frame["missing_from_type"] == "care_home") & (frame["reported_at"] >= INTERVENTION)
-           ).to_numpy(bool) & (rng.uniform(size=len(frame)) < 1 - INJECTED)
+    hit = (
+        (frame["missing_from_type"] == "care_home") & (frame["reported_at"] >= INTERVENTION)
+    ).to_numpy(bool) & (rng.uniform(size=len(frame)) < 1 - INJECTED)
     return frame[~hit].reset_index(drop=True)
 
 
 def level(its) -> dict:
     row = its.summary.iloc[0]
-    return {"rate_ratio": round(float(row["rate_ratio"]), 3), "lower": round(float(row["lower"]), 3),
-            "upper": round(float(row["upper"]), 3)}
+    return {
+        "rate_ratio": round(float(row["rate_ratio"]), 3),
+        "lower": round(float(row["lower"]), 3),
+        "upper": round(float(row["upper"]), 3),
+    }
 
 
 def coverage(reps: int = 200) -> dict:
@@ -74,7 +78,9 @@ def burst_recovery(frame: pd.DataFrame, truth_bursts: pd.DataFrame) -> dict:
     # Only bursts that left at least 3 reports can be seen in the data at all.
     reported = frame[["pid", "reported_at"]]
     joined = true.reset_index().merge(reported, on="pid")
-    inside = joined[(joined["reported_at"] >= joined["start"]) & (joined["reported_at"] <= joined["end"])]
+    inside = joined[
+        (joined["reported_at"] >= joined["start"]) & (joined["reported_at"] <= joined["end"])
+    ]
     visible = true.loc[inside.groupby("index").size().loc[lambda s: s >= 3].index]
 
     def overlaps(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
@@ -83,12 +89,19 @@ def burst_recovery(frame: pd.DataFrame, truth_bursts: pd.DataFrame) -> dict:
         return np.isin(np.arange(len(a)), pairs.loc[hit, "index"].unique())
 
     visible = visible.reset_index(drop=True)
-    return {"true_bursts": int(len(true)), "visible_bursts (3+ reports inside)": int(len(visible)),
-            "intense_periods_found": int(len(found)),
-            "recall (visible bursts overlapped)": round(float(overlaps(visible, found).mean()), 3)
-            if len(visible) else None,
-            "precision (found periods overlapping a true burst)":
-                round(float(overlaps(found, true.reset_index(drop=True)).mean()), 3) if len(found) else None}
+    return {
+        "true_bursts": int(len(true)),
+        "visible_bursts (3+ reports inside)": int(len(visible)),
+        "intense_periods_found": int(len(found)),
+        "recall (visible bursts overlapped)": round(float(overlaps(visible, found).mean()), 3)
+        if len(visible)
+        else None,
+        "precision (found periods overlapping a true burst)": round(
+            float(overlaps(found, true.reset_index(drop=True)).mean()), 3
+        )
+        if len(found)
+        else None,
+    }
 
 
 def main() -> None:
@@ -100,55 +113,85 @@ def main() -> None:
     synthetic = clock("generate", generate, seed=args.seed)
     frame, _ = children_reports(synthetic.incidents)
     truth = synthetic.truth
-    results: dict = {"seed": args.seed, "incidents": len(frame), "children": int(frame["pid"].nunique())}
+    results: dict = {
+        "seed": args.seed,
+        "incidents": len(frame),
+        "children": int(frame["pid"].nunique()),
+    }
 
     ew = clock("early warning (features, fit, evaluation)", evaluate_early_warning, frame)
     results["early_warning"] = {
-        "train_episodes": ew["train_episodes"], "test_episodes": ew["test_episodes"],
-        "test_from": str(ew["test_from"].date()), "verdict": ew["verdict"],
+        "train_episodes": ew["train_episodes"],
+        "test_episodes": ew["test_episodes"],
+        "test_from": str(ew["test_from"].date()),
+        "verdict": ew["verdict"],
         "scores": ew["scores"].round(3).to_dict(orient="index"),
         "reliability": ew["reliability"].round(3).to_dict(orient="records"),
-        "by_group": ew["by_group"].round(3).to_dict(orient="records")}
+        "by_group": ew["by_group"].round(3).to_dict(orient="records"),
+    }
 
     ranking = clock("network ranking", associate_ranking, frame)
     associates = truth["associates"][["associate_id", "is_exploiter"]]
     named = associates[associates["associate_id"].isin(ranking["associate_id"])]
-    results["network"] = {"associates_named": int(len(ranking)),
-                          "exploiters_in_truth": int(associates["is_exploiter"].sum()),
-                          "precision_at_k": precision_at_k(ranking, associates, (10, 20)),
-                          "random_ranking_precision": round(float(named["is_exploiter"].mean()), 3)}
+    results["network"] = {
+        "associates_named": int(len(ranking)),
+        "exploiters_in_truth": int(associates["is_exploiter"].sum()),
+        "precision_at_k": precision_at_k(ranking, associates, (10, 20)),
+        "random_ranking_precision": round(float(named["is_exploiter"].mean()), 3),
+    }
 
-    tt = clock("time to return (Cox, hold-out 2022)", evaluate_time_to_return, frame,
-               pd.Timestamp("2022-01-01"))
+    tt = clock(
+        "time to return (Cox, hold-out 2022)",
+        evaluate_time_to_return,
+        frame,
+        pd.Timestamp("2022-01-01"),
+    )
     overall = tt["calibration"][tt["calibration"]["group"] == "all"]
-    results["survival"] = {"train_episodes": tt["train_episodes"], "test_episodes": tt["test_episodes"],
-                           "concordance_test": round(tt["concordance"], 3),
-                           "concordance_train": round(tt["train_concordance"], 3),
-                           "calibration_all": overall.round(3).to_dict(orient="records"),
-                           "calibration_by_fifth": tt["calibration"].round(3).to_dict(orient="records")}
+    results["survival"] = {
+        "train_episodes": tt["train_episodes"],
+        "test_episodes": tt["test_episodes"],
+        "concordance_test": round(tt["concordance"], 3),
+        "concordance_train": round(tt["train_concordance"], 3),
+        "calibration_all": overall.round(3).to_dict(orient="records"),
+        "calibration_by_fifth": tt["calibration"].round(3).to_dict(orient="records"),
+    }
 
-    guidance = clock("wait guidance check (hold-out 2022)", evaluate_wait_guidance, frame,
-                     pd.Timestamp("2022-01-01"))
-    results["wait_guidance"] = guidance[guidance["group"] == "all"].round(3).to_dict(orient="records")
+    guidance = clock(
+        "wait guidance check (hold-out 2022)",
+        evaluate_wait_guidance,
+        frame,
+        pd.Timestamp("2022-01-01"),
+    )
+    results["wait_guidance"] = (
+        guidance[guidance["group"] == "all"].round(3).to_dict(orient="records")
+    )
 
     dropped = inject_drop(frame, args.seed)
     intervention = {}
     for label, data, group, comparison, freq in (
-            ("original, care_home, week", frame, "care_home", None, "week"),
-            ("injected, care_home, week", dropped, "care_home", None, "week"),
-            ("injected, care_home, month", dropped, "care_home", None, "month"),
-            ("injected, care_home vs home (DiD), week", dropped, "care_home", "home", "week"),
-            ("original, care_home vs home (DiD), week", frame, "care_home", "home", "week"),
-            ("injected, home (untouched), week", dropped, "home", None, "week")):
-        intervention[label] = clock(f"ITS {label}", lambda: level(
-            evaluate_intervention(data, INTERVENTION, group, comparison, freq)))
+        ("original, care_home, week", frame, "care_home", None, "week"),
+        ("injected, care_home, week", dropped, "care_home", None, "week"),
+        ("injected, care_home, month", dropped, "care_home", None, "month"),
+        ("injected, care_home vs home (DiD), week", dropped, "care_home", "home", "week"),
+        ("original, care_home vs home (DiD), week", frame, "care_home", "home", "week"),
+        ("injected, home (untouched), week", dropped, "home", None, "week"),
+    ):
+        intervention[label] = clock(
+            f"ITS {label}",
+            lambda: level(evaluate_intervention(data, INTERVENTION, group, comparison, freq)),
+        )
     # The generator has its own changes over time; the injected effect alone is the ratio of the
     # estimates with and without the injection (a point ratio: the two are not independent, so no
     # interval is given for it).
     intervention["injected / original, care_home, week (the injection alone)"] = {
-        "rate_ratio": round(intervention["injected, care_home, week"]["rate_ratio"]
-                            / intervention["original, care_home, week"]["rate_ratio"], 3),
-        "lower": None, "upper": None}
+        "rate_ratio": round(
+            intervention["injected, care_home, week"]["rate_ratio"]
+            / intervention["original, care_home, week"]["rate_ratio"],
+            3,
+        ),
+        "lower": None,
+        "upper": None,
+    }
     results["intervention"] = intervention
     results["interval_coverage_simulated_weekly_200_reps"] = clock("ITS coverage", coverage)
     results["patterns"] = clock("patterns vs truth bursts", burst_recovery, frame, truth["bursts"])
@@ -160,49 +203,98 @@ def main() -> None:
 
 def report(r: dict) -> str:
     ew, net, sv = r["early_warning"], r["network"], r["survival"]
-    lines = [f"# Insight evaluation (seed {r['seed']}: {r['incidents']:,} incidents, "
-             f"{r['children']:,} children)", "",
-             f"## Repeat early warning (K=3 in 90 days; test from {ew['test_from']}: "
-             f"{ew['test_episodes']:,} episodes, trained on {ew['train_episodes']:,})", "",
-             "| score | ROC AUC | precision top 5% | precision top 10% | Brier |", "|---|---|---|---|---|"]
+    lines = [
+        f"# Insight evaluation (seed {r['seed']}: {r['incidents']:,} incidents, "
+        f"{r['children']:,} children)",
+        "",
+        f"## Repeat early warning (K=3 in 90 days; test from {ew['test_from']}: "
+        f"{ew['test_episodes']:,} episodes, trained on {ew['train_episodes']:,})",
+        "",
+        "| score | ROC AUC | precision top 5% | precision top 10% | Brier |",
+        "|---|---|---|---|---|",
+    ]
     for name, s in ew["scores"].items():
-        lines.append(f"| {name} | {s['auc']:.3f} | {s['precision_top_5%']:.3f} | "
-                     f"{s['precision_top_10%']:.3f} | {s['brier']:.3f} |")
-    lines += ["", ew["verdict"], "", "| by | group | episodes | repeat | AUC | AUC previous episodes | "
-              "AUC in care | beats both | precision top 10% | Brier | mean predicted | observed |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {name} | {s['auc']:.3f} | {s['precision_top_5%']:.3f} | "
+            f"{s['precision_top_10%']:.3f} | {s['brier']:.3f} |"
+        )
+    lines += [
+        "",
+        ew["verdict"],
+        "",
+        "| by | group | episodes | repeat | AUC | AUC previous episodes | "
+        "AUC in care | beats both | precision top 10% | Brier | mean predicted | observed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for g in ew["by_group"]:
-        lines.append(f"| {g['by']} | {g['group']} | {g['episodes']} | {g['repeat']} | {g['auc']:.3f} | "
-                     f"{g['previous_episodes_auc']:.3f} | {g.get('in_care_auc', float('nan')):.3f} | "
-                     f"{'yes' if g['beats_baselines'] else 'NO'} | {g['precision_top_10%']:.3f} | {g['brier']:.3f} | "
-                     f"{g['mean_predicted']:.3f} | {g['observed_rate']:.3f} |")
-    lines += ["", "Reliability (tenths of test episodes): " + ", ".join(
-        f"{p['mean_predicted']:.2f}->{p['observed']:.2f}" for p in ew["reliability"]), "",
-        "## Associate network", "",
+        lines.append(
+            f"| {g['by']} | {g['group']} | {g['episodes']} | {g['repeat']} | {g['auc']:.3f} | "
+            f"{g['previous_episodes_auc']:.3f} | {g.get('in_care_auc', float('nan')):.3f} | "
+            f"{'yes' if g['beats_baselines'] else 'NO'} | {g['precision_top_10%']:.3f} | {g['brier']:.3f} | "
+            f"{g['mean_predicted']:.3f} | {g['observed_rate']:.3f} |"
+        )
+    lines += [
+        "",
+        "Reliability (tenths of test episodes): "
+        + ", ".join(f"{p['mean_predicted']:.2f}->{p['observed']:.2f}" for p in ew["reliability"]),
+        "",
+        "## Associate network",
+        "",
         f"{net['associates_named']} associates named; {net['exploiters_in_truth']} true exploiters. "
-        f"Precision at k: " + ", ".join(f"@{k} = {v:.2f}" for k, v in net["precision_at_k"].items())
-        + f" (a random ranking: {net['random_ranking_precision']:.3f}).", "",
-        f"## Time to return (Cox; hold-out 2022: {sv['test_episodes']:,} episodes)", "",
-        f"Concordance: hold-out {sv['concordance_test']:.3f}, training {sv['concordance_train']:.3f}.", "",
-        "| hours | predicted ended | observed (KM) | 95% interval |", "|---|---|---|---|"]
+        f"Precision at k: "
+        + ", ".join(f"@{k} = {v:.2f}" for k, v in net["precision_at_k"].items())
+        + f" (a random ranking: {net['random_ranking_precision']:.3f}).",
+        "",
+        f"## Time to return (Cox; hold-out 2022: {sv['test_episodes']:,} episodes)",
+        "",
+        f"Concordance: hold-out {sv['concordance_test']:.3f}, training {sv['concordance_train']:.3f}.",
+        "",
+        "| hours | predicted ended | observed (KM) | 95% interval |",
+        "|---|---|---|---|",
+    ]
     for c in sv["calibration_all"]:
-        lines.append(f"| {c['hours']} | {c['predicted']:.3f} | {c['observed']:.3f} | "
-                     f"{c['lower']:.3f}-{c['upper']:.3f} |")
-    lines += ["", "Wait guidance for triage on the same hold-out (each episode given the guidance "
-              "triage would have shown):", "", "| hours | guidance shown (mean) | observed (KM) | 95% interval |",
-              "|---|---|---|---|"]
+        lines.append(
+            f"| {c['hours']} | {c['predicted']:.3f} | {c['observed']:.3f} | "
+            f"{c['lower']:.3f}-{c['upper']:.3f} |"
+        )
+    lines += [
+        "",
+        "Wait guidance for triage on the same hold-out (each episode given the guidance "
+        "triage would have shown):",
+        "",
+        "| hours | guidance shown (mean) | observed (KM) | 95% interval |",
+        "|---|---|---|---|",
+    ]
     for g in r["wait_guidance"]:
-        lines.append(f"| {g['hours']} | {g['guidance']:.3f} | {g['share_ended']:.3f} | "
-                     f"{g['lower']:.3f}-{g['upper']:.3f} |")
-    lines += ["", "## Did it work (30% drop injected in care-home incidents from 2021-07-01)", "",
-              "| series | level change (rate ratio) | 95% interval |", "|---|---|---|"]
+        lines.append(
+            f"| {g['hours']} | {g['guidance']:.3f} | {g['share_ended']:.3f} | "
+            f"{g['lower']:.3f}-{g['upper']:.3f} |"
+        )
+    lines += [
+        "",
+        "## Did it work (30% drop injected in care-home incidents from 2021-07-01)",
+        "",
+        "| series | level change (rate ratio) | 95% interval |",
+        "|---|---|---|",
+    ]
     for label, v in r["intervention"].items():
         interval = "-" if v["lower"] is None else f"{v['lower']:.3f}-{v['upper']:.3f}"
         lines.append(f"| {label} | {v['rate_ratio']:.3f} | {interval} |")
-    lines += ["", "95% interval coverage on simulated weekly series (200 each): " + ", ".join(
-        f"{k}: {v:.3f}" for k, v in r["interval_coverage_simulated_weekly_200_reps"].items()), "",
-        "## Patterns", "", ", ".join(f"{k}: {v}" for k, v in r["patterns"].items()), "",
-        "## Seconds", "", ", ".join(f"{k}: {v}" for k, v in r["seconds"].items())]
+    lines += [
+        "",
+        "95% interval coverage on simulated weekly series (200 each): "
+        + ", ".join(
+            f"{k}: {v:.3f}" for k, v in r["interval_coverage_simulated_weekly_200_reps"].items()
+        ),
+        "",
+        "## Patterns",
+        "",
+        ", ".join(f"{k}: {v}" for k, v in r["patterns"].items()),
+        "",
+        "## Seconds",
+        "",
+        ", ".join(f"{k}: {v}" for k, v in r["seconds"].items()),
+    ]
     return "\n".join(lines)
 
 

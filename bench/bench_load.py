@@ -22,10 +22,15 @@ STEPS = {
 
 def measure(code: str) -> dict:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
-    wrapped = ("import json, re, time; t = time.perf_counter(); " + code +
-               "; hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)"
-               "; print(json.dumps({'s': time.perf_counter() - t, 'peak_mib': int(hwm) / 1024}))")
-    done = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True, check=True)
+    wrapped = (
+        "import json, re, time; t = time.perf_counter(); "
+        + code
+        + "; hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)"
+        "; print(json.dumps({'s': time.perf_counter() - t, 'peak_mib': int(hwm) / 1024}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", wrapped], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -36,18 +41,25 @@ def main() -> None:
     from misper.incidents.frame import write_incidents
     from misper.synth import generate
 
-    src, csv, out = (Path("/tmp/bench-load.parquet"), Path("/tmp/bench-load.csv"),
-                     Path("/tmp/bench-load-out.parquet"))
+    src, csv, out = (
+        Path("/tmp/bench-load.parquet"),
+        Path("/tmp/bench-load.csv"),
+        Path("/tmp/bench-load-out.parquet"),
+    )
     began = time.perf_counter()
     frame = generate(incidents=args.incidents).incidents
     write_incidents(frame, src)
     write_incidents(frame, csv)
     rows = len(frame)
     del frame
-    print(f"{rows:,} rows generated and written in {time.perf_counter() - began:.1f} s "
-          f"(CSV {csv.stat().st_size / 2**20:,.0f} MiB)")
-    results = {name: measure(code.format(src=str(src), csv=str(csv), out=str(out)))
-               for name, code in STEPS.items()}
+    print(
+        f"{rows:,} rows generated and written in {time.perf_counter() - began:.1f} s "
+        f"(CSV {csv.stat().st_size / 2**20:,.0f} MiB)"
+    )
+    results = {
+        name: measure(code.format(src=str(src), csv=str(csv), out=str(out)))
+        for name, code in STEPS.items()
+    }
     print(f"{'step':<24} {'seconds':>8} {'s per 1M rows':>14} {'peak MiB':>9}")
     for name, r in results.items():
         print(f"{name:<24} {r['s']:>8.1f} {r['s'] / rows * 1e6:>14.1f} {r['peak_mib']:>9,.0f}")

@@ -85,19 +85,31 @@ def baseline(path: Path, pruned: bool) -> dict:
     top = per_child.head(int(np.ceil(0.1 * len(per_child))))
     out["top_decile_share"] = top.sum() / per_child.sum()
     x = np.sort(per_child.to_numpy())
-    out["gini"] = 2 * (np.arange(1, len(x) + 1) * x).sum() / (len(x) * x.sum()) - (len(x) + 1) / len(x)
+    out["gini"] = 2 * (np.arange(1, len(x) + 1) * x).sum() / (len(x) * x.sum()) - (
+        len(x) + 1
+    ) / len(x)
     out["once"] = (per_child == 1).mean()
     hours = (df["found_at"] - df["reported_at"]).dt.total_seconds() / 3600
     out["median_hours"], out["within_24h"] = hours.median(), (hours.dropna() <= 24).mean()
-    out["weekday"] = df.groupby(["missing_from_type", df["reported_at"].dt.day_name()]).size().unstack(fill_value=0)
-    out["hour"] = df.groupby(["missing_from_type", df["reported_at"].dt.hour]).size().unstack(fill_value=0)
+    out["weekday"] = (
+        df.groupby(["missing_from_type", df["reported_at"].dt.day_name()])
+        .size()
+        .unstack(fill_value=0)
+    )
+    out["hour"] = (
+        df.groupby(["missing_from_type", df["reported_at"].dt.hour]).size().unstack(fill_value=0)
+    )
     care = df[df["missing_from_type"] == "care_home"]
     out["care_late"] = care["reported_at"].dt.hour.isin([22, 23, 0]).mean()
     out["found_by"] = df["found_by"].value_counts(normalize=True)
-    out["distance"] = pd.cut(df["distance_miles"], [-0.1, 5, 10, 20, 40, 80, np.inf]).value_counts(normalize=True)
+    out["distance"] = pd.cut(df["distance_miles"], [-0.1, 5, 10, 20, 40, 80, np.inf]).value_counts(
+        normalize=True
+    )
     flags = df["risk_flags"].explode()
     out["risk_flags"] = flags.value_counts() / df["risk_flags"].notna().sum()
-    out["places"] = df.groupby("missing_from_place_id").agg(incidents=("rid", "count"), children=("pid", "nunique"))
+    out["places"] = df.groupby("missing_from_place_id").agg(
+        incidents=("rid", "count"), children=("pid", "nunique")
+    )
     return out
 
 
@@ -118,13 +130,27 @@ def report(path: Path, out: Path) -> dict:
     # Enums read as dictionaries become categoricals directly; Parquet names list items "element",
     # so cast lists to the canonical type, which maps straight to the list dtype; strings stay in
     # Arrow (from_arrow makes Python strings first, twice as slow).
-    table = table.cast(pa.schema([table.schema.field(n) if n in enums else pa.field(n, BY_NAME[n].arrow_type)
-                                  for n in table.column_names]))
-    frame = to_canonical(table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
-                                                       pa.list_(pa.string()): LIST_DTYPE}.get))
+    table = table.cast(
+        pa.schema(
+            [
+                table.schema.field(n) if n in enums else pa.field(n, BY_NAME[n].arrow_type)
+                for n in table.column_names
+            ]
+        )
+    )
+    frame = to_canonical(
+        table.to_pandas(
+            types_mapper={
+                pa.string(): pd.StringDtype("pyarrow"),
+                pa.list_(pa.string()): LIST_DTYPE,
+            }.get
+        )
+    )
     del table
     timings["read_s"] = time.perf_counter() - started
-    built = build_report(frame, out_html=out / "bench.html", out_json=out / "bench.json", compare_published=True)
+    built = build_report(
+        frame, out_html=out / "bench.html", out_json=out / "bench.json", compare_published=True
+    )
     timings["report_s"] = time.perf_counter() - started - timings["read_s"]
     timings["analysed"] = built.data["n_incidents"]
     return timings
@@ -144,8 +170,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 4_000_000])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/misper-bench"))
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="runs of each, interleaved; the fastest counts (the machine is shared)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="runs of each, interleaved; the fastest counts (the machine is shared)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -158,22 +188,65 @@ def main() -> None:
         measured = {}
         for _ in range(args.repeat):
             for kind in ("pandas", "pruned", "report"):
-                done = subprocess.run([sys.executable, __file__, "--cache", str(args.cache), "--child", kind,
-                                       str(path)], check=True, capture_output=True, text=True)
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--cache",
+                        str(args.cache),
+                        "--child",
+                        kind,
+                        str(path),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
                 run = json.loads(done.stdout.strip().splitlines()[-1])
                 if kind not in measured or run["total_s"] < measured[kind]["total_s"]:
                     measured[kind] = run
         r, b, p = measured["report"], measured["pandas"], measured["pruned"]
-        rows.append((size, r["analysed"], r["read_s"], r["report_s"], r["total_s"], r["peak_gb"], b["total_s"],
-                     b["peak_gb"], r["total_s"] / b["total_s"], p["total_s"], r["total_s"] / p["total_s"]))
+        rows.append(
+            (
+                size,
+                r["analysed"],
+                r["read_s"],
+                r["report_s"],
+                r["total_s"],
+                r["peak_gb"],
+                b["total_s"],
+                b["peak_gb"],
+                r["total_s"] / b["total_s"],
+                p["total_s"],
+                r["total_s"] / p["total_s"],
+            )
+        )
         print(f"{size:,} rows done", flush=True)
-    print("\nrows        analysed   read s  report s  total s  peak GB | pandas s  pandas GB  report/pandas"
-          " | pruned s  report/pruned")
-    for size, analysed, read, rep, total, peak, base, base_peak, ratio, pruned, ratio_pruned in rows:
-        print(f"{size:>10,} {analysed:>10,} {read:>8.1f} {rep:>9.1f} {total:>8.1f} {peak:>8.2f} | {base:>8.1f} "
-              f"{base_peak:>10.2f} {ratio:>13.2f} | {pruned:>8.1f} {ratio_pruned:>14.2f}")
-    print("\ntargets: report/pandas <= 0.50 at 1,000,000 rows; 4,000,000 rows within 60 s and 4 GB"
-          "\n(total s = one process from imports to the written files; machine: 2 cores, shared)")
+    print(
+        "\nrows        analysed   read s  report s  total s  peak GB | pandas s  pandas GB  report/pandas"
+        " | pruned s  report/pruned"
+    )
+    for (
+        size,
+        analysed,
+        read,
+        rep,
+        total,
+        peak,
+        base,
+        base_peak,
+        ratio,
+        pruned,
+        ratio_pruned,
+    ) in rows:
+        print(
+            f"{size:>10,} {analysed:>10,} {read:>8.1f} {rep:>9.1f} {total:>8.1f} {peak:>8.2f} | {base:>8.1f} "
+            f"{base_peak:>10.2f} {ratio:>13.2f} | {pruned:>8.1f} {ratio_pruned:>14.2f}"
+        )
+    print(
+        "\ntargets: report/pandas <= 0.50 at 1,000,000 rows; 4,000,000 rows within 60 s and 4 GB"
+        "\n(total s = one process from imports to the written files; machine: 2 cores, shared)"
+    )
 
 
 if __name__ == "__main__":

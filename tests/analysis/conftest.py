@@ -8,7 +8,9 @@ from misper.analysis.selection import Shared, select
 
 def load_five_children():
     """The hand-countable fixture module (tests run in importlib mode: no sys.path entry)."""
-    spec = importlib.util.spec_from_file_location("five_children", Path(__file__).with_name("five_children.py"))
+    spec = importlib.util.spec_from_file_location(
+        "five_children", Path(__file__).with_name("five_children.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -7,7 +7,9 @@ from misper.analysis import care, hotspots, sampling, workload
 
 def test_care_rates(shared):
     rates = care.care_rates(shared, u18_population=1000, children_looked_after=10)
-    assert rates["children_in_care"] == 2 and rates["incidents_children_in_care"] == 6  # P01 x5, P04
+    assert (
+        rates["children_in_care"] == 2 and rates["incidents_children_in_care"] == 6
+    )  # P01 x5, P04
     assert rates["share_cla_with_incident"] == pytest.approx(2 / 10)
     assert rates["share_general_population_with_incident"] == pytest.approx(3 / 990)
     assert "share_cla_with_incident" not in care.care_rates(shared)
@@ -22,16 +24,26 @@ def test_authority_by_care(shared):
 
 
 def test_out_of_area(shared):
-    assert care.out_of_area(shared) == {"incidents": 1, "children": 1, "incidents_in_care": 1, "known": 11}
+    assert care.out_of_area(shared) == {
+        "incidents": 1,
+        "children": 1,
+        "incidents_in_care": 1,
+        "known": 11,
+    }
 
 
 def test_postcode_sectors_and_places(shared):
     sectors = hotspots.postcode_sectors(shared).set_index("sector")
     assert sectors["incidents"].to_dict() == {"HP4 1": 6, "AL1 2": 5, "SG1 1": 1}
-    assert sectors.loc["HP4 1", "children"] == 2  # P01 (all five, R05 from home in the same sector) and P04
+    assert (
+        sectors.loc["HP4 1", "children"] == 2
+    )  # P01 (all five, R05 from home in the same sector) and P04
     places = hotspots.places(shared).set_index("place_id")
     assert places.loc["H1", "incidents"] == 5 and places.loc["H1", "children"] == 2
-    assert places.loc["X2", "incidents_per_child"] == 3.0 and places.loc["H1", "missing_from_type"] == "care_home"
+    assert (
+        places.loc["X2", "incidents_per_child"] == 3.0
+        and places.loc["H1", "missing_from_type"] == "care_home"
+    )
 
 
 def test_map_grid(shared):
@@ -46,7 +58,10 @@ def test_workload(shared):
     assert narratives["mean"] == pytest.approx(1550 / 12)
     assert narratives["mean_by_risk_final"] == {"high": pytest.approx(750 / 4), "medium": 100.0}
     assert narratives["test_by_risk_final"]["p_value"] < 0.05  # every high above every medium
-    assert narratives["n_by_found_by"]["police"] == 4 and narratives["mean_by_found_by"]["police"] == 175.0
+    assert (
+        narratives["n_by_found_by"]["police"] == 4
+        and narratives["mean_by_found_by"]["police"] == 175.0
+    )
     tasks = workload.tasks(shared)
     assert tasks["mean_by_risk_final"]["high"] == pytest.approx((26 + 26 + 30 + 18) / 4)
     assert tasks["n_by_risk_final"] == {"high": 4, "medium": 8}

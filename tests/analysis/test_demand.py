@@ -12,7 +12,10 @@ def test_annual_table_counts_all_rows(raw, selection):
     assert table.loc[2022, "incidents_all"] == 13
     assert table.loc[2022, "reports_all_ages"] == 12 and table.loc[2022, "reports_u18"] == 11
     assert table.loc[2022, "children_all_ages"] == 6 and table.loc[2022, "children_u18"] == 5
-    assert table.loc[2022, "records_incident_only"] == 1 and table.loc[2021, "records_incident_only"] == 0
+    assert (
+        table.loc[2022, "records_incident_only"] == 1
+        and table.loc[2021, "records_incident_only"] == 0
+    )
     assert table.loc[2021, "reports_u18"] == 1
     assert table.loc[2022, "reports_u18_change"] == pytest.approx(10.0)  # 1 -> 11
     assert table.loc[2022, "reports_u18_per_day"] == pytest.approx(11 / 365)
@@ -22,7 +25,8 @@ def test_annual_table_counts_all_rows(raw, selection):
 def test_annual_json(shared):
     assert demand.annual_json(shared) == [
         {"year": 2021, "incidents": 1, "children": 1, "per_day": 1 / 365},
-        {"year": 2022, "incidents": 11, "children": 5, "per_day": 11 / 365}]
+        {"year": 2022, "incidents": 11, "children": 5, "per_day": 11 / 365},
+    ]
 
 
 def test_monthly_keeps_empty_months(shared):
@@ -45,14 +49,20 @@ def test_seasonality_uses_days_per_month():
 
 
 def test_missing_from(shared):
-    assert demand.missing_from_counts(shared).to_dict() == {"home": 5, "care_home": 5, "education": 1,
-                                                            "hospital": 1}
+    assert demand.missing_from_counts(shared).to_dict() == {
+        "home": 5,
+        "care_home": 5,
+        "education": 1,
+        "hospital": 1,
+    }
 
 
 def test_age_by_gender(shared):
     table = demand.age_by_gender(shared)
     assert table.loc[16, "female"] == 5 and table.loc[13, "male"] == 3
-    assert table.loc[9, "female"] == 1 and table.loc[17, "male"] == 1 and table.loc[15, "female"] == 2
+    assert (
+        table.loc[9, "female"] == 1 and table.loc[17, "male"] == 1 and table.loc[15, "female"] == 2
+    )
     assert table.to_numpy().sum() == 12 and list(table.index) == list(range(18))
 
 
@@ -61,4 +71,6 @@ def test_age_by_where_from(shared):
     # home: ages 16 (R05), 13, 13, 13, 15 -> median 13; care_home: 16 x4 and 17
     assert list(table.index) == ["home", "care_home"]
     assert table.loc["home", "median"] == 13 and table.loc["home", "max"] == 16
-    assert table.loc["care_home", "count"] == 5 and table.loc["care_home", "mean"] == pytest.approx(16.2)
+    assert table.loc["care_home", "count"] == 5 and table.loc["care_home", "mean"] == pytest.approx(
+        16.2
+    )

@@ -9,9 +9,14 @@ from misper.analysis.selection import Shared, days_in_year_within, select
 def test_default_filter_keeps_under_18_missing_reports(selection):
     # R13 is an adult, R14 an incident_only record: both dropped and counted
     assert len(selection.frame) == 12
-    assert selection.dropped == {"reported outside the period": 0, "aged 18 or over": 1,
-                                 "record type other than missing_report": 1}
-    assert selection.start == pd.Timestamp("2021-01-01") and selection.end == pd.Timestamp("2022-12-31")
+    assert selection.dropped == {
+        "reported outside the period": 0,
+        "aged 18 or over": 1,
+        "record type other than missing_report": 1,
+    }
+    assert selection.start == pd.Timestamp("2021-01-01") and selection.end == pd.Timestamp(
+        "2022-12-31"
+    )
 
 
 def test_period_filter_counts_what_it_drops(raw):

@@ -8,7 +8,9 @@ from misper.analysis import stats
 
 def test_gini():
     assert stats.gini(np.array([1, 1, 1, 1])) == pytest.approx(0.0)
-    assert stats.gini(np.array([0, 0, 0, 4])) == pytest.approx(0.75)  # (n - 1) / n at full concentration
+    assert stats.gini(np.array([0, 0, 0, 4])) == pytest.approx(
+        0.75
+    )  # (n - 1) / n at full concentration
     assert np.isnan(stats.gini(np.array([])))
 
 

@@ -9,7 +9,11 @@ from misper.analysis import timing
 def test_weekday_table(shared):
     table = timing.weekday_table(shared)
     # Saturdays: R01-R04 (care home), R07, R09 (home), R11 (care home)
-    assert table.loc["all", "Sat"] == 7 and table.loc["care_home", "Sat"] == 5 and table.loc["home", "Sat"] == 2
+    assert (
+        table.loc["all", "Sat"] == 7
+        and table.loc["care_home", "Sat"] == 5
+        and table.loc["home", "Sat"] == 2
+    )
     assert table.loc["all"].sum() == 12
     assert table.loc["home", "Mon"] == 2  # R06, R08
     assert "street" not in table.index  # places with no incidents left out
@@ -17,7 +21,11 @@ def test_weekday_table(shared):
 
 def test_hour_table(shared):
     table = timing.hour_table(shared)
-    assert table.loc["care_home", 23] == 2 and table.loc["care_home", 0] == 1 and table.loc["care_home", 21] == 1
+    assert (
+        table.loc["care_home", 23] == 2
+        and table.loc["care_home", 0] == 1
+        and table.loc["care_home", 21] == 1
+    )
     assert table.loc["all"].sum() == 12
 
 

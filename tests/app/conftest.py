@@ -19,9 +19,13 @@ from misper.app.db import make_engine, session_factory, upgrade
 PG_URL = os.environ.get("MISPER_TEST_POSTGRES_URL")
 BACKENDS = [
     "sqlite",
-    pytest.param("postgresql", marks=[
-        pytest.mark.postgres,
-        pytest.mark.skipif(not PG_URL, reason="MISPER_TEST_POSTGRES_URL is not set")]),
+    pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not PG_URL, reason="MISPER_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
 ]
 
 

@@ -12,8 +12,14 @@ from misper.app.escalation.models import Referral
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.users.models import Role
 
-CASE_ROLES = {Role.care_staff, Role.police_mispers, Role.police_control_room, Role.police_officer,
-              Role.council_social_worker, Role.council_missing_coordinator}
+CASE_ROLES = {
+    Role.care_staff,
+    Role.police_mispers,
+    Role.police_control_room,
+    Role.police_officer,
+    Role.council_social_worker,
+    Role.council_missing_coordinator,
+}
 
 
 def _visible(session, model, predicate):
@@ -48,10 +54,19 @@ def test_police_see_only_rhis_shared_with_them(world):
     session, w = world
     w.a.rhi.shared_with_police = False
     session.flush()
-    assert _visible(session, ReturnHomeInterview,
-                    access.return_home_interviews(w.actor(Role.police_mispers))) == set()
-    assert _visible(session, ReturnHomeInterview,
-                    access.return_home_interviews(w.actor(Role.council_social_worker))) == {w.a.rhi.id}
+    assert (
+        _visible(
+            session,
+            ReturnHomeInterview,
+            access.return_home_interviews(w.actor(Role.police_mispers)),
+        )
+        == set()
+    )
+    assert _visible(
+        session,
+        ReturnHomeInterview,
+        access.return_home_interviews(w.actor(Role.council_social_worker)),
+    ) == {w.a.rhi.id}
 
 
 def test_care_staff_lose_a_child_who_moves_out_but_keep_their_reports(world):
@@ -81,22 +96,38 @@ def test_council_sees_children_placed_in_its_area_by_others(world):
     council_a = w.actor(Role.council_social_worker)
     # Child B moves into home A, still the responsibility of council B.
     w.b.placement.end_date = w.b.placement.start_date.replace(year=2024)
-    session.add(access.Placement(child_id=w.b.child.id, home_id=w.a.home.id,
-                                 placing_council_id=w.b.agencies["council"].id,
-                                 start_date=w.b.placement.end_date))
+    session.add(
+        access.Placement(
+            child_id=w.b.child.id,
+            home_id=w.a.home.id,
+            placing_council_id=w.b.agencies["council"].id,
+            start_date=w.b.placement.end_date,
+        )
+    )
     session.flush()
     assert _visible(session, Child, access.children(council_a)) == {w.a.child.id, w.b.child.id}
-    assert _visible(session, Referral, access.referrals(council_a)) == {w.a.referral.id,
-                                                                         w.b.referral.id}
+    assert _visible(session, Referral, access.referrals(council_a)) == {
+        w.a.referral.id,
+        w.b.referral.id,
+    }
     assert _visible(session, Child, access.children(w.actor(Role.care_staff))) == {
-        w.a.child.id, w.b.child.id}
+        w.a.child.id,
+        w.b.child.id,
+    }
 
 
 def test_menu_follows_permissions():
     assert [label for label, _ in access.menu(Role.rhi_worker)] == ["Return home interviews"]
-    assert [label for label, _ in access.menu(Role.admin)] == ["Users", "Audit",
-                                                               "Charity partnerships"]
+    assert [label for label, _ in access.menu(Role.admin)] == [
+        "Users",
+        "Audit",
+        "Charity partnerships",
+    ]
     assert [label for label, _ in access.menu(Role.charity_worker)] == ["Emerging frequent"]
     assert [label for label, _ in access.menu(Role.analyst)] == ["Exports"]
     assert [label for label, _ in access.menu(Role.care_staff)] == [
-        "Children", "Episodes", "Not where they should be", "Dashboards"]
+        "Children",
+        "Episodes",
+        "Not where they should be",
+        "Dashboards",
+    ]

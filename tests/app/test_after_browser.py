@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.after_world import build
-from app.browsing import serving, violations as _violations
+from app.browsing import serving
+from app.browsing import violations as _violations
 from app.world import PASSWORD
 from misper.app.episodes.closing import close_episode
 from misper.app.interviews import return_home
@@ -27,18 +28,31 @@ def server(database_url, sessions):
     world = build(session, hasher.hash(PASSWORD))
     now = datetime.now()
     world.episode(session, "away", now - timedelta(days=10), rid="first")
-    first = close_episode(session, world.actors["mispers"], "first", 1,
-                          {"found_at": now - timedelta(days=10) + timedelta(hours=3)}, [], [])[2]
-    return_home.record(session, world.actors["coord.placing"], first.id, 1,  # done on time
-                       {"offered": True, "accepted": True,
-                        "completed_at": now - timedelta(days=9)}, None, None, now)
+    first = close_episode(
+        session,
+        world.actors["mispers"],
+        "first",
+        1,
+        {"found_at": now - timedelta(days=10) + timedelta(hours=3)},
+        [],
+        [],
+    )[2]
+    return_home.record(
+        session,
+        world.actors["coord.placing"],
+        first.id,
+        1,  # done on time
+        {"offered": True, "accepted": True, "completed_at": now - timedelta(days=9)},
+        None,
+        None,
+        now,
+    )
     world.episode(session, "away", now - timedelta(days=4), rid="second")
     world.episode(session, "away", now - timedelta(hours=2), rid="third")
     session.commit()
     session.close()
     with serving(database_url) as base:
         yield base
-
 
 
 def _as(browser, base, username):
@@ -119,9 +133,15 @@ def test_one_child_through_the_after_stage(server, browser):
 
     # 5. The council's dashboards have moved on: nothing overdue, the month's compliance counted.
     cpage.goto(f"{server}/dashboards/interviews")
-    assert "P-away" not in cpage.get_by_role("table", name="Overdue (not done within 72 hours)").inner_text()
+    assert (
+        "P-away"
+        not in cpage.get_by_role("table", name="Overdue (not done within 72 hours)").inner_text()
+    )
     compliance = cpage.get_by_role("table", name="Compliance per month of return").inner_text()
-    assert now.strftime("%Y-%m") in compliance or (now - timedelta(days=10)).strftime("%Y-%m") in compliance
+    assert (
+        now.strftime("%Y-%m") in compliance
+        or (now - timedelta(days=10)).strftime("%Y-%m") in compliance
+    )
     page.goto(f"{server}/dashboards/network")
     assert page.get_by_role("heading", level=1).inner_text() == "Co-missing network"
     police.close()

@@ -77,9 +77,14 @@ def test_a_change_of_scope_shows_at_once_though_the_frame_is_cached(store):
     world.episode(session, "local", datetime(2024, 3, 1, 22), rid="e1", from_home=False)
     session.flush()
     assert dash.scoped_frame(session, care).empty  # "local" lives at home, not in Oak House
-    session.add(Placement(child_id=world.children["local"].id, home_id=world.home.id,
-                          placing_council_id=world.agencies["placing"].id,
-                          start_date=date(2024, 3, 5)))
+    session.add(
+        Placement(
+            child_id=world.children["local"].id,
+            home_id=world.home.id,
+            placing_council_id=world.agencies["placing"].id,
+            start_date=date(2024, 3, 5),
+        )
+    )
     session.flush()
     assert dash.scoped_frame(session, care)["rid"].tolist() == ["e1"]
     assert len(exports) == 2  # a placement is not in the version; the scope is asked every time

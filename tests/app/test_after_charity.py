@@ -30,14 +30,26 @@ def store(sessions):
     session.add(agency)
     session.flush()
     users = {}
-    for name, role, agency_id in (("charity", Role.charity_worker, agency.id),
-                                  ("admin", Role.admin, world.agencies["placing"].id)):
-        users[name] = User(username=name, display_name=name, role=role.value, agency_id=agency_id,
-                           password_hash="x", created_at=datetime(2024, 1, 1))
+    for name, role, agency_id in (
+        ("charity", Role.charity_worker, agency.id),
+        ("admin", Role.admin, world.agencies["placing"].id),
+    ):
+        users[name] = User(
+            username=name,
+            display_name=name,
+            role=role.value,
+            agency_id=agency_id,
+            password_hash="x",
+            created_at=datetime(2024, 1, 1),
+        )
     session.add_all(users.values())
     session.flush()
-    actors = {name: Actor(u.id, name, Role(u.role), u.agency_id, "charity" if name == "charity"
-                          else "council") for name, u in users.items()}
+    actors = {
+        name: Actor(
+            u.id, name, Role(u.role), u.agency_id, "charity" if name == "charity" else "council"
+        )
+        for name, u in users.items()
+    }
     # Child "away": three episodes in the last 30 days, none before (rising); "local" in the other
     # force, as often, which a charity partnering only the first force must not see.
     for k, days in enumerate((2, 9, 20)):
@@ -57,9 +69,13 @@ def test_a_charity_sees_its_partner_forces_list_with_ids_and_why_only(store):
     [entry] = charity.emerging_for_charity(session, actors["charity"], NOW)
     assert (entry["force_id"], entry["force"]) == (world.agencies["force"].id, "force agency")
     [child] = entry["children"]
-    assert child == {"pid": "P-away", "recent": 3, "baseline": 0,
-                     "why": "3 episodes in the last 30 days against 0 in the 90 days before "
-                            "(new to the list of repeats)"}
+    assert child == {
+        "pid": "P-away",
+        "recent": 3,
+        "baseline": 0,
+        "why": "3 episodes in the last 30 days against 0 in the 90 days before "
+        "(new to the list of repeats)",
+    }
     [event] = [e for e in session.info[_PENDING] if e.entity == "emerging_frequent"][-1:]
     assert event.actor_id == actors["charity"].user_id
     assert json.loads(event.detail)["pids"] == ["P-away"]
@@ -77,8 +93,9 @@ def test_the_list_counts_only_childrens_missing_reports_in_the_window(store):
 
 def test_ending_the_partnership_ends_what_the_charity_sees(store):
     session, world, agency, actors = store
-    row, *_ = charity.add_partnership(session, actors["admin"], agency.id,
-                                      world.agencies["force"].id)
+    row, *_ = charity.add_partnership(
+        session, actors["admin"], agency.id, world.agencies["force"].id
+    )
     charity.end_partnership(session, actors["admin"], row.id)
     assert charity.emerging_for_charity(session, actors["charity"], NOW) == []
     with pytest.raises(NotFound):
@@ -103,7 +120,8 @@ def test_partnerships_are_the_administrators_and_checked(store):
         charity.add_partnership(session, actors["admin"], agency.id, force)
     # The charity sees its own partnerships; no case role sees any, nor the charity's list.
     assert [r[1:] for r in charity.list_partnerships(session, actors["charity"])] == [
-        ("Missing People", "force agency")]
+        ("Missing People", "force agency")
+    ]
     with pytest.raises(Forbidden):
         charity.emerging_for_charity(session, world.actors["mispers"], NOW)
 
@@ -117,9 +135,14 @@ def test_over_http_the_charity_gets_no_names_and_no_case_pages(database_url, ses
     agency = Agency(name="Missing People", kind="charity")
     session.add(agency)
     session.flush()
-    user = User(username="charity", display_name="charity", role="charity_worker",
-                agency_id=agency.id, password_hash=hasher.hash("pw-for-the-test"),
-                created_at=datetime(2024, 1, 1))
+    user = User(
+        username="charity",
+        display_name="charity",
+        role="charity_worker",
+        agency_id=agency.id,
+        password_hash=hasher.hash("pw-for-the-test"),
+        created_at=datetime(2024, 1, 1),
+    )
     session.add(user)
     now = datetime.now()
     for k, days in enumerate((1, 5, 12)):
@@ -136,8 +159,12 @@ def test_over_http_the_charity_gets_no_names_and_no_case_pages(database_url, ses
             assert answer.status_code == 200
             assert answer.json()[0]["children"][0]["pid"] == "P-away"
             assert "Child away" not in answer.text and "2010-01-01" not in answer.text
-            for path in ("/api/children", "/api/episodes", "/api/dashboards/frequently-missing",
-                         "/api/children/P-away/timeline"):
+            for path in (
+                "/api/children",
+                "/api/episodes",
+                "/api/dashboards/frequently-missing",
+                "/api/children/P-away/timeline",
+            ):
                 assert client.get(path, headers=auth).status_code == 403, path
             client.post("/login", data={"username": "charity", "password": "pw-for-the-test"})
             page = client.get("/emerging-frequent")
@@ -160,9 +187,16 @@ def test_the_administrator_records_and_ends_partnerships_on_its_page(database_ur
     agency = Agency(name="Missing People", kind="charity")
     session.add(agency)
     session.flush()
-    session.add(User(username="admin", display_name="admin", role="admin",
-                     agency_id=world.agencies["placing"].id,
-                     password_hash=hasher.hash("pw-for-the-test"), created_at=datetime(2024, 1, 1)))
+    session.add(
+        User(
+            username="admin",
+            display_name="admin",
+            role="admin",
+            agency_id=world.agencies["placing"].id,
+            password_hash=hasher.hash("pw-for-the-test"),
+            created_at=datetime(2024, 1, 1),
+        )
+    )
     session.commit()
     app = create_app(database_url)
     try:
@@ -171,12 +205,14 @@ def test_the_administrator_records_and_ends_partnerships_on_its_page(database_ur
             force = world.agencies["force"].id
             bad = client.post("/charity-partnerships", data={"charity_id": str(agency.id)})
             assert bad.status_code == 422 and "force_id" in bad.text
-            wrong = client.post("/charity-partnerships",
-                                data={"charity_id": str(world.agencies["rhi"].id),
-                                      "force_id": str(force)})
+            wrong = client.post(
+                "/charity-partnerships",
+                data={"charity_id": str(world.agencies["rhi"].id), "force_id": str(force)},
+            )
             assert wrong.status_code == 422 and "not an agency of kind charity" in wrong.text
-            added = client.post("/charity-partnerships",
-                                data={"charity_id": str(agency.id), "force_id": str(force)})
+            added = client.post(
+                "/charity-partnerships", data={"charity_id": str(agency.id), "force_id": str(force)}
+            )
             assert added.status_code == 200 and "End this partnership" in added.text
             [row] = charity.list_partnerships(session, Actor(0, "t", Role.admin, 0, "council"))
             assert client.post(f"/charity-partnerships/{row[0].id}/end").status_code == 200

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.browsing import log_in as _log_in, serving, violations as _violations
+from app.browsing import log_in as _log_in
+from app.browsing import serving
+from app.browsing import violations as _violations
 from app.world import build_world
 
 pytestmark = pytest.mark.browser
@@ -25,11 +27,21 @@ def server(database_url, sessions):
     world = build_world(session)  # charity a partners force a already
     now = datetime.now()
     for k, days in enumerate((1, 6, 15)):  # child b, in force b: rising
-        session.add(Episode(rid=f"rise-{k}", child_id=world.b.child.id,
-                            force_id=world.b.agencies["force"].id, links_recorded=False,
-                            associates_recorded=False, version=1, updated_at=now,
-                            reported_at=now - timedelta(days=days), age=14,
-                            missing_from_type="home", record_type="missing_report"))
+        session.add(
+            Episode(
+                rid=f"rise-{k}",
+                child_id=world.b.child.id,
+                force_id=world.b.agencies["force"].id,
+                links_recorded=False,
+                associates_recorded=False,
+                version=1,
+                updated_at=now,
+                reported_at=now - timedelta(days=days),
+                age=14,
+                missing_from_type="home",
+                record_type="missing_report",
+            )
+        )
     newcomer = Agency(name="charity c", kind="charity")  # no partnership yet
     session.add(newcomer)
     session.flush()
@@ -40,19 +52,20 @@ def server(database_url, sessions):
         yield base
 
 
-
 def test_partnership_recorded_then_the_charity_sees_the_forces_list(server, browser):
     charity = browser.new_page()
     _log_in(charity, server, "charity_worker")
-    charity.get_by_role("navigation", name="Main").get_by_role("link",
-                                                                name="Emerging frequent").click()
+    charity.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Emerging frequent"
+    ).click()
     assert "No force partners your charity yet" in charity.content()
     assert _violations(charity) == []
 
     admin = browser.new_page()
     _log_in(admin, server, "admin")
-    admin.get_by_role("navigation", name="Main").get_by_role("link",
-                                                              name="Charity partnerships").click()
+    admin.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Charity partnerships"
+    ).click()
     assert _violations(admin) == []
     admin.get_by_label("Charity").select_option(label="charity c")
     admin.get_by_label("Force").select_option(label="force b")

@@ -26,11 +26,12 @@ JUST_AFTER = FOUND + timedelta(hours=72, minutes=1)
 
 
 def _clock(session, rid) -> RhiArrangement | None:
-    return session.scalar(select(RhiArrangement)
-                          .join(ReturnHomeInterview,
-                                ReturnHomeInterview.id == RhiArrangement.rhi_id)
-                          .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
-                          .where(Episode.rid == rid))
+    return session.scalar(
+        select(RhiArrangement)
+        .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+        .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
+        .where(Episode.rid == rid)
+    )
 
 
 def _state_at(session, world, when) -> str:
@@ -65,8 +66,13 @@ def test_closed_by_a_change_and_assigned_after_the_clock_runs_from_the_found_tim
     assert _clock(session, "e2").due_at == FOUND + timedelta(hours=72)
     assign_rhi(session, world.actors["coord.placing"], "e1", world.agencies["rhi"].id)
     assert _clock(session, "e1").found_at == FOUND  # at creation, from when the child was found
-    subjects = list(session.scalars(select(Notification.subject)
-                                    .where(Notification.agency_id == world.agencies["placing"].id)))
+    subjects = list(
+        session.scalars(
+            select(Notification.subject).where(
+                Notification.agency_id == world.agencies["placing"].id
+            )
+        )
+    )
     assert sum("due by 05 Mar 2024 10:00" in s for s in subjects) == 2  # each told once
 
 
@@ -74,8 +80,9 @@ def test_a_corrected_found_time_moves_the_clock(store):
     session, world = store
     world.episode(session, "local", datetime(2024, 3, 1, 22), rid="e1")
     close_episode(session, world.actors["mispers"], "e1", 1, {"found_at": FOUND}, [], [])
-    update_episode(session, world.actors["mispers"], "e1", 2,
-                   {"found_at": FOUND - timedelta(hours=2)})
+    update_episode(
+        session, world.actors["mispers"], "e1", 2, {"found_at": FOUND - timedelta(hours=2)}
+    )
     assert _clock(session, "e1").due_at == FOUND + timedelta(hours=70)
     assert _state_at(session, world, FOUND + timedelta(hours=70, minutes=1)) == "overdue"
 
@@ -118,7 +125,7 @@ def test_an_import_starts_clocks_quietly_and_the_worker_raises_what_falls_due(st
 
 
 def _migration():
-    path = (Path(misper.__file__).parent / "migrations" / "versions" / "0006_after_episode_2.py")
+    path = Path(misper.__file__).parent / "migrations" / "versions" / "0006_after_episode_2.py"
     spec = importlib.util.spec_from_file_location("m0006", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -129,21 +136,34 @@ def test_migration_0006_backfills_clocks_as_closing_would(store):
     session, world = store
     now = FOUND + timedelta(hours=72)
     rows = {}
-    for rid, child, found in (("e1", "away", now - timedelta(hours=72, minutes=1)),
-                              ("e2", "local", now - timedelta(hours=71, minutes=59)),
-                              ("e3", "local", None)):
+    for rid, child, found in (
+        ("e1", "away", now - timedelta(hours=72, minutes=1)),
+        ("e2", "local", now - timedelta(hours=71, minutes=59)),
+        ("e3", "local", None),
+    ):
         episode = world.episode(session, child, datetime(2024, 3, 1, 9), rid=rid)
         episode.found_at = found
         session.flush()
-        session.execute(insert(ReturnHomeInterview.__table__),
-                        [{"episode_id": episode.id, "version": 1, "shared_with_police": False,
-                          "offered": True}])
+        session.execute(
+            insert(ReturnHomeInterview.__table__),
+            [
+                {
+                    "episode_id": episode.id,
+                    "version": 1,
+                    "shared_with_police": False,
+                    "offered": True,
+                }
+            ],
+        )
         rows[rid] = found
     assert _migration().backfill_clocks(session.connection(), now) == 2  # e3 is not found yet
     away, local = _clock(session, "e1"), _clock(session, "e2")
     assert _clock(session, "e3") is None
     assert (away.council_id, away.placing_council_id, away.out_of_area) == (
-        world.agencies["placing"].id, world.agencies["placing"].id, True)
+        world.agencies["placing"].id,
+        world.agencies["placing"].id,
+        True,
+    )
     assert (local.council_id, local.out_of_area) == (world.agencies["placing"].id, False)
     assert away.due_at == rows["e1"] + timedelta(hours=72)
     assert away.overdue_notified_at == now and local.overdue_notified_at is None
@@ -157,8 +177,10 @@ def test_years_of_history_cannot_push_this_weeks_overdue_interview_off_the_list(
         world.episode(session, "local", found - timedelta(hours=3), rid=f"e{k}")
         close_episode(session, world.actors["mispers"], f"e{k}", 1, {"found_at": found}, [], [])
     coordinator = world.actors["coord.placing"]
-    [newest] = return_home.list_with_clock(session, coordinator, JUST_AFTER, "overdue", limit=1,
-                                           newest_first=True)
+    [newest] = return_home.list_with_clock(
+        session, coordinator, JUST_AFTER, "overdue", limit=1, newest_first=True
+    )
     assert (newest["rid"], newest["state"]) == ("e2", "overdue")
-    assert [r["rid"] for r in return_home.list_with_clock(session, coordinator, JUST_BEFORE,
-                                                          "overdue")] == ["e0", "e1"]
+    assert [
+        r["rid"] for r in return_home.list_with_clock(session, coordinator, JUST_BEFORE, "overdue")
+    ] == ["e0", "e1"]

@@ -17,11 +17,17 @@ from misper.app.placements.models import Home, Placement
 
 
 def test_ending_today_moves_every_time_by_whole_days():
-    frame = pd.DataFrame({"reported_at": pd.to_datetime(["2022-01-01 10:00", "2022-12-19 15:19"]),
-                          "found_at": pd.to_datetime(["2022-01-01 12:00", None])})
+    frame = pd.DataFrame(
+        {
+            "reported_at": pd.to_datetime(["2022-01-01 10:00", "2022-12-19 15:19"]),
+            "found_at": pd.to_datetime(["2022-01-01 12:00", None]),
+        }
+    )
     moved = ending_today(frame, datetime(2026, 12, 2, 3, 0))  # 1,444 days after 19 Dec 2022
-    assert moved["reported_at"].tolist() == [pd.Timestamp("2025-12-15 10:00"),
-                                             pd.Timestamp("2026-12-02 15:19")]
+    assert moved["reported_at"].tolist() == [
+        pd.Timestamp("2025-12-15 10:00"),
+        pd.Timestamp("2026-12-02 15:19"),
+    ]
     assert moved["found_at"].iloc[0] == pd.Timestamp("2025-12-15 12:00")
     assert pd.isna(moved["found_at"].iloc[1])
 
@@ -31,14 +37,19 @@ def test_seeding_places_children_and_opens_recent_interviews(database_url, sessi
     world = build(session)
     now = datetime.now()
     for k, days in enumerate((100, 10, 3)):
-        episode = world.episode(session, "local", now - timedelta(days=days), rid=f"e{k}",
-                                from_home=False)
+        episode = world.episode(
+            session, "local", now - timedelta(days=days), rid=f"e{k}", from_home=False
+        )
         episode.missing_from_type, episode.missing_from_place_id = "care_home", "H-SYN"
         episode.found_at = episode.reported_at + timedelta(hours=4)
     session.commit()
-    counts = seed_after_stage(database_url, now, recent_days=45, username="mispers",
-                              homes=("provider agency", "host agency", "force agency",
-                                     "placing agency"))
+    counts = seed_after_stage(
+        database_url,
+        now,
+        recent_days=45,
+        username="mispers",
+        homes=("provider agency", "host agency", "force agency", "placing agency"),
+    )
     session.expire_all()
     assert counts["homes"] == 1 and counts["interviews"] == 2  # found 10 and 3 days ago
     home = session.scalar(select(Home).where(Home.place_id == "H-SYN"))
@@ -56,8 +67,8 @@ def recent_found(frame: pd.DataFrame) -> pd.Series:
 
 
 def test_the_demo_store_has_the_after_stage_populated(tmp_path):
-    from misper.app.demo import create_demo_store
     from misper.app.db import make_engine, session_factory
+    from misper.app.demo import create_demo_store
     from misper.app.notifications.models import Notification
     from misper.synth import generate
 
@@ -67,14 +78,18 @@ def test_the_demo_store_has_the_after_stage_populated(tmp_path):
     engine = make_engine(url)
     session = session_factory(engine)()
     # Every imported interview of a found episode has its clock, not only the recent ones.
-    found = session.scalar(select(func.count()).select_from(ReturnHomeInterview)
-                           .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
-                           .where(Episode.found_at.is_not(None)))
+    found = session.scalar(
+        select(func.count())
+        .select_from(ReturnHomeInterview)
+        .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
+        .where(Episode.found_at.is_not(None))
+    )
     assert found > int(recent_found(frame).sum()) >= 1
     assert session.scalar(select(func.count()).select_from(RhiArrangement)) == found
     assert session.scalar(select(func.count()).select_from(Home)) > 1  # the synthetic homes
-    overdue = session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.subject.like("%overdue%")))
+    overdue = session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.subject.like("%overdue%"))
+    )
     assert overdue >= 1
     session.close()
     engine.dispose()

@@ -22,8 +22,9 @@ DAY0 = datetime(2024, 3, 1, 22, 0)
 def episode_closed(session, world, day, rid, child="away", flags=None):
     at = DAY0 + timedelta(days=day)
     world.episode(session, child, at, rid=rid, risk_flags=flags)
-    return close_episode(session, world.actors["mispers"], rid, 1,
-                         {"found_at": at + timedelta(hours=5)}, [], [])[3]
+    return close_episode(
+        session, world.actors["mispers"], rid, 1, {"found_at": at + timedelta(hours=5)}, [], []
+    )[3]
 
 
 @pytest.mark.parametrize("third_day, referred", [(30, True), (31, False)])
@@ -36,8 +37,11 @@ def test_third_episode_within_30_days(store, third_day, referred):
     if referred:
         assert referral.meeting == "marm" and "3 episodes within 30 days" in referral.reason
         council = world.agencies["placing"].id
-        assert session.scalar(select(Notification.subject).where(
-            Notification.agency_id == council, Notification.subject.like("MARM referral%")))
+        assert session.scalar(
+            select(Notification.subject).where(
+                Notification.agency_id == council, Notification.subject.like("MARM referral%")
+            )
+        )
 
 
 def test_exploitation_flag_refers_at_once_and_only_once(store):
@@ -45,8 +49,12 @@ def test_exploitation_flag_refers_at_once_and_only_once(store):
     first = episode_closed(session, world, 0, "e1", flags=["county_lines"])
     assert first.meeting == "marm" and "county_lines" in first.reason
     assert episode_closed(session, world, 2, "e2", flags=["county_lines"]) is None
-    assert session.scalar(select(Referral.id).where(Referral.meeting == "marm")
-                          .order_by(Referral.id.desc())) == first.id
+    assert (
+        session.scalar(
+            select(Referral.id).where(Referral.meeting == "marm").order_by(Referral.id.desc())
+        )
+        == first.id
+    )
 
 
 def test_a_first_episode_without_indicators_is_not_referred(store):
@@ -72,10 +80,17 @@ def test_meetings_actions_and_the_timeline_in_order(store):
     referral.referred_at = DAY0 + timedelta(days=1)
     with pytest.raises(Invalid):
         meetings.record_meeting(session, coord, referral.id, DAY0, None, None)
-    meeting = meetings.record_meeting(session, coord, referral.id, DAY0 + timedelta(days=3),
-                                      "police, council, home", "safety plan agreed")
-    action = meetings.add_action(session, coord, meeting.id, "Disrupt the associate",
-                                 world.agencies["force"].id, None)
+    meeting = meetings.record_meeting(
+        session,
+        coord,
+        referral.id,
+        DAY0 + timedelta(days=3),
+        "police, council, home",
+        "safety plan agreed",
+    )
+    action = meetings.add_action(
+        session, coord, meeting.id, "Disrupt the associate", world.agencies["force"].id, None
+    )
     meetings.complete_action(session, coord, action.id, "notice served")
     [(m, [a])] = meetings.meetings_of(session, coord, referral.id)
     assert (m.summary, a.outcome) == ("safety plan agreed", "notice served")
@@ -85,7 +100,8 @@ def test_meetings_actions_and_the_timeline_in_order(store):
     assert {"referral", "meeting", "action"} <= set(kinds)
     texts = [e["text"] for e in events]
     assert texts.index("Action agreed: Disrupt the associate") < texts.index(
-        "Action done: Disrupt the associate (notice served)")
+        "Action done: Disrupt the associate (notice served)"
+    )
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
     with pytest.raises(NotFound):  # another force: outside its scope
         meetings.record_meeting(session, world.actors["other.force"], referral.id, DAY0, None, None)

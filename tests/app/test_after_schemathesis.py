@@ -13,7 +13,6 @@ from misper.app.auth.service import issue_token
 from misper.app.users.models import Role
 
 
-
 @pytest.fixture(scope="module")
 def fuzz_target(world_store):
     from misper.app.main import create_app

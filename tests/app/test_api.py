@@ -6,12 +6,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from app.world import PASSWORD
 from misper.app.audit.models import AuditEvent
 from misper.app.auth.service import MAX_FAILURES, issue_token
 from misper.app.episodes.models import Episode
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.users.models import Role
-from app.world import PASSWORD
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +23,12 @@ def api(world_store):
     session.commit()
     app = create_app(url)
     with TestClient(app) as client:
+
         def call(role, method, path, **kwargs):
-            return client.request(method, path, headers={"Authorization": f"Bearer {tokens[role]}"},
-                                  **kwargs)
+            return client.request(
+                method, path, headers={"Authorization": f"Bearer {tokens[role]}"}, **kwargs
+            )
+
         yield call, client, session, world
     app.state.engine.dispose()
 
@@ -37,9 +40,18 @@ def _audit_count(session):
 
 def test_invalid_body_gets_one_message_per_field(api):
     call, _client, _session, _world = api
-    response = call(Role.police_mispers, "POST", "/api/episodes",
-                    json={"pid": "child-a", "reported_at": "yesterday", "missing_from_type": "moon",
-                          "age": 300, "surprise": 1})
+    response = call(
+        Role.police_mispers,
+        "POST",
+        "/api/episodes",
+        json={
+            "pid": "child-a",
+            "reported_at": "yesterday",
+            "missing_from_type": "moon",
+            "age": 300,
+            "surprise": 1,
+        },
+    )
     assert response.status_code == 422
     fields = {f["field"] for f in response.json()["error"]["fields"]}
     assert fields == {"body.reported_at", "body.missing_from_type", "body.age", "body.surprise"}
@@ -51,7 +63,9 @@ def test_bad_query_and_path_values_are_field_errors(api):
     response = call(Role.police_mispers, "GET", "/api/episodes", params={"limit": 0, "risk": "x"})
     assert response.status_code == 422
     assert {f["field"] for f in response.json()["error"]["fields"]} == {"query.limit", "query.risk"}
-    assert call(Role.rhi_worker, "GET", "/api/return-home-interviews/99999999999").status_code == 422
+    assert (
+        call(Role.rhi_worker, "GET", "/api/return-home-interviews/99999999999").status_code == 422
+    )
     nul = call(Role.police_mispers, "GET", "/api/episodes/ep%00a")
     assert nul.status_code == 422 and nul.json()["error"]["fields"][0]["field"] == "url"
 
@@ -71,10 +85,18 @@ def test_out_of_scope_and_absent_answer_alike(api):
 def test_second_editor_is_told_and_nothing_is_overwritten(api):
     call, _client, session, _world = api
     version = call(Role.police_officer, "GET", "/api/episodes/ep-a").json()["version"]
-    first = call(Role.police_officer, "PATCH", "/api/episodes/ep-a",
-                 json={"version": version, "found_by": "police"})
-    second = call(Role.care_staff, "PATCH", "/api/episodes/ep-a",
-                  json={"version": version, "found_by": "care_staff"})
+    first = call(
+        Role.police_officer,
+        "PATCH",
+        "/api/episodes/ep-a",
+        json={"version": version, "found_by": "police"},
+    )
+    second = call(
+        Role.care_staff,
+        "PATCH",
+        "/api/episodes/ep-a",
+        json={"version": version, "found_by": "care_staff"},
+    )
     assert first.status_code == 200 and first.json()["version"] == version + 1
     assert second.status_code == 409 and second.json()["error"]["code"] == "conflict"
     session.expire_all()
@@ -86,9 +108,17 @@ def test_a_failed_request_leaves_the_database_as_it_was(api):
     before = _audit_count(session)
     rhi = call(Role.rhi_worker, "GET", f"/api/return-home-interviews/{world.a.rhi.id}").json()
     after_read = _audit_count(session)
-    response = call(Role.rhi_worker, "PATCH", f"/api/return-home-interviews/{world.a.rhi.id}",
-                    json={"version": rhi["version"], "accepted": False,
-                          "completed_at": "2024-03-05T10:00", "findings": "should not stay"})
+    response = call(
+        Role.rhi_worker,
+        "PATCH",
+        f"/api/return-home-interviews/{world.a.rhi.id}",
+        json={
+            "version": rhi["version"],
+            "accepted": False,
+            "completed_at": "2024-03-05T10:00",
+            "findings": "should not stay",
+        },
+    )
     assert response.status_code == 422
     assert response.json()["error"]["fields"][0]["field"] == "completed_at"
     session.expire_all()
@@ -102,20 +132,30 @@ def test_reading_a_childs_record_needs_a_reason_from_police_and_is_audited(api):
     refused = call(Role.police_officer, "GET", "/api/children/child-a")
     assert refused.status_code == 422 and refused.json()["error"]["fields"][0]["field"] == "reason"
     assert call(Role.council_social_worker, "GET", "/api/children/child-a").status_code == 200
-    ok = call(Role.police_officer, "GET", "/api/children/child-a",
-              params={"reason": "episode ep-a enquiries"})
+    ok = call(
+        Role.police_officer,
+        "GET",
+        "/api/children/child-a",
+        params={"reason": "episode ep-a enquiries"},
+    )
     assert ok.status_code == 200 and ok.json()["name"] == "Child A"
     session.expire_all()
     event = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
     assert (event.action, event.entity, event.child_id, event.reason, event.actor_role) == (
-        "read", "child", world.a.child.id, "episode ep-a enquiries", "police_officer")
+        "read",
+        "child",
+        world.a.child.id,
+        "episode ep-a enquiries",
+        "police_officer",
+    )
 
 
 def test_rhi_provider_sees_the_minimum_about_the_child(api):
     call, _client, _session, world = api
     listed = call(Role.rhi_worker, "GET", "/api/return-home-interviews").json()
     assert [r["child"] for r in listed if r["id"] == world.a.rhi.id] == [
-        {"pid": "child-a", "name": "Child A"}]
+        {"pid": "child-a", "name": "Child A"}
+    ]
     assert "date_of_birth" not in str(listed)
 
 
@@ -128,8 +168,12 @@ def test_login_lock_out_and_reset(api):
     me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["role"] == "police_control_room" and "Episodes" in me["menu"]
     for _ in range(MAX_FAILURES):
-        assert client.post("/api/auth/token", json={"username": username,
-                                                    "password": "wrong password!"}).status_code == 401
+        assert (
+            client.post(
+                "/api/auth/token", json={"username": username, "password": "wrong password!"}
+            ).status_code
+            == 401
+        )
     locked = client.post("/api/auth/token", json={"username": username, "password": PASSWORD})
     assert locked.status_code == 401
     unknown = client.post("/api/auth/token", json={"username": "nobody", "password": PASSWORD})
@@ -137,14 +181,19 @@ def test_login_lock_out_and_reset(api):
     reset = call(Role.admin, "POST", f"/api/users/{username}/reset", json={"password": PASSWORD})
     assert reset.status_code == 200
     assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert client.post("/api/auth/token", json={"username": username,
-                                                "password": PASSWORD}).status_code == 200
+    assert (
+        client.post(
+            "/api/auth/token", json={"username": username, "password": PASSWORD}
+        ).status_code
+        == 200
+    )
 
 
 def test_revoked_token_stops_working(api):
     _call, client, _session, world = api
-    token = client.post("/api/auth/token", json={"username": "analyst", "password": PASSWORD}
-                        ).json()["access_token"]
+    token = client.post(
+        "/api/auth/token", json={"username": "analyst", "password": PASSWORD}
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/me", headers=headers).status_code == 200
     assert client.post("/api/auth/revoke", headers=headers).status_code == 200
@@ -153,15 +202,35 @@ def test_revoked_token_stops_working(api):
 
 def test_police_report_a_new_child_and_care_staff_only_their_own(api):
     call, *_ = api
-    new = call(Role.police_mispers, "POST", "/api/episodes", json={
-        "child": {"name": "New Child", "date_of_birth": "2010-02-03"},
-        "reported_at": "2024-06-01T21:30", "missing_from_type": "street", "risk_initial": "high"})
+    new = call(
+        Role.police_mispers,
+        "POST",
+        "/api/episodes",
+        json={
+            "child": {"name": "New Child", "date_of_birth": "2010-02-03"},
+            "reported_at": "2024-06-01T21:30",
+            "missing_from_type": "street",
+            "risk_initial": "high",
+        },
+    )
     assert new.status_code == 201
     body = new.json()
     assert (body["age"], body["risk_initial"], body["risk_final"], body["is_open"]) == (
-        14, "high", "high", True)
-    care = call(Role.care_staff, "POST", "/api/episodes", json={
-        "pid": body["pid"], "reported_at": "2024-06-01T21:30", "missing_from_type": "care_home"})
+        14,
+        "high",
+        "high",
+        True,
+    )
+    care = call(
+        Role.care_staff,
+        "POST",
+        "/api/episodes",
+        json={
+            "pid": body["pid"],
+            "reported_at": "2024-06-01T21:30",
+            "missing_from_type": "care_home",
+        },
+    )
     assert care.status_code == 404
 
 

@@ -51,8 +51,10 @@ def test_an_untouched_chain_verifies(sessions):
 
 def test_the_database_refuses_to_change_or_delete_an_event(sessions):
     _five_events(sessions)
-    for statement in ("UPDATE audit_events SET reason = 'x' WHERE seq = 2",
-                      "DELETE FROM audit_events WHERE seq = 2"):
+    for statement in (
+        "UPDATE audit_events SET reason = 'x' WHERE seq = 2",
+        "DELETE FROM audit_events WHERE seq = 2",
+    ):
         with sessions() as session:
             with pytest.raises(DatabaseError, match="append-only"):
                 session.execute(text(statement))
@@ -61,8 +63,10 @@ def test_the_database_refuses_to_change_or_delete_an_event(sessions):
         assert audit.verify(session).ok
 
 
-@pytest.mark.parametrize("column, value", [("reason", "'nothing to see'"), ("actor_id", "99"),
-                                           ("at", "'2020-01-01 00:00:00'")])
+@pytest.mark.parametrize(
+    "column, value",
+    [("reason", "'nothing to see'"), ("actor_id", "99"), ("at", "'2020-01-01 00:00:00'")],
+)
 def test_verify_detects_an_edited_event(sessions, column, value):
     _five_events(sessions)
     with sessions() as session:
@@ -82,8 +86,9 @@ def test_verify_detects_a_rehashed_edit_by_the_broken_link(sessions):
         _drop_guard(session)
         session.execute(text("UPDATE audit_events SET reason = 'edited' WHERE seq = 3"))
         event = session.scalar(audit.select(audit.AuditEvent).where(audit.AuditEvent.seq == 3))
-        session.execute(text("UPDATE audit_events SET hash = :h WHERE seq = 3"),
-                        {"h": audit.event_hash(event)})
+        session.execute(
+            text("UPDATE audit_events SET hash = :h WHERE seq = 3"), {"h": audit.event_hash(event)}
+        )
         session.commit()
         result = audit.verify(session)
     assert result.problem == "event 4 does not link to event 3"
@@ -137,10 +142,11 @@ def test_the_database_allows_chaining_an_event_once_and_nothing_else(sessions, m
     _five_events(sessions)
     chain_once = "UPDATE audit_events SET seq = 1, prev_hash = :h, hash = :h WHERE id = :id"
     first, second = [row.id for row in _seqs(sessions)][:2]
-    for statement in ("UPDATE audit_events SET reason = 'x' WHERE id = :id",
-                      "UPDATE audit_events SET seq = 1 WHERE id = :id",
-                      "UPDATE audit_events SET seq = 1, prev_hash = :h, hash = :h, "
-                      "reason = 'x' WHERE id = :id"):
+    for statement in (
+        "UPDATE audit_events SET reason = 'x' WHERE id = :id",
+        "UPDATE audit_events SET seq = 1 WHERE id = :id",
+        "UPDATE audit_events SET seq = 1, prev_hash = :h, hash = :h, reason = 'x' WHERE id = :id",
+    ):
         with sessions() as session:
             with pytest.raises(DatabaseError, match="append-only"):
                 session.execute(text(statement), {"id": first, "h": "a" * 64})
@@ -149,8 +155,10 @@ def test_the_database_allows_chaining_an_event_once_and_nothing_else(sessions, m
         session.execute(text(chain_once), {"id": first, "h": "a" * 64})
         session.commit()
         with pytest.raises(DatabaseError, match="append-only"):  # chained rows are final
-            session.execute(text("UPDATE audit_events SET seq = 2, prev_hash = :h, hash = :h "
-                                 "WHERE id = :id"), {"id": first, "h": "b" * 64})
+            session.execute(
+                text("UPDATE audit_events SET seq = 2, prev_hash = :h, hash = :h WHERE id = :id"),
+                {"id": first, "h": "b" * 64},
+            )
         session.rollback()
         with pytest.raises(DatabaseError, match="append-only"):
             session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": second})
@@ -209,8 +217,9 @@ def test_a_recorded_head_detects_the_tail_cut_off(sessions):
         cut = audit.verify(session, head=recorded.head, events=5)
         unnumbered = audit.verify(session, head=recorded.head)
     assert plain.ok and plain.events == 3  # without the head, a shorter chain looks whole
-    assert not cut.ok and cut.problem == ("the chain ends at event 3, before the recorded head "
-                                          "at event 5: its tail was cut off")
+    assert not cut.ok and cut.problem == (
+        "the chain ends at event 3, before the recorded head at event 5: its tail was cut off"
+    )
     assert not unnumbered.ok and "is not on the chain" in unnumbered.problem
 
 
@@ -228,8 +237,9 @@ def test_a_recorded_head_detects_a_rebuilt_tail(sessions):
     assert not rebuilt.ok and "is not on the chain" in rebuilt.problem
 
 
-def test_cli_verify_chains_what_waits_and_checks_a_recorded_head(database_url, sessions,
-                                                                 monkeypatch):
+def test_cli_verify_chains_what_waits_and_checks_a_recorded_head(
+    database_url, sessions, monkeypatch
+):
     runner = CliRunner()
     _unchained(monkeypatch)
     _five_events(sessions)
@@ -238,12 +248,14 @@ def test_cli_verify_chains_what_waits_and_checks_a_recorded_head(database_url, s
     assert "Chained 5 event(s)" in first.output and "Audit log intact: 5 events" in first.output
     with sessions() as session:
         head = audit.verify(session).head
-    again = runner.invoke(cli, ["audit", "verify", "--db", database_url, "--head", head,
-                                "--events", "5"])
+    again = runner.invoke(
+        cli, ["audit", "verify", "--db", database_url, "--head", head, "--events", "5"]
+    )
     assert again.exit_code == 0 and "Chained" not in again.output
     _cut_tail(sessions, 4)
-    cut = runner.invoke(cli, ["audit", "verify", "--db", database_url, "--head", head,
-                              "--events", "5"])
+    cut = runner.invoke(
+        cli, ["audit", "verify", "--db", database_url, "--head", head, "--events", "5"]
+    )
     assert cut.exit_code == 1 and "its tail was cut off" in cut.output
     lone = runner.invoke(cli, ["audit", "verify", "--db", database_url, "--events", "5"])
     assert lone.exit_code == 1 and "--events needs the --head" in lone.output
@@ -266,8 +278,9 @@ def test_the_server_chains_what_commits_left_behind(database_url, sessions, monk
     assert [seq for _id, seq in _seqs(sessions)] == [1, 2, 3, 4, 5]
 
 
-def test_a_commit_landing_while_its_process_chains_is_chained_in_the_background(sessions,
-                                                                                monkeypatch):
+def test_a_commit_landing_while_its_process_chains_is_chained_in_the_background(
+    sessions, monkeypatch
+):
     real, calls = chain.chain_pending, []
 
     def chain_pending(engine, **kwargs):
@@ -294,9 +307,18 @@ def test_a_commit_landing_while_its_process_chains_is_chained_in_the_background(
 PG_URL = os.environ.get("MISPER_TEST_POSTGRES_URL")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[
-    pytest.mark.postgres,
-    pytest.mark.skipif(not PG_URL, reason="MISPER_TEST_POSTGRES_URL is not set")])])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not PG_URL, reason="MISPER_TEST_POSTGRES_URL is not set"),
+            ],
+        ),
+    ]
+)
 def empty_url(request, tmp_path):
     """A database with no store in it yet, to migrate step by step."""
     if request.param == "sqlite":
@@ -322,10 +344,19 @@ def test_migration_0004_keeps_a_chain_made_before_it_and_chains_after_it(empty_u
     prev = chain.GENESIS
     with engine.begin() as c:  # three events chained the old way, inside their transaction
         for seq in (1, 2, 3):
-            row = dict(seq=seq, at=datetime(2026, 1, seq, 9, 0), actor_id=1,
-                       actor_role="police_officer", action="read", entity="child",
-                       entity_id=str(seq), child_id=seq, reason=None, detail="{}",
-                       prev_hash=prev)
+            row = dict(
+                seq=seq,
+                at=datetime(2026, 1, seq, 9, 0),
+                actor_id=1,
+                actor_role="police_officer",
+                action="read",
+                entity="child",
+                entity_id=str(seq),
+                child_id=seq,
+                reason=None,
+                detail="{}",
+                prev_hash=prev,
+            )
             prev = row["hash"] = chain.event_hash(SimpleNamespace(**row))
             c.execute(AuditEvent.__table__.insert().values(**row))
     upgrade(empty_url)
@@ -343,13 +374,14 @@ def test_migration_0004_keeps_a_chain_made_before_it_and_chains_after_it(empty_u
     engine.dispose()
 
 
-def test_commits_in_quick_succession_are_chained_together_in_the_background(sessions,
-                                                                            monkeypatch):
+def test_commits_in_quick_succession_are_chained_together_in_the_background(sessions, monkeypatch):
     rounds = []
     real = chain.chain_pending
-    monkeypatch.setattr(chain, "chain_pending",
-                        lambda engine, **kw: rounds.append(threading.current_thread().name)
-                        or real(engine, **kw))
+    monkeypatch.setattr(
+        chain,
+        "chain_pending",
+        lambda engine, **kw: rounds.append(threading.current_thread().name) or real(engine, **kw),
+    )
     monkeypatch.setattr(chain, "BATCH_SECONDS", 1.0)  # wide: a loaded CI machine commits slowly
     _five_events(sessions)  # a quiet store: chained by the committing thread at once
     assert [seq for _id, seq in _seqs(sessions)] == [1, 2, 3, 4, 5]

@@ -31,8 +31,16 @@ def _check(session, world, now=BACK + timedelta(minutes=10)):
 def test_steps_keep_trying_until_the_agreed_wait_then_report(world):
     session, w = world
     carer, check = _check(session, w)
-    view = flowchart.record_step(session, carer, check.id, "call_child", "no_contact",
-                                 BACK + timedelta(minutes=5), "voicemail", now=BACK + timedelta(minutes=10))
+    view = flowchart.record_step(
+        session,
+        carer,
+        check.id,
+        "call_child",
+        "no_contact",
+        BACK + timedelta(minutes=5),
+        "voicemail",
+        now=BACK + timedelta(minutes=10),
+    )
     assert view.decision.outcome.value == "keep_trying"
     assert view.decision.until == BACK + timedelta(minutes=60)  # the configured 60-minute wait
     assert check.outcome == "keep_trying" and check.until == BACK + timedelta(minutes=60)
@@ -46,8 +54,16 @@ def test_whereabouts_known_is_late_not_missing_and_a_concern_means_report_now(wo
     session, w = world
     carer, check = _check(session, w)
     now = BACK + timedelta(minutes=20)
-    view = flowchart.record_step(session, carer, check.id, "contact_friends_family",
-                                 "whereabouts_known", BACK + timedelta(minutes=15), None, now=now)
+    view = flowchart.record_step(
+        session,
+        carer,
+        check.id,
+        "contact_friends_family",
+        "whereabouts_known",
+        BACK + timedelta(minutes=15),
+        None,
+        now=now,
+    )
     assert view.decision.outcome.value == "late_monitor"
     view = flowchart.set_concerns(session, carer, check.id, ["with_adult_of_concern"], now=now)
     assert view.decision.outcome.value == "report_now"
@@ -58,10 +74,26 @@ def test_report_carries_the_steps_and_the_profile_and_tells_the_force(world):
     session, w = world
     carer, check = _check(session, w)
     now = BACK + timedelta(minutes=30)
-    flowchart.record_step(session, carer, check.id, "call_child", "no_contact",
-                          BACK + timedelta(minutes=2), "phone off", now=now)
-    flowchart.record_step(session, carer, check.id, "search_home", "no_contact",
-                          BACK + timedelta(minutes=12), None, now=now)
+    flowchart.record_step(
+        session,
+        carer,
+        check.id,
+        "call_child",
+        "no_contact",
+        BACK + timedelta(minutes=2),
+        "phone off",
+        now=now,
+    )
+    flowchart.record_step(
+        session,
+        carer,
+        check.id,
+        "search_home",
+        "no_contact",
+        BACK + timedelta(minutes=12),
+        None,
+        now=now,
+    )
     flowchart.set_concerns(session, carer, check.id, ["needs_medication"], now=now)
     episode, pid = flowchart.report_to_police(session, carer, check.id, now=now)
     assert pid == w.a.child.pid and episode.force_id == w.a.agencies["force"].id
@@ -72,9 +104,12 @@ def test_report_carries_the_steps_and_the_profile_and_tells_the_force(world):
     assert lines[2] == "21:02 Call or message the child's phone: No contact, not found (phone off)"
     assert lines[3] == "21:12 Search the home, outbuildings and grounds: No contact, not found"
     assert check.episode_id == episode.id and check.profile_version == 1
-    told = session.scalars(select(Notification.subject).where(
-        Notification.episode_id == episode.id,
-        Notification.agency_id == w.a.agencies["force"].id)).all()
+    told = session.scalars(
+        select(Notification.subject).where(
+            Notification.episode_id == episode.id,
+            Notification.agency_id == w.a.agencies["force"].id,
+        )
+    ).all()
     assert told == [f"Child reported missing: episode {episode.rid}"]
     # The control room sees the same steps on triage: nothing is asked twice.
     view = triage.triage(session, w.actor(Role.police_control_room), episode.rid, now=now)
@@ -88,11 +123,22 @@ def test_bad_answers_are_refused_by_field_and_saved_answers_stay(world):
     session, w = world
     carer, check = _check(session, w)
     now = BACK + timedelta(minutes=20)
-    flowchart.record_step(session, carer, check.id, "call_child", "no_contact",
-                          BACK + timedelta(minutes=5), None, now=now)
-    cases = [("dance", "no_contact", now, "step"), ("call_child", "maybe", now, "result"),
-             ("call_child", "no_contact", now + timedelta(minutes=1), "at"),
-             ("call_child", "no_contact", BACK - timedelta(days=2), "at")]
+    flowchart.record_step(
+        session,
+        carer,
+        check.id,
+        "call_child",
+        "no_contact",
+        BACK + timedelta(minutes=5),
+        None,
+        now=now,
+    )
+    cases = [
+        ("dance", "no_contact", now, "step"),
+        ("call_child", "maybe", now, "result"),
+        ("call_child", "no_contact", now + timedelta(minutes=1), "at"),
+        ("call_child", "no_contact", BACK - timedelta(days=2), "at"),
+    ]
     for step, result, at, field in cases:
         with pytest.raises(Invalid) as caught:
             flowchart.record_step(session, carer, check.id, step, result, at, None, now=now)
@@ -100,8 +146,9 @@ def test_bad_answers_are_refused_by_field_and_saved_answers_stay(world):
     with pytest.raises(Invalid) as caught:
         flowchart.set_concerns(session, carer, check.id, ["out_of_character", "bored"], now=now)
     assert caught.value.fields[0]["field"] == "concerns.1"
-    saved = session.scalar(select(func.count()).select_from(CarerStep)
-                           .where(CarerStep.check_id == check.id))
+    saved = session.scalar(
+        select(func.count()).select_from(CarerStep).where(CarerStep.check_id == check.id)
+    )
     assert saved == 1
     with pytest.raises(Invalid) as caught:
         flowchart.start_check(session, carer, w.a.child.pid, now + timedelta(hours=1), now=now)
@@ -117,27 +164,43 @@ def test_carers_see_only_children_placed_with_them(world):
     council = w.actor(Role.council_social_worker)  # the responsible council reads, never records
     assert flowchart.read_check(session, council, check.id).pid == w.a.child.pid
     with pytest.raises(Forbidden):
-        flowchart.record_step(session, council, check.id, "call_child", "found", BACK, None,
-                              now=BACK + timedelta(hours=1))
+        flowchart.record_step(
+            session,
+            council,
+            check.id,
+            "call_child",
+            "found",
+            BACK,
+            None,
+            now=BACK + timedelta(hours=1),
+        )
 
 
 def test_under_18_policy_refuses_a_level_with_the_levels_allowed(world):
     session, w = world
     police = w.actor(Role.police_control_room)
-    strict = default_config().model_copy(update={
-        "risk_assessment": RiskRules(forbidden_for_under_18=("no_apparent_risk", "absent", "low"))})
+    strict = default_config().model_copy(
+        update={
+            "risk_assessment": RiskRules(
+                forbidden_for_under_18=("no_apparent_risk", "absent", "low")
+            )
+        }
+    )
     with pytest.raises(Invalid) as caught:
         triage.assess_risk(session, police, "ep-a", "low", [], "usual pattern", config=strict)
     assert caught.value.fields[0]["field"] == "level"
     assert "medium, high" in caught.value.fields[0]["message"]
     with pytest.raises(Invalid) as caught:
-        triage.assess_risk(session, police, "ep-a", "medium", ["cse", "nonsense"], "x", config=strict)
+        triage.assess_risk(
+            session, police, "ep-a", "medium", ["cse", "nonsense"], "x", config=strict
+        )
     assert caught.value.fields[0]["field"] == "factors.1"
     with pytest.raises(Invalid) as caught:
         triage.assess_risk(session, police, "ep-a", "medium", [], "  ", config=strict)
     assert caught.value.fields[0]["field"] == "rationale"
-    triage.assess_risk(session, police, "ep-a", "medium", ["cse"], "seen with older male",
-                       config=strict)
+    triage.assess_risk(
+        session, police, "ep-a", "medium", ["cse"], "seen with older male", config=strict
+    )
     assert w.a.episode.risk_final == "medium" and "cse" in w.a.episode.risk_flags
 
 
@@ -145,13 +208,16 @@ def test_tasks_follow_the_level_and_a_reassessment_adds_only_new_ones(world):
     session, w = world
     police = w.actor(Role.police_control_room)
     library = load_task_library()
-    before = session.scalar(select(func.count()).select_from(Task).where(Task.episode_id == w.a.episode.id))
+    before = session.scalar(
+        select(func.count()).select_from(Task).where(Task.episode_id == w.a.episode.id)
+    )
     triage.assess_risk(session, police, "ep-a", "low", [], "known pattern", library=library)
     low = set(tasks_for("low", library))
     rows = tasks.list_tasks(session, police, "ep-a")
     assert {r.task.description for r in rows if r.progress.risk_level == "low"} == low
-    triage.assess_risk(session, police, "ep-a", "high", ["self_harm"], "needs medication",
-                       library=library)
+    triage.assess_risk(
+        session, police, "ep-a", "high", ["self_harm"], "needs medication", library=library
+    )
     high_only = set(tasks_for("high", library)) - low
     rows = tasks.list_tasks(session, police, "ep-a")
     assert len(rows) == before + len(low) + len(high_only)
@@ -197,9 +263,14 @@ def test_tasks_are_done_with_whether_they_helped_or_not_needed_with_a_reason(wor
 def test_review_table_counts_by_hand():
     import pandas as pd
 
-    frame = pd.DataFrame({"task": ["a", "a", "a", "b"], "risk_level": ["low", "low", "low", "high"],
-                          "status": ["done", "done", "not_needed", "open"],
-                          "contributed": [True, False, None, None]})
+    frame = pd.DataFrame(
+        {
+            "task": ["a", "a", "a", "b"],
+            "risk_level": ["low", "low", "low", "high"],
+            "status": ["done", "done", "not_needed", "open"],
+            "contributed": [True, False, None, None],
+        }
+    )
     table = review_table(frame).set_index("task")
     assert table.loc["a"].tolist()[1:6] == [3, 2, 1, 0, 1]
     assert table.loc["a", "contributed_share"] == 0.5
@@ -210,21 +281,28 @@ def test_decisions_need_a_reason_and_a_delay_reminds_once_when_due(world):
     session, w = world
     police = w.actor(Role.police_control_room)
     now = datetime(2024, 3, 1, 22, 30)
-    for decision, review_at, reason, field in [("wait", None, "x", "decision"),
-                                               ("deploy", None, "", "rationale"),
-                                               ("delay", None, "x", "review_at"),
-                                               ("delay", now - timedelta(minutes=1), "x", "review_at"),
-                                               ("deploy", now, "x", "review_at")]:
+    for decision, review_at, reason, field in [
+        ("wait", None, "x", "decision"),
+        ("deploy", None, "", "rationale"),
+        ("delay", None, "x", "review_at"),
+        ("delay", now - timedelta(minutes=1), "x", "review_at"),
+        ("deploy", now, "x", "review_at"),
+    ]:
         with pytest.raises(Invalid) as caught:
             triage.decide(session, police, "ep-a", decision, review_at, reason, now=now)
         assert caught.value.fields[0]["field"] == field
     review = now + timedelta(hours=1)
-    triage.decide(session, police, "ep-a", "delay", review, "usual pattern, carer searching", now=now)
+    triage.decide(
+        session, police, "ep-a", "delay", review, "usual pattern, carer searching", now=now
+    )
     assert triage.remind_due_reviews(session, review - timedelta(minutes=1)) == 0
     assert triage.remind_due_reviews(session, review) == 1
     assert triage.remind_due_reviews(session, review + timedelta(hours=1)) == 0
-    subjects = session.scalars(select(Notification.subject).where(
-        Notification.episode_id == w.a.episode.id, Notification.subject.like("Review due%"))).all()
+    subjects = session.scalars(
+        select(Notification.subject).where(
+            Notification.episode_id == w.a.episode.id, Notification.subject.like("Review due%")
+        )
+    ).all()
     assert subjects == ["Review due: episode ep-a was delayed until 23:30"]
     rows = triage.queue(session, police, now=review)
     assert [(r.episode.rid, r.review_due) for r in rows] == [("ep-a", True)]
@@ -232,8 +310,9 @@ def test_decisions_need_a_reason_and_a_delay_reminds_once_when_due(world):
     triage.decide(session, police, "ep-a", "delay", review + timedelta(hours=2), "again", now=now)
     triage.decide(session, police, "ep-a", "deploy", None, "no contact by 01:00", now=now)
     assert triage.remind_due_reviews(session, review + timedelta(hours=5)) == 0
-    assert [d.decision for d in triage.triage(session, police, "ep-a", now=review).decisions][-3:] \
-        == ["delay", "delay", "deploy"]
+    assert [d.decision for d in triage.triage(session, police, "ep-a", now=review).decisions][
+        -3:
+    ] == ["delay", "delay", "deploy"]
 
 
 def test_history_counts_the_childs_earlier_episodes_by_hand():
@@ -242,14 +321,29 @@ def test_history_counts_the_childs_earlier_episodes_by_hand():
     from misper.incidents.frame import to_canonical
 
     t = pd.Timestamp("2024-06-01 22:00")
-    frame = to_canonical(pd.DataFrame({
-        "rid": ["r1", "r2", "r3", "r4", "r5"], "pid": ["c", "c", "c", "c", "d"],
-        "reported_at": [t - pd.Timedelta(days=200), t - pd.Timedelta(days=30),
-                        t - pd.Timedelta(days=2), t, t - pd.Timedelta(days=1)],
-        "found_at": [t - pd.Timedelta(days=200) + pd.Timedelta(hours=2),
-                     t - pd.Timedelta(days=30) + pd.Timedelta(hours=10), pd.NaT, pd.NaT, pd.NaT],
-        "found_by": ["police", "self", None, None, None],
-    }))
+    frame = to_canonical(
+        pd.DataFrame(
+            {
+                "rid": ["r1", "r2", "r3", "r4", "r5"],
+                "pid": ["c", "c", "c", "c", "d"],
+                "reported_at": [
+                    t - pd.Timedelta(days=200),
+                    t - pd.Timedelta(days=30),
+                    t - pd.Timedelta(days=2),
+                    t,
+                    t - pd.Timedelta(days=1),
+                ],
+                "found_at": [
+                    t - pd.Timedelta(days=200) + pd.Timedelta(hours=2),
+                    t - pd.Timedelta(days=30) + pd.Timedelta(hours=10),
+                    pd.NaT,
+                    pd.NaT,
+                    pd.NaT,
+                ],
+                "found_by": ["police", "self", None, None, None],
+            }
+        )
+    )
     history = triage.child_history(frame, "c", t)
     assert (history.count, history.recent, history.open_now) == (3, 2, 1)
     assert history.median_hours == 6.0 and history.longest_hours == 10.0
@@ -265,13 +359,33 @@ def test_police_take_a_parents_report_through_the_same_steps_without_a_profile(w
         flowchart.start_check(session, police, None, BACK, now=now, new_child={"name": "Sam"})
     assert caught.value.fields[0]["field"] == "date_of_birth"
     with pytest.raises(Invalid) as caught:  # care staff name a child placed with them
-        flowchart.start_check(session, w.actor(Role.care_staff), None, BACK, now=now,
-                              new_child={"name": "Sam", "date_of_birth": date(2011, 2, 3)})
+        flowchart.start_check(
+            session,
+            w.actor(Role.care_staff),
+            None,
+            BACK,
+            now=now,
+            new_child={"name": "Sam", "date_of_birth": date(2011, 2, 3)},
+        )
     assert caught.value.fields[0]["field"] == "pid"
-    check = flowchart.start_check(session, police, None, BACK, now=now,
-                                  new_child={"name": "Sam", "date_of_birth": date(2011, 2, 3)})
-    flowchart.record_step(session, police, check.id, "call_child", "no_contact",
-                          BACK + timedelta(minutes=10), "parent rang", now=now)
+    check = flowchart.start_check(
+        session,
+        police,
+        None,
+        BACK,
+        now=now,
+        new_child={"name": "Sam", "date_of_birth": date(2011, 2, 3)},
+    )
+    flowchart.record_step(
+        session,
+        police,
+        check.id,
+        "call_child",
+        "no_contact",
+        BACK + timedelta(minutes=10),
+        "parent rang",
+        now=now,
+    )
     episode, _pid = flowchart.report_to_police(session, police, check.id, now=now)
     assert episode.force_id == police.agency_id and episode.age == 13
     assert episode.missing_from_type == "home" and check.profile_version is None
@@ -288,18 +402,28 @@ def test_the_flowchart_waits_as_long_as_the_childs_risk_plan_agreed_and_says_so(
     view = flowchart.read_check(session, carer, check.id, now=BACK + timedelta(minutes=10))
     assert view.decision.until == BACK + timedelta(minutes=60)
     assert view.decision.reasons == ("keep trying until 22:00 (the default wait, 60 minutes)",)
-    profiles.save_profile(session, carer, w.a.child.pid, {"description": "tall"},
-                          agreed_wait_minutes=20)
+    profiles.save_profile(
+        session, carer, w.a.child.pid, {"description": "tall"}, agreed_wait_minutes=20
+    )
     view = flowchart.read_check(session, carer, check.id, now=BACK + timedelta(minutes=10))
     assert view.decision.outcome.value == "keep_trying"
     assert view.decision.until == BACK + timedelta(minutes=20)
     assert view.decision.reasons == (
-        "keep trying until 21:20 (the wait agreed in the child's risk plan, 20 minutes)",)
+        "keep trying until 21:20 (the wait agreed in the child's risk plan, 20 minutes)",
+    )
     # At 21:25 the agreed wait is over though the default hour is not: report now, and the report
     # says why.
     now = BACK + timedelta(minutes=25)
-    view = flowchart.record_step(session, carer, check.id, "call_child", "no_contact",
-                                 BACK + timedelta(minutes=22), None, now=now)
+    view = flowchart.record_step(
+        session,
+        carer,
+        check.id,
+        "call_child",
+        "no_contact",
+        BACK + timedelta(minutes=22),
+        None,
+        now=now,
+    )
     assert view.decision.outcome.value == "report_now" and check.outcome == "report_now"
     episode, _pid = flowchart.report_to_police(session, carer, check.id, now=now)
     assert "the wait agreed in the child's risk plan, 20 minutes" in episode.circumstances_text

@@ -34,9 +34,12 @@ def api(database_url, sessions):
     session.commit()
     app = create_app(database_url)
     with TestClient(app) as client:
+
         def call(role, method, path, **kwargs):
-            return client.request(method, path, headers={"Authorization": f"Bearer {tokens[role]}"},
-                                  **kwargs)
+            return client.request(
+                method, path, headers={"Authorization": f"Bearer {tokens[role]}"}, **kwargs
+            )
+
         yield call, session, world
     app.state.engine.dispose()
     session.close()
@@ -53,88 +56,198 @@ def _minute(value: datetime) -> str:
 
 def test_carer_check_over_http_waits_as_agreed_then_reports(api):
     call, session, w = api
-    assert _fields(call(R.care_staff, "POST", "/api/children/child-a/philomena",
-                        json={"agreed_wait_minutes": 1441})) == {"body.agreed_wait_minutes"}
-    saved = call(R.care_staff, "POST", "/api/children/child-a/philomena",
-                 json={"description": "tall", "agreed_wait_minutes": 30})
+    assert _fields(
+        call(
+            R.care_staff,
+            "POST",
+            "/api/children/child-a/philomena",
+            json={"agreed_wait_minutes": 1441},
+        )
+    ) == {"body.agreed_wait_minutes"}
+    saved = call(
+        R.care_staff,
+        "POST",
+        "/api/children/child-a/philomena",
+        json={"description": "tall", "agreed_wait_minutes": 30},
+    )
     assert saved.status_code == 201 and saved.json()["agreed_wait_minutes"] == 30
     assert saved.json()["content"]["description"] == "tall"
 
     back = datetime.now().replace(second=0, microsecond=0) - timedelta(minutes=10)
-    assert _fields(call(R.care_staff, "POST", "/api/checks", json={
-        "pid": "child-a", "expected_back": _minute(back + timedelta(hours=2))})) == {"expected_back"}
-    assert _fields(call(R.care_staff, "POST", "/api/checks", json={
-        "pid": "child-a", "child": {"name": "x", "date_of_birth": "2010-01-01"},
-        "expected_back": _minute(back)})) == {"child"}
-    assert call(R.care_staff, "POST", "/api/checks", json={
-        "pid": "child-b", "expected_back": _minute(back)}).status_code == 404
-    started = call(R.care_staff, "POST", "/api/checks",
-                   json={"pid": "child-a", "expected_back": _minute(back)})
+    assert _fields(
+        call(
+            R.care_staff,
+            "POST",
+            "/api/checks",
+            json={"pid": "child-a", "expected_back": _minute(back + timedelta(hours=2))},
+        )
+    ) == {"expected_back"}
+    assert _fields(
+        call(
+            R.care_staff,
+            "POST",
+            "/api/checks",
+            json={
+                "pid": "child-a",
+                "child": {"name": "x", "date_of_birth": "2010-01-01"},
+                "expected_back": _minute(back),
+            },
+        )
+    ) == {"child"}
+    assert (
+        call(
+            R.care_staff,
+            "POST",
+            "/api/checks",
+            json={"pid": "child-b", "expected_back": _minute(back)},
+        ).status_code
+        == 404
+    )
+    started = call(
+        R.care_staff, "POST", "/api/checks", json={"pid": "child-a", "expected_back": _minute(back)}
+    )
     assert started.status_code == 201, started.text
     check = started.json()
-    assert (check["outcome"], check["wait_minutes"], check["wait_agreed"]) == ("keep_trying", 30, True)
+    assert (check["outcome"], check["wait_minutes"], check["wait_agreed"]) == (
+        "keep_trying",
+        30,
+        True,
+    )
     assert check["until"].startswith(_minute(back + timedelta(minutes=30)))
     assert "risk plan, 30 minutes" in check["reasons"][0]
     steps = f"/api/checks/{check['id']}/steps"
 
-    assert _fields(call(R.care_staff, "POST", steps, json={
-        "step": "call_child", "result": "maybe", "at": "soon"})) == {"body.result", "body.at"}
-    assert _fields(call(R.care_staff, "POST", steps, json={
-        "step": "pray", "result": "no_contact", "at": _minute(back)})) == {"step"}
-    assert _fields(call(R.care_staff, "POST", steps, json={
-        "step": "call_child", "result": "no_contact",
-        "at": _minute(datetime.now() + timedelta(hours=1))})) == {"at"}
-    answered = call(R.care_staff, "POST", steps, json={
-        "step": "call_child", "result": "no_contact", "at": _minute(back + timedelta(minutes=2)),
-        "note": "voicemail"})
+    assert _fields(
+        call(
+            R.care_staff,
+            "POST",
+            steps,
+            json={"step": "call_child", "result": "maybe", "at": "soon"},
+        )
+    ) == {"body.result", "body.at"}
+    assert _fields(
+        call(
+            R.care_staff,
+            "POST",
+            steps,
+            json={"step": "pray", "result": "no_contact", "at": _minute(back)},
+        )
+    ) == {"step"}
+    assert _fields(
+        call(
+            R.care_staff,
+            "POST",
+            steps,
+            json={
+                "step": "call_child",
+                "result": "no_contact",
+                "at": _minute(datetime.now() + timedelta(hours=1)),
+            },
+        )
+    ) == {"at"}
+    answered = call(
+        R.care_staff,
+        "POST",
+        steps,
+        json={
+            "step": "call_child",
+            "result": "no_contact",
+            "at": _minute(back + timedelta(minutes=2)),
+            "note": "voicemail",
+        },
+    )
     assert answered.status_code == 201
-    assert [(s["step"], s["note"]) for s in answered.json()["steps"]] == [("call_child", "voicemail")]
+    assert [(s["step"], s["note"]) for s in answered.json()["steps"]] == [
+        ("call_child", "voicemail")
+    ]
     assert "Call or message the child's phone" not in answered.json()["steps_left"]
 
     concerns = f"/api/checks/{check['id']}/concerns"
-    assert _fields(call(R.care_staff, "PUT", concerns, json={"concerns": ["aliens"]})) == \
-        {"concerns.0"}
+    assert _fields(call(R.care_staff, "PUT", concerns, json={"concerns": ["aliens"]})) == {
+        "concerns.0"
+    }
     raised = call(R.care_staff, "PUT", concerns, json={"concerns": ["needs_medication"]})
     assert raised.json()["outcome"] == "report_now"
 
     # Council staff may read the check of a child of theirs, not change it.
     assert call(R.council_social_worker, "GET", f"/api/checks/{check['id']}").status_code == 200
-    assert call(R.council_social_worker, "POST", steps, json={
-        "step": "search_home", "result": "no_contact", "at": _minute(back)}).status_code == 403
+    assert (
+        call(
+            R.council_social_worker,
+            "POST",
+            steps,
+            json={"step": "search_home", "result": "no_contact", "at": _minute(back)},
+        ).status_code
+        == 403
+    )
     reported = call(R.care_staff, "POST", f"/api/checks/{check['id']}/report")
     assert reported.status_code == 201, reported.text
     body = reported.json()
     assert body["pid"] == "child-a" and body["check"]["episode_rid"] == body["rid"]
     assert body["check"]["profile_version"] == 2
     episode = session.scalar(select(Episode).where(Episode.rid == body["rid"]))
-    assert "Call or message the child's phone: No contact, not found (voicemail)" in \
-        episode.circumstances_text
+    assert (
+        "Call or message the child's phone: No contact, not found (voicemail)"
+        in episode.circumstances_text
+    )
     assert call(R.care_staff, "POST", f"/api/checks/{check['id']}/report").status_code == 409
-    assert call(R.care_staff, "POST", steps, json={
-        "step": "search_home", "result": "no_contact", "at": _minute(back)}).status_code == 409
+    assert (
+        call(
+            R.care_staff,
+            "POST",
+            steps,
+            json={"step": "search_home", "result": "no_contact", "at": _minute(back)},
+        ).status_code
+        == 409
+    )
     # The control room reads it; a check on another side's child is as absent.
-    assert call(R.police_control_room, "GET", f"/api/checks/{check['id']}").json()["outcome"] == \
-        "report_now"
-    other = CarerCheck(child_id=w.b.child.id, agency_id=w.b.agencies["provider"].id,
-                       started_by=w.users[R.care_staff].id, started_at=back, expected_back=back,
-                       concerns=[])
+    assert (
+        call(R.police_control_room, "GET", f"/api/checks/{check['id']}").json()["outcome"]
+        == "report_now"
+    )
+    other = CarerCheck(
+        child_id=w.b.child.id,
+        agency_id=w.b.agencies["provider"].id,
+        started_by=w.users[R.care_staff].id,
+        started_at=back,
+        expected_back=back,
+        concerns=[],
+    )
     session.add(other)
     session.commit()
     assert call(R.police_control_room, "GET", f"/api/checks/{other.id}").status_code == 404
     session.expire_all()
-    readers = set(session.scalars(select(AuditEvent.actor_role).where(
-        AuditEvent.entity == "carer_check", AuditEvent.action == "read",
-        AuditEvent.entity_id == str(check["id"]))))
+    readers = set(
+        session.scalars(
+            select(AuditEvent.actor_role).where(
+                AuditEvent.entity == "carer_check",
+                AuditEvent.action == "read",
+                AuditEvent.entity_id == str(check["id"]),
+            )
+        )
+    )
     assert readers == {"care_staff", "council_social_worker", "police_control_room"}
 
 
 def _earlier_episodes(session, w, count=5):
     for i in range(count):
         start = datetime(2023, 12, 1, 22) + timedelta(days=i)
-        session.add(Episode(rid=f"old-{i}", child_id=w.a.child.id, force_id=w.a.agencies["force"].id,
-                            links_recorded=False, associates_recorded=False, version=1,
-                            updated_at=start, reported_at=start, found_at=start + timedelta(hours=1),
-                            found_by="self", age=14, missing_from_type="care_home"))
+        session.add(
+            Episode(
+                rid=f"old-{i}",
+                child_id=w.a.child.id,
+                force_id=w.a.agencies["force"].id,
+                links_recorded=False,
+                associates_recorded=False,
+                version=1,
+                updated_at=start,
+                reported_at=start,
+                found_at=start + timedelta(hours=1),
+                found_by="self",
+                age=14,
+                missing_from_type="care_home",
+            )
+        )
     session.commit()
 
 
@@ -158,14 +271,29 @@ def test_triage_over_http_shows_history_and_guidance_and_assesses_with_factors(a
     assert [a["level"] for a in view["assessments"]] == ["medium"]
 
     url = "/api/episodes/ep-a/triage/risk-assessments"
-    assert _fields(call(R.police_control_room, "POST", url, json={
-        "level": "severe", "factors": ["cse", "bogus"]})) == {"body.level", "body.factors.1"}
-    assert _fields(call(R.police_control_room, "POST", url, json={
-        "level": "medium", "factors": ["cse"]})) == {"rationale"}
-    assert call(R.council_missing_coordinator, "POST", url, json={
-        "level": "medium", "rationale": "x"}).status_code == 403
-    assessed = call(R.police_control_room, "POST", url, json={
-        "level": "medium", "factors": ["cse"], "rationale": "known to an exploiting group"})
+    assert _fields(
+        call(
+            R.police_control_room,
+            "POST",
+            url,
+            json={"level": "severe", "factors": ["cse", "bogus"]},
+        )
+    ) == {"body.level", "body.factors.1"}
+    assert _fields(
+        call(R.police_control_room, "POST", url, json={"level": "medium", "factors": ["cse"]})
+    ) == {"rationale"}
+    assert (
+        call(
+            R.council_missing_coordinator, "POST", url, json={"level": "medium", "rationale": "x"}
+        ).status_code
+        == 403
+    )
+    assessed = call(
+        R.police_control_room,
+        "POST",
+        url,
+        json={"level": "medium", "factors": ["cse"], "rationale": "known to an exploiting group"},
+    )
     assert assessed.status_code == 201, assessed.text
     assert assessed.json()["assessment"]["factors"] == ["cse"]
     generated = {t["description"] for t in assessed.json()["tasks"] if t["risk_level"] == "medium"}
@@ -177,41 +305,75 @@ def test_triage_over_http_shows_history_and_guidance_and_assesses_with_factors(a
 
 def test_task_progress_over_http_assign_complete_not_needed_and_review(api):
     call, session, w = api
-    call(R.police_mispers, "POST", "/api/episodes/ep-a/triage/risk-assessments",
-         json={"level": "low", "rationale": "usual pattern"})
+    call(
+        R.police_mispers,
+        "POST",
+        "/api/episodes/ep-a/triage/risk-assessments",
+        json={"level": "low", "rationale": "usual pattern"},
+    )
     tasks = call(R.police_officer, "GET", "/api/episodes/ep-a/task-progress").json()
     low = [t for t in tasks if t["risk_level"] == "low"]
     first, second = low[0]["id"], low[1]["id"]
     assert call(R.care_staff, "GET", "/api/episodes/ep-a/task-progress").status_code == 403
     assert call(R.police_officer, "GET", "/api/episodes/ep-b/task-progress").status_code == 404
-    assert _fields(call(R.police_mispers, "POST", f"/api/tasks/{first}/assign",
-                        json={"username": "nobody"})) == {"assigned_to"}
-    assigned = call(R.police_mispers, "POST", f"/api/tasks/{first}/assign",
-                    json={"username": "police_officer"})
+    assert _fields(
+        call(R.police_mispers, "POST", f"/api/tasks/{first}/assign", json={"username": "nobody"})
+    ) == {"assigned_to"}
+    assigned = call(
+        R.police_mispers, "POST", f"/api/tasks/{first}/assign", json={"username": "police_officer"}
+    )
     assert assigned.json()["assigned_to"] == w.users[R.police_officer].id
-    assert _fields(call(R.police_officer, "POST", f"/api/tasks/{first}/complete", json={})) == \
-        {"body.contributed"}
-    done = call(R.police_officer, "POST", f"/api/tasks/{first}/complete", json={"contributed": True})
+    assert _fields(call(R.police_officer, "POST", f"/api/tasks/{first}/complete", json={})) == {
+        "body.contributed"
+    }
+    done = call(
+        R.police_officer, "POST", f"/api/tasks/{first}/complete", json={"contributed": True}
+    )
     assert (done.json()["status"], done.json()["contributed"]) == ("done", True)
-    assert call(R.police_officer, "POST", f"/api/tasks/{first}/complete",
-                json={"contributed": False}).status_code == 409
-    assert _fields(call(R.police_officer, "POST", f"/api/tasks/{second}/not-needed",
-                        json={"reason": ""})) == {"body.reason"}
-    assert _fields(call(R.police_officer, "POST", f"/api/tasks/{second}/not-needed",
-                        json={"reason": "   "})) == {"reason"}
-    skipped = call(R.police_officer, "POST", f"/api/tasks/{second}/not-needed",
-                   json={"reason": "the home searched already"})
-    assert (skipped.json()["status"], skipped.json()["reason"]) == \
-        ("not_needed", "the home searched already")
+    assert (
+        call(
+            R.police_officer, "POST", f"/api/tasks/{first}/complete", json={"contributed": False}
+        ).status_code
+        == 409
+    )
+    assert _fields(
+        call(R.police_officer, "POST", f"/api/tasks/{second}/not-needed", json={"reason": ""})
+    ) == {"body.reason"}
+    assert _fields(
+        call(R.police_officer, "POST", f"/api/tasks/{second}/not-needed", json={"reason": "   "})
+    ) == {"reason"}
+    skipped = call(
+        R.police_officer,
+        "POST",
+        f"/api/tasks/{second}/not-needed",
+        json={"reason": "the home searched already"},
+    )
+    assert (skipped.json()["status"], skipped.json()["reason"]) == (
+        "not_needed",
+        "the home searched already",
+    )
     other_task = w.b.task.id
-    assert call(R.police_officer, "POST", f"/api/tasks/{other_task}/complete",
-                json={"contributed": True}).status_code == 404
+    assert (
+        call(
+            R.police_officer,
+            "POST",
+            f"/api/tasks/{other_task}/complete",
+            json={"contributed": True},
+        ).status_code
+        == 404
+    )
     assert call(R.police_officer, "GET", "/api/task-review").json() == []  # the episode is open
-    session.execute(Episode.__table__.update().where(Episode.rid == "ep-a")
-                    .values(found_at=datetime(2024, 3, 2, 9)))
+    session.execute(
+        Episode.__table__.update()
+        .where(Episode.rid == "ep-a")
+        .values(found_at=datetime(2024, 3, 2, 9))
+    )
     session.commit()
-    review = {r["task"]: r for r in call(R.police_officer, "GET", "/api/task-review").json()
-              if r["risk_level"] == "low"}
+    review = {
+        r["task"]: r
+        for r in call(R.police_officer, "GET", "/api/task-review").json()
+        if r["risk_level"] == "low"
+    }
     helped = review[low[0]["description"]]
     assert (helped["done"], helped["contributed"], helped["contributed_share"]) == (1, 1, 1.0)
     unneeded = review[low[1]["description"]]
@@ -223,44 +385,82 @@ def test_placement_check_over_http_tells_the_council_of_a_rival_group_and_no_mor
     url = "/api/placement-check"
     query = {"pid": "child-a", "home_id": w.b.home.id}
     assert call(R.council_missing_coordinator, "GET", url, params=query).json()["links"] == []
-    assert _fields(call(R.council_missing_coordinator, "GET", url, params={"pid": "child-a"})) == \
-        {"query.home_id"}
-    assert call(R.council_missing_coordinator, "GET", url,
-                params={"pid": "child-a", "home_id": 99999}).status_code == 404
+    assert _fields(call(R.council_missing_coordinator, "GET", url, params={"pid": "child-a"})) == {
+        "query.home_id"
+    }
+    assert (
+        call(
+            R.council_missing_coordinator, "GET", url, params={"pid": "child-a", "home_id": 99999}
+        ).status_code
+        == 404
+    )
     assert call(R.care_staff, "GET", url, params=query).status_code == 403
 
     # The police record a group, link child A to it; side B's force records its rival.
     made = call(R.police_mispers, "POST", "/api/groups", json={"name": "Northside", "area": "AL1"})
     assert made.status_code == 201, made.text
     north = made.json()["id"]
-    assert call(R.police_mispers, "POST", "/api/groups", json={"name": "Northside"}).status_code == 409
-    assert _fields(call(R.police_mispers, "POST", "/api/groups", json={"name": ""})) == {"body.name"}
-    linked = call(R.police_officer, "POST", "/api/children/child-a/groups",
-                  json={"group_id": north, "note": "stop and search with members"})
+    assert (
+        call(R.police_mispers, "POST", "/api/groups", json={"name": "Northside"}).status_code == 409
+    )
+    assert _fields(call(R.police_mispers, "POST", "/api/groups", json={"name": ""})) == {
+        "body.name"
+    }
+    linked = call(
+        R.police_officer,
+        "POST",
+        "/api/children/child-a/groups",
+        json={"group_id": north, "note": "stop and search with members"},
+    )
     assert linked.status_code == 201 and linked.json()["group_name"] == "Northside"
-    assert call(R.police_officer, "POST", "/api/children/child-b/groups",
-                json={"group_id": north}).status_code == 404
-    south = Group(force_id=w.b.agencies["force"].id, name="Southside", created_by=w.users[R.admin].id,
-                  created_at=datetime(2024, 1, 1))
+    assert (
+        call(
+            R.police_officer, "POST", "/api/children/child-b/groups", json={"group_id": north}
+        ).status_code
+        == 404
+    )
+    south = Group(
+        force_id=w.b.agencies["force"].id,
+        name="Southside",
+        created_by=w.users[R.admin].id,
+        created_at=datetime(2024, 1, 1),
+    )
     session.add(south)
     session.flush()
-    session.add_all([GroupRivalry(group_id=north, rival_id=south.id, created_by=w.users[R.admin].id,
-                                  created_at=datetime(2024, 1, 1)),
-                     GroupAffiliation(child_id=w.b.child.id, group_id=south.id,
-                                      created_by=w.users[R.admin].id,
-                                      created_by_agency_id=w.b.agencies["force"].id,
-                                      created_at=datetime(2024, 1, 1))])
+    session.add_all(
+        [
+            GroupRivalry(
+                group_id=north,
+                rival_id=south.id,
+                created_by=w.users[R.admin].id,
+                created_at=datetime(2024, 1, 1),
+            ),
+            GroupAffiliation(
+                child_id=w.b.child.id,
+                group_id=south.id,
+                created_by=w.users[R.admin].id,
+                created_by_agency_id=w.b.agencies["force"].id,
+                created_at=datetime(2024, 1, 1),
+            ),
+        ]
+    )
     session.commit()
-    assert _fields(call(R.police_mispers, "POST", f"/api/groups/{north}/rivals",
-                        json={"rival_id": south.id})) == {"rival_id"}  # not this force's group
-    assert call(R.police_mispers, "POST", f"/api/groups/{south.id}/rivals",
-                json={"rival_id": north}).status_code == 404
+    assert _fields(
+        call(R.police_mispers, "POST", f"/api/groups/{north}/rivals", json={"rival_id": south.id})
+    ) == {"rival_id"}  # not this force's group
+    assert (
+        call(
+            R.police_mispers, "POST", f"/api/groups/{south.id}/rivals", json={"rival_id": north}
+        ).status_code
+        == 404
+    )
     [own] = call(R.police_mispers, "GET", "/api/groups").json()
     assert (own["name"], own["rival_ids"]) == ("Northside", [south.id])
 
     answer = call(R.council_missing_coordinator, "GET", url, params=query)
-    assert answer.json()["links"] == [{"other": UNSEEN, "shared_associates": 0,
-                                       "missing_together": 0, "rival_groups": 1}]
+    assert answer.json()["links"] == [
+        {"other": UNSEEN, "shared_associates": 0, "missing_together": 0, "rival_groups": 1}
+    ]
     assert "side" not in answer.text.lower() and "stop and search" not in answer.text
     # What the police hold is not for the council or care staff.
     for role in (R.council_missing_coordinator, R.care_staff):
@@ -270,11 +470,18 @@ def test_placement_check_over_http_tells_the_council_of_a_rival_group_and_no_mor
     assert held["note"] == "stop and search with members"
     # Each read and change is in the audit log, against the child.
     session.expire_all()
-    logged = set(session.execute(select(AuditEvent.actor_role, AuditEvent.action, AuditEvent.entity)
-                                 .where(AuditEvent.child_id == w.a.child.id)).all())
-    assert {("police_officer", "create", "group_affiliation"),
-            ("police_officer", "read", "group_affiliation"),
-            ("council_missing_coordinator", "check", "placement")} <= logged
+    logged = set(
+        session.execute(
+            select(AuditEvent.actor_role, AuditEvent.action, AuditEvent.entity).where(
+                AuditEvent.child_id == w.a.child.id
+            )
+        ).all()
+    )
+    assert {
+        ("police_officer", "create", "group_affiliation"),
+        ("police_officer", "read", "group_affiliation"),
+        ("council_missing_coordinator", "check", "placement"),
+    } <= logged
 
 
 def test_a_repeat_childs_guidance_matches_on_previous_behaviour_and_the_page_says_so(api):
@@ -283,11 +490,18 @@ def test_a_repeat_childs_guidance_matches_on_previous_behaviour_and_the_page_say
     # under 2 hours, as ep-a has (45 before it): enough (30) to match on previous behaviour.
     _earlier_episodes(session, w, count=45)
     guidance = call(R.police_control_room, "GET", "/api/episodes/ep-a/triage").json()["guidance"]
-    assert guidance["matched_on"] == ["missing_from_type", "hour_band", "age_band",
-                                      "exploitation_flag", "previous_band",
-                                      "previous_duration_band"]
+    assert guidance["matched_on"] == [
+        "missing_from_type",
+        "hour_band",
+        "age_band",
+        "exploitation_flag",
+        "previous_band",
+        "previous_duration_band",
+    ]
     assert guidance["similar"] == 35
     page = call(R.police_control_room, "GET", "/triage/ep-a")
     assert page.status_code == 200
-    assert ("alike in where from, time of day, age band, exploitation flags, number of earlier "
-            "episodes, how long the last one lasted") in page.text
+    assert (
+        "alike in where from, time of day, age band, exploitation flags, number of earlier "
+        "episodes, how long the last one lasted"
+    ) in page.text

@@ -13,14 +13,15 @@ from misper.app.auth.service import issue_token
 from misper.app.users.models import Role
 
 
-
 @pytest.fixture(scope="module")
 def fuzz_target(world_store):
     from misper.app.main import create_app
 
     session, world, url = world_store
-    tokens = [issue_token(session, world.users[role], "bearer")
-              for role in (Role.care_staff, Role.council_missing_coordinator)]
+    tokens = [
+        issue_token(session, world.users[role], "bearer")
+        for role in (Role.care_staff, Role.council_missing_coordinator)
+    ]
     session.commit()
     app = create_app(url)
     yield app, tokens

@@ -24,13 +24,22 @@ def misper(*args: str, ok: bool = True):
 
 @pytest.fixture
 def incidents_file(tmp_path):
-    frame = to_canonical(pd.DataFrame({
-        "rid": ["r1", "r2", "r3"], "pid": ["p1", "p1", "p2"],
-        "reported_at": pd.to_datetime(["2022-01-01 10:00", "2022-02-01 09:00", "2022-03-01 00:00"]),
-        "found_at": pd.to_datetime(["2022-01-01 18:00", None, "2022-03-02 00:00"]),
-        "age": [14, 14, 16], "missing_from_type": ["home", "care_home", "street"],
-        "risk_flags": [None, ["cse"], []], "linked_rids": [[], ["r3"], ["r2"]],
-    }))
+    frame = to_canonical(
+        pd.DataFrame(
+            {
+                "rid": ["r1", "r2", "r3"],
+                "pid": ["p1", "p1", "p2"],
+                "reported_at": pd.to_datetime(
+                    ["2022-01-01 10:00", "2022-02-01 09:00", "2022-03-01 00:00"]
+                ),
+                "found_at": pd.to_datetime(["2022-01-01 18:00", None, "2022-03-02 00:00"]),
+                "age": [14, 14, 16],
+                "missing_from_type": ["home", "care_home", "street"],
+                "risk_flags": [None, ["cse"], []],
+                "linked_rids": [[], ["r3"], ["r2"]],
+            }
+        )
+    )
     path = tmp_path / "incidents.parquet"
     write_incidents(frame, path)
     return path, frame
@@ -41,11 +50,13 @@ def test_store_commands_end_to_end(database_url, tmp_path, incidents_file):
     db = ["--db", database_url]
     misper("db", "upgrade", *db)
     misper("agencies", "add", "Herts Council", "--kind", "council", *db)
-    added = misper("users", "add", "sw1", "--role", "council_social_worker", "--agency",
-                   "Herts Council", *db)
+    added = misper(
+        "users", "add", "sw1", "--role", "council_social_worker", "--agency", "Herts Council", *db
+    )
     assert "Password: " in added.output
-    wrong = misper("users", "add", "sw2", "--role", "care_staff", "--agency", "Herts Council", *db,
-                   ok=False)
+    wrong = misper(
+        "users", "add", "sw2", "--role", "care_staff", "--agency", "Herts Council", *db, ok=False
+    )
     assert wrong.exit_code == 1 and "cannot belong to a council agency" in wrong.output
     assert "New password" in misper("users", "reset", "sw1", *db).output
     misper("users", "disable", "sw1", *db)
@@ -58,8 +69,10 @@ def test_store_commands_end_to_end(database_url, tmp_path, incidents_file):
     out = tmp_path / "export.parquet"
     misper("export", "--out", str(out), *db)
     exported = read_canonical(out)
-    pd.testing.assert_frame_equal(exported[frame.columns].sort_values("rid").reset_index(drop=True),
-                                  frame.sort_values("rid").reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        exported[frame.columns].sort_values("rid").reset_index(drop=True),
+        frame.sort_values("rid").reset_index(drop=True),
+    )
     assert "Audit log intact" in misper("audit", "verify", *db).output
 
     backup = tmp_path / "store.jsonl.gz"
@@ -70,8 +83,9 @@ def test_store_commands_end_to_end(database_url, tmp_path, incidents_file):
     assert "not empty" in refused.output
 
 
-def test_backup_restores_into_a_fresh_store_with_its_chain(database_url, tmp_path,
-                                                           incidents_file, request):
+def test_backup_restores_into_a_fresh_store_with_its_chain(
+    database_url, tmp_path, incidents_file, request
+):
     source, _frame = incidents_file
     misper("db", "upgrade", "--db", database_url)
     misper("import-incidents", str(source), "--force", "Herts Police", "--db", database_url)
@@ -118,5 +132,7 @@ def test_worker_runs_every_scheduled_check_once_and_refuses_an_old_schema(databa
     assert refused.exit_code == 1 and "misper db upgrade" in refused.output
     misper("db", "upgrade", "--db", database_url)
     done = misper("worker", "--once", "--db", database_url)
-    assert ("notified 0 overdue return home interview(s), 0 delayed report(s) due for review, "
-            "0 Philomena profile review(s) due") in done.output
+    assert (
+        "notified 0 overdue return home interview(s), 0 delayed report(s) due for review, "
+        "0 Philomena profile review(s) due"
+    ) in done.output

@@ -24,18 +24,34 @@ def test_the_demo_store_has_children_missing_now(tmp_path):
     open_ = list(session.scalars(select(Episode).where(Episode.found_at.is_(None))))
     assert len(open_) == 3 and all(e.reported_at < datetime.now() for e in open_)
     assert sorted(e.risk_final for e in open_) == ["high", "low", "medium"]
-    latest = {e.risk_final: session.scalars(
-        select(ControlRoomDecision).where(ControlRoomDecision.episode_id == e.id)
-        .order_by(ControlRoomDecision.id.desc())).first() for e in open_}
+    latest = {
+        e.risk_final: session.scalars(
+            select(ControlRoomDecision)
+            .where(ControlRoomDecision.episode_id == e.id)
+            .order_by(ControlRoomDecision.id.desc())
+        ).first()
+        for e in open_
+    }
     assert latest["medium"].decision == "delay" and latest["medium"].review_at < datetime.now()
     assert latest["high"].decision == "deploy"
     # The delayed report's review has fallen due and the force was told once.
-    assert session.scalar(select(func.count()).select_from(Notification)
-                          .where(Notification.subject.like("Review due%"))) == 1
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.subject.like("Review due%"))
+        )
+        == 1
+    )
     # The high-risk episode has its level's tasks, one of them done.
     high = next(e for e in open_ if e.risk_final == "high")
-    statuses = list(session.scalars(select(TaskProgress.status).join(Task, Task.id == TaskProgress.task_id)
-                                    .where(Task.episode_id == high.id)))
+    statuses = list(
+        session.scalars(
+            select(TaskProgress.status)
+            .join(Task, Task.id == TaskProgress.task_id)
+            .where(Task.episode_id == high.id)
+        )
+    )
     assert len(statuses) > 1 and statuses.count("done") == 1
     # The home's report came through the flowchart; a second child's check is still under way.
     checks = list(session.scalars(select(CarerCheck)))

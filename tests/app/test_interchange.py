@@ -42,16 +42,22 @@ def headline_figures(frame: pd.DataFrame) -> dict:
         "incidents": len(frame),
         "children": frame["pid"].nunique(),
         "repeat_children": int((per_child >= 2).sum()),
-        "incidents_of_top_10pct": int(per_child.sort_values(ascending=False)
-                                      .head(max(1, len(per_child) // 10)).sum()),
+        "incidents_of_top_10pct": int(
+            per_child.sort_values(ascending=False).head(max(1, len(per_child) // 10)).sum()
+        ),
         "from_care_home": int((frame["missing_from_type"] == "care_home").sum()),
         "in_care": int(frame["in_care"].isin(["full_care", "accommodated"]).sum()),
         "high_risk_final": int((frame["risk_final"] == "high").sum()),
         "median_hours": round(float(hours.median()), 6),
         "found_by_police": int((frame["found_by"] == "police").sum()),
         "mean_distance": round(float(frame["distance_miles"].mean()), 6),
-        "cse_flagged": int(frame["risk_flags"].list.len().where(
-            frame["risk_flags"].apply(lambda v: v is not None and "cse" in list(v)), 0).gt(0).sum()),
+        "cse_flagged": int(
+            frame["risk_flags"]
+            .list.len()
+            .where(frame["risk_flags"].apply(lambda v: v is not None and "cse" in list(v)), 0)
+            .gt(0)
+            .sum()
+        ),
         "rhi_offered": int(frame["rhi_offered"].fillna(False).sum()),
         "by_year": frame["reported_at"].dt.year.value_counts().sort_index().to_dict(),
     }
@@ -98,34 +104,54 @@ def test_reimport_changes_nothing_and_a_changed_row_updates_with_audit(sessions,
 
 
 def test_unknown_and_empty_lists_stay_apart(sessions):
-    frame = to_canonical(pd.DataFrame({
-        "rid": ["r1", "r2", "r3"], "pid": ["p1", "p1", "p2"],
-        "reported_at": [datetime(2022, 1, 1, 10), datetime(2022, 2, 1, 9), datetime(2022, 3, 1)],
-        "age": [14, 14, 16], "missing_from_type": ["home", "care_home", "street"],
-        "linked_rids": [None, [], ["r1"]], "associate_ids": [["A1", "A2"], [], None],
-        "risk_flags": [None, ["cse", "gang"], []],
-        "prevention_interview": ["done", None, "declined"],
-        "rhi_offered": [True, None, False], "rhi_accepted": [False, None, None],
-        "rhi_completed_at": [None, None, None],
-    }))
+    frame = to_canonical(
+        pd.DataFrame(
+            {
+                "rid": ["r1", "r2", "r3"],
+                "pid": ["p1", "p1", "p2"],
+                "reported_at": [
+                    datetime(2022, 1, 1, 10),
+                    datetime(2022, 2, 1, 9),
+                    datetime(2022, 3, 1),
+                ],
+                "age": [14, 14, 16],
+                "missing_from_type": ["home", "care_home", "street"],
+                "linked_rids": [None, [], ["r1"]],
+                "associate_ids": [["A1", "A2"], [], None],
+                "risk_flags": [None, ["cse", "gang"], []],
+                "prevention_interview": ["done", None, "declined"],
+                "rhi_offered": [True, None, False],
+                "rhi_accepted": [False, None, None],
+                "rhi_completed_at": [None, None, None],
+            }
+        )
+    )
     with sessions() as session:
         import_frame(session, None, frame, _force(session))
         session.commit()
         exported = export_frame(session)
     assert exported["linked_rids"].isna().tolist() == [True, False, False]
     assert exported["associate_ids"].isna().tolist() == [False, False, True]
-    pd.testing.assert_frame_equal(exported[frame.columns].reset_index(drop=True),
-                                  frame.reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        exported[frame.columns].reset_index(drop=True), frame.reset_index(drop=True)
+    )
     assert exported["pid"].tolist() == ["p1", "p1", "p2"]
 
 
 def test_a_file_with_a_repeated_rid_is_refused_whole(sessions):
     from misper.app.errors import Invalid
 
-    frame = to_canonical(pd.DataFrame({
-        "rid": ["r1", "r1"], "pid": ["p1", "p2"],
-        "reported_at": [datetime(2022, 1, 1), datetime(2022, 1, 2)], "age": [10, 11],
-        "missing_from_type": ["home", "home"]}))
+    frame = to_canonical(
+        pd.DataFrame(
+            {
+                "rid": ["r1", "r1"],
+                "pid": ["p1", "p2"],
+                "reported_at": [datetime(2022, 1, 1), datetime(2022, 1, 2)],
+                "age": [10, 11],
+                "missing_from_type": ["home", "home"],
+            }
+        )
+    )
     with sessions() as session:
         force_id = _force(session)
         with pytest.raises(Invalid, match="rid"):

@@ -31,8 +31,14 @@ def test_status_shows_completeness_missing_fields_and_the_90_day_review(world):
 
 def test_a_placement_change_makes_the_review_due_at_once(world):
     session, w = world
-    session.add(Placement(child_id=w.a.child.id, home_id=w.a.home.id,
-                          placing_council_id=w.a.agencies["council"].id, start_date=date(2024, 2, 1)))
+    session.add(
+        Placement(
+            child_id=w.a.child.id,
+            home_id=w.a.home.id,
+            placing_council_id=w.a.agencies["council"].id,
+            start_date=date(2024, 2, 1),
+        )
+    )
     session.flush()
     status = review.profile_status(session, w.actor(Role.care_staff), w.a.child.pid)
     assert status.due == datetime(2024, 2, 1)
@@ -44,13 +50,22 @@ def test_reminder_fires_once_per_due_time_to_the_care_home(world):
     assert review.remind_reviews(session, due - timedelta(minutes=1)) == 0
     assert review.remind_reviews(session, due) == 2  # both sides' children, same dates
     assert review.remind_reviews(session, due + timedelta(days=1)) == 0
-    subjects = session.scalars(select(Notification.subject).where(
-        Notification.agency_id == w.a.agencies["provider"].id,
-        Notification.subject.like("Philomena%"))).all()
-    assert subjects == [f"Philomena profile review due for child {w.a.child.pid} (since 01 Apr 2024)"]
+    subjects = session.scalars(
+        select(Notification.subject).where(
+            Notification.agency_id == w.a.agencies["provider"].id,
+            Notification.subject.like("Philomena%"),
+        )
+    ).all()
+    assert subjects == [
+        f"Philomena profile review due for child {w.a.child.pid} (since 01 Apr 2024)"
+    ]
     # Reviewing (saving) restarts the 90 days: no reminder until then.
-    review.save_review(session, w.actor(Role.care_staff), w.a.child.pid,
-                       {"description": "tall, red coat", "medical": "ADHD, takes medication"})
+    review.save_review(
+        session,
+        w.actor(Role.care_staff),
+        w.a.child.pid,
+        {"description": "tall, red coat", "medical": "ADHD, takes medication"},
+    )
     after = datetime.now() + timedelta(days=89)
     assert review.remind_reviews(session, after) == 0
 
@@ -64,24 +79,32 @@ def test_saving_refuses_unknown_or_overlong_fields_and_drops_empty_ones(world):
     with pytest.raises(Invalid) as caught:
         review.save_review(session, carer, w.a.child.pid, {"triggers": "x" * 4001})
     assert caught.value.fields[0]["field"] == "triggers"
-    saved = review.save_review(session, carer, w.a.child.pid,
-                               {"triggers": " arguments at school ", "associates": "  "})
+    saved = review.save_review(
+        session, carer, w.a.child.pid, {"triggers": " arguments at school ", "associates": "  "}
+    )
     assert saved.version == 2 and saved.content == {"triggers": "arguments at school"}
 
 
 def test_the_agreed_wait_is_validated_and_versioned_with_the_profile(world):
     session, w = world
     carer = w.actor(Role.care_staff)
-    for bad, message in (("an hour", "whole number of minutes"), ("-5", "whole number of minutes"),
-                         ("1441", "from 0 to 1440")):
+    for bad, message in (
+        ("an hour", "whole number of minutes"),
+        ("-5", "whole number of minutes"),
+        ("1441", "from 0 to 1440"),
+    ):
         with pytest.raises(Invalid) as refused:
             review.save_review(session, carer, w.a.child.pid, {"agreed_wait_minutes": bad})
         assert refused.value.fields[0]["field"] == "agreed_wait_minutes"
         assert message in refused.value.fields[0]["message"]
     with pytest.raises(Invalid):  # the API's integer, out of range, is refused by the service too
         profiles.save_profile(session, carer, w.a.child.pid, {}, agreed_wait_minutes=24 * 60 + 1)
-    saved = review.save_review(session, carer, w.a.child.pid,
-                               {"agreed_wait_minutes": " 45 ", "triggers": "phone taken away"})
+    saved = review.save_review(
+        session,
+        carer,
+        w.a.child.pid,
+        {"agreed_wait_minutes": " 45 ", "triggers": "phone taken away"},
+    )
     assert (saved.version, saved.agreed_wait_minutes) == (2, 45)
     assert saved.content == {"triggers": "phone taken away"}  # not one of the form's fields
     status = review.profile_status(session, carer, w.a.child.pid)

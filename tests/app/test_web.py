@@ -2,42 +2,81 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from misper.app.users.models import Role
-from app.browsing import log_in as _log_in, serving, violations as _violations
+from app.browsing import log_in as _log_in
+from app.browsing import serving
+from app.browsing import violations as _violations
 from app.world import PASSWORD
+from misper.app.users.models import Role
 
 pytestmark = pytest.mark.browser
 
 # Written out by hand from the issue's rules, not computed from `access`, so the two check each other.
 EXPECTED_MENU = {
     Role.care_staff: ["Children", "Episodes", "Not where they should be", "Dashboards"],
-    Role.police_mispers: ["Children", "Episodes", "Not where they should be", "Control room",
-                          "Task review", "Groups", "Return home interviews", "Referrals",
-                          "Dashboards"],
-    Role.police_control_room: ["Children", "Episodes", "Not where they should be", "Control room",
-                               "Task review", "Groups", "Return home interviews", "Dashboards"],
-    Role.police_officer: ["Children", "Episodes", "Not where they should be", "Control room",
-                          "Task review", "Groups", "Return home interviews", "Dashboards"],
-    Role.council_social_worker: ["Children", "Episodes", "Placement check",
-                                 "Return home interviews", "Referrals", "Dashboards"],
-    Role.council_missing_coordinator: ["Children", "Episodes", "Placement check",
-                                       "Return home interviews", "Referrals", "Dashboards"],
+    Role.police_mispers: [
+        "Children",
+        "Episodes",
+        "Not where they should be",
+        "Control room",
+        "Task review",
+        "Groups",
+        "Return home interviews",
+        "Referrals",
+        "Dashboards",
+    ],
+    Role.police_control_room: [
+        "Children",
+        "Episodes",
+        "Not where they should be",
+        "Control room",
+        "Task review",
+        "Groups",
+        "Return home interviews",
+        "Dashboards",
+    ],
+    Role.police_officer: [
+        "Children",
+        "Episodes",
+        "Not where they should be",
+        "Control room",
+        "Task review",
+        "Groups",
+        "Return home interviews",
+        "Dashboards",
+    ],
+    Role.council_social_worker: [
+        "Children",
+        "Episodes",
+        "Placement check",
+        "Return home interviews",
+        "Referrals",
+        "Dashboards",
+    ],
+    Role.council_missing_coordinator: [
+        "Children",
+        "Episodes",
+        "Placement check",
+        "Return home interviews",
+        "Referrals",
+        "Dashboards",
+    ],
     Role.rhi_worker: ["Return home interviews"],
     Role.analyst: ["Exports"],
     Role.admin: ["Users", "Audit", "Charity partnerships"],
     Role.charity_worker: ["Emerging frequent"],
 }
+
+
 @pytest.fixture(scope="module")
 def server(sqlite_template, tmp_path_factory):
     """The app on loopback over a SQLite copy of the world: the pages do not differ by database,
     and the API tests cover PostgreSQL."""
     import shutil
 
-    from misper.app.db import make_engine, session_factory
     from app.world import build_world
+    from misper.app.db import make_engine, session_factory
 
     path = tmp_path_factory.mktemp("web") / "store.db"
     shutil.copy(sqlite_template, path)
@@ -74,9 +113,18 @@ def test_each_role_sees_its_own_menu_only(server, browser, role):
     assert _violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     # A page outside the role's menu is refused, whatever the menu shows.
-    hidden = {"/children", "/episodes", "/interviews", "/referrals", "/exports", "/users",
-              "/audit"} - {page.get_by_role("link", name=label).first.get_attribute("href")
-                           for label in EXPECTED_MENU[role]}
+    hidden = {
+        "/children",
+        "/episodes",
+        "/interviews",
+        "/referrals",
+        "/exports",
+        "/users",
+        "/audit",
+    } - {
+        page.get_by_role("link", name=label).first.get_attribute("href")
+        for label in EXPECTED_MENU[role]
+    }
     for path in sorted(hidden)[:2]:
         assert page.goto(f"{server}{path}").status == 403
     page.get_by_role("button", name="Log out").click()

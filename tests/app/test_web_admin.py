@@ -20,11 +20,14 @@ from misper.app.auth.service import issue_token
 from misper.app.users.models import Role, User
 
 PAGES = {  # (method, path) -> the one role that may use it
-    ("GET", "/users"): Role.admin, ("POST", "/users"): Role.admin,
+    ("GET", "/users"): Role.admin,
+    ("POST", "/users"): Role.admin,
     ("POST", "/users/police_officer/disable"): Role.admin,
     ("POST", "/users/police_officer/reset"): Role.admin,
-    ("GET", "/audit"): Role.admin, ("GET", "/audit/verify"): Role.admin,
-    ("GET", "/exports"): Role.analyst, ("GET", "/exports/incidents.csv"): Role.analyst,
+    ("GET", "/audit"): Role.admin,
+    ("GET", "/audit/verify"): Role.admin,
+    ("GET", "/exports"): Role.analyst,
+    ("GET", "/exports/incidents.csv"): Role.analyst,
 }
 PASSWORD_SHOWN = re.compile(r'<span class="secret" id="new-password">([^<]+)</span>')
 
@@ -40,9 +43,11 @@ def web(database_url, sessions):
     session.commit()
     app = create_app(database_url)
     with TestClient(app, follow_redirects=False) as client:
+
         def call(role, method, path, **kwargs):
             headers = {"Cookie": f"misper_session={cookies[role]}"} if role else {}
             return client.request(method, path, headers=headers, **kwargs)
+
         yield call, client, session, world
     session.close()
     app.state.engine.dispose()
@@ -53,8 +58,13 @@ def _log_in(client, username, password) -> int:
 
 
 def _new_user(**fields) -> dict:
-    return {"username": "new.carer", "display_name": "New Carer", "role": "care_staff",
-            "agency": "provider a", **fields}
+    return {
+        "username": "new.carer",
+        "display_name": "New Carer",
+        "role": "care_staff",
+        "agency": "provider a",
+        **fields,
+    }
 
 
 @pytest.mark.parametrize("method, path", list(PAGES))
@@ -89,7 +99,7 @@ def test_users_page_shows_role_agency_disabled_and_locked_out(web):
 
 def _row(page: str, username: str) -> str:
     start = page.index(f'<li class="person" id="user-{username}">')
-    return page[start:page.index("</li>", start)]
+    return page[start : page.index("</li>", start)]
 
 
 def test_add_user_shows_the_password_once_and_the_user_logs_in(web):
@@ -101,28 +111,50 @@ def test_add_user_shows_the_password_once_and_the_user_logs_in(web):
     assert len(password) >= 12
     assert "User new.carer added." in answer.text
     user = session.scalar(select(User).where(User.username == "new.carer"))
-    assert (user.role, user.agency.name, user.display_name) == ("care_staff", "provider a",
-                                                                "New Carer")
+    assert (user.role, user.agency.name, user.display_name) == (
+        "care_staff",
+        "provider a",
+        "New Carer",
+    )
     assert password not in user.password_hash  # only the hash is kept
     assert password not in call(Role.admin, "GET", "/users").text  # shown once
-    event = session.scalar(select(AuditEvent).where(AuditEvent.entity == "user",
-                                                    AuditEvent.action == "create"))
+    event = session.scalar(
+        select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.action == "create")
+    )
     assert event.entity_id == str(user.id)
     assert _log_in(client, "new.carer", password) == 303
     assert _log_in(client, "new.carer", "not the password") == 401
 
 
-@pytest.mark.parametrize("fields, errors", [
-    ({"username": "", "role": "", "agency": ""},
-     {"username": "enter a username", "role": "choose the user's role",
-      "agency": "choose the user's agency"}),
-    ({"username": "two words", "display_name": "x" * 201, "role": "wizard",
-      "agency": "nowhere"},
-     {"username": "no spaces", "display_name": "at most 200 characters",
-      "role": "choose the user's role", "agency": "choose the user's agency"}),
-    ({"username": "care_staff"}, {"username": "this username is taken"}),
-    ({"role": "police_control_room"}, {"role": "cannot belong to a care_provider agency"}),
-])
+@pytest.mark.parametrize(
+    "fields, errors",
+    [
+        (
+            {"username": "", "role": "", "agency": ""},
+            {
+                "username": "enter a username",
+                "role": "choose the user's role",
+                "agency": "choose the user's agency",
+            },
+        ),
+        (
+            {
+                "username": "two words",
+                "display_name": "x" * 201,
+                "role": "wizard",
+                "agency": "nowhere",
+            },
+            {
+                "username": "no spaces",
+                "display_name": "at most 200 characters",
+                "role": "choose the user's role",
+                "agency": "choose the user's agency",
+            },
+        ),
+        ({"username": "care_staff"}, {"username": "this username is taken"}),
+        ({"role": "police_control_room"}, {"role": "cannot belong to a care_provider agency"}),
+    ],
+)
 def test_add_user_refuses_bad_input_field_by_field_and_keeps_what_was_typed(web, fields, errors):
     call, _client, session, _world = web
     before = session.scalar(text("SELECT count(*) FROM users"))
@@ -179,13 +211,20 @@ def _events(session, world):
     for i in range(3):
         audit.record(session, actor, "create", "user", 100 + i)
     for i in range(2):
-        audit.record(session, world.actor(Role.police_mispers), "read", "child",
-                     world.b.child.pid, child_id=world.b.child.id, reason=f"case review {i}")
+        audit.record(
+            session,
+            world.actor(Role.police_mispers),
+            "read",
+            "child",
+            world.b.child.pid,
+            child_id=world.b.child.id,
+            reason=f"case review {i}",
+        )
     session.commit()
 
 
 def _seqs(page: str) -> list[int]:
-    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
     return [int(n) for n in re.findall(r'<tr>\s*<td data-label="No.">(\d+)</td>', body)]
 
 
@@ -200,8 +239,9 @@ def test_audit_lists_newest_first_and_the_filter_filters(web):
     child = call(Role.admin, "GET", "/audit", params={"child_id": str(world.b.child.id)}).text
     assert len(_seqs(child)) == 2 and "case review 1" in child and "police mispers" in child
     assert "police_mispers" in child  # the actor by username
-    both = call(Role.admin, "GET", "/audit", params={"entity": "user",
-                                                      "child_id": str(world.b.child.id)}).text
+    both = call(
+        Role.admin, "GET", "/audit", params={"entity": "user", "child_id": str(world.b.child.id)}
+    ).text
     assert _seqs(both) == [] and "No events match this filter" in both
     bad = call(Role.admin, "GET", "/audit", params={"child_id": "twelve", "entity": "e" * 41})
     assert bad.status_code == 422
@@ -255,11 +295,13 @@ def test_export_is_the_api_file_audited_and_the_page_says_what_it_holds(web):
     assert len(rows) == 1 and "ep-a" in rows[0] and "ep-b" not in download.text
     assert "child_name" not in header and "Child A" not in download.text
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
-    assert [(e.actor_id, e.detail) for e in events] == [(world.users[Role.analyst].id,
-                                                         '{"rows":1}')] * 2
+    assert [(e.actor_id, e.detail) for e in events] == [
+        (world.users[Role.analyst].id, '{"rows":1}')
+    ] * 2
 
 
 # --- In Chromium, on a phone ------------------------------------------------------------------
+
 
 @pytest.fixture
 def site(sqlite_template, tmp_path):

@@ -11,13 +11,19 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app.world import PASSWORD
 from misper.app.main import create_app
 from misper.app.users.models import Role
 from misper.incidents.schema import BY_NAME
-from app.world import PASSWORD
 
-CASE_ROLES = [Role.care_staff, Role.police_mispers, Role.police_control_room,
-              Role.police_officer, Role.council_social_worker, Role.council_missing_coordinator]
+CASE_ROLES = [
+    Role.care_staff,
+    Role.police_mispers,
+    Role.police_control_room,
+    Role.police_officer,
+    Role.council_social_worker,
+    Role.council_missing_coordinator,
+]
 OTHERS = [r for r in Role if r not in CASE_ROLES]
 
 
@@ -36,8 +42,12 @@ def _client(app, role: Role) -> TestClient:
 
 def _panel(html: str, title: str) -> tuple[int, str]:
     """The count and the body of the home page's panel with this title."""
-    match = re.search(rf"<h3[^>]*>{re.escape(title)} <span class=\"count\" data-count=\"(\d+)\">"
-                      rf".*?</h3>(.*?)</section>", html, re.S)
+    match = re.search(
+        rf"<h3[^>]*>{re.escape(title)} <span class=\"count\" data-count=\"(\d+)\">"
+        rf".*?</h3>(.*?)</section>",
+        html,
+        re.S,
+    )
     assert match, f"no panel {title!r}"
     return int(match.group(1)), match.group(2)
 
@@ -66,8 +76,9 @@ def test_roles_without_case_work_are_refused_the_lists(app, role):
 
 def test_bad_filters_are_refused_field_by_field_keeping_the_rest(app):
     client = _client(app, Role.police_mispers)
-    response = client.get("/episodes", params={"status": "sideways", "risk": "extreme",
-                                               "pid": "child-a"})
+    response = client.get(
+        "/episodes", params={"status": "sideways", "risk": "extreme", "pid": "child-a"}
+    )
     assert response.status_code == 422
     assert "choose open, closed or all" in response.text
     risks = ", ".join(BY_NAME["risk_final"].values)
@@ -136,13 +147,21 @@ def test_a_browser_is_told_in_a_page_and_a_system_in_json(app):
 
 def test_an_update_from_the_episode_page_is_kept_or_refused_on_that_page(app):
     client = _client(app, Role.council_social_worker)
-    refused = client.post("/episodes/ep-a/updates", data={"kind": "sighting", "text": " ",
-                                                          "postcode_sector": "AL1 3",
-                                                          "back": "/episodes/ep-a"})
+    refused = client.post(
+        "/episodes/ep-a/updates",
+        data={
+            "kind": "sighting",
+            "text": " ",
+            "postcode_sector": "AL1 3",
+            "back": "/episodes/ep-a",
+        },
+    )
     assert refused.status_code == 422 and "Episode ep-a" in refused.text
     assert "say what is new" in refused.text and 'value="AL1 3"' in refused.text
-    saved = client.post("/episodes/ep-a/updates", data={"kind": "update", "text": "Phoned school",
-                                                        "back": "/episodes/ep-a"})
+    saved = client.post(
+        "/episodes/ep-a/updates",
+        data={"kind": "update", "text": "Phoned school", "back": "/episodes/ep-a"},
+    )
     assert saved.status_code == 303 and saved.headers["location"] == "/episodes/ep-a#updates"
     assert "Phoned school" in client.get("/episodes/ep-a").text
 
@@ -165,11 +184,18 @@ def test_a_notification_about_an_episode_links_to_its_page(world_store, app):
     from misper.app.notifications.models import Notification
 
     session, world, _url = world_store
-    session.add(Notification(agency_id=world.a.agencies["force"].id, subject="Sighting reported",
-                             episode_id=world.a.episode.id, created_at=datetime.now()))
+    session.add(
+        Notification(
+            agency_id=world.a.agencies["force"].id,
+            subject="Sighting reported",
+            episode_id=world.a.episode.id,
+            created_at=datetime.now(),
+        )
+    )
     session.commit()
-    _count, body = _panel(_client(app, Role.police_control_room).get("/").text,
-                          "Unread notifications")
+    _count, body = _panel(
+        _client(app, Role.police_control_room).get("/").text, "Unread notifications"
+    )
     assert '<a href="/episodes/ep-a">Sighting reported</a>' in body
     assert "episode reported" in body  # the one without an episode is listed, unlinked
 
@@ -192,15 +218,19 @@ def test_the_interviews_panel_puts_this_weeks_overdue_before_years_old_ones(stor
 
     session, world = store
     now = datetime.now().replace(microsecond=0)
-    for rid, found in (("old", now - timedelta(days=900)), ("recent", now - timedelta(days=4)),
-                       ("waiting", now - timedelta(hours=10))):
+    for rid, found in (
+        ("old", now - timedelta(days=900)),
+        ("recent", now - timedelta(days=4)),
+        ("waiting", now - timedelta(hours=10)),
+    ):
         world.episode(session, "away", found - timedelta(hours=3), rid=rid)
         close_episode(session, world.actors["mispers"], rid, 1, {"found_at": found}, [], [])
     panel = _interviews(session, world.actors["coord.placing"], now)
     assert panel.count == 3
     assert [item.tag for item in panel.items] == ["overdue", "overdue", "due"]
     assert [item.text for item in panel.items][0].endswith(
-        f"due {now - timedelta(days=1):%d %b %Y %H:%M}")  # 4 days ago + 72 h: the recent one
+        f"due {now - timedelta(days=1):%d %b %Y %H:%M}"
+    )  # 4 days ago + 72 h: the recent one
 
 
 def test_the_admin_is_told_of_events_still_waiting_for_the_chain(app, monkeypatch):

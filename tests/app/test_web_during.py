@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, update
 
-from app.browsing import log_in as _log_in, serving, violations as _violations
-from misper.app.db import make_engine
+from app.browsing import log_in as _log_in
+from app.browsing import serving
+from app.browsing import violations as _violations
 from misper.app.children.models import Child
+from misper.app.db import make_engine
 from misper.app.episodes.models import Associate, ControlRoomDecision, Episode, EpisodeAssociate
 from misper.app.placements.models import Group, GroupAffiliation, GroupRivalry
 from misper.app.users.models import User
@@ -40,7 +42,12 @@ def _checked(page):
     wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(
         e => e.getBoundingClientRect().right > window.innerWidth + 1).map(
         e => e.tagName + '.' + e.className + ' ' + (e.id || '')).slice(0, 8)""")
-    assert _fits(page), (wide, page.evaluate("[document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]"))
+    assert _fits(page), (
+        wide,
+        page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]"
+        ),
+    )
 
 
 def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(server, browser):
@@ -51,7 +58,9 @@ def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/not-here")
     _checked(page)
-    page.locator(".task", has_text="Child A").get_by_role("link", name="Not where they should be").click()
+    page.locator(".task", has_text="Child A").get_by_role(
+        "link", name="Not where they should be"
+    ).click()
     _checked(page)
     expected = datetime.now() - timedelta(minutes=20)
     page.get_by_label("When was the child expected back?").fill(f"{expected:%Y-%m-%dT%H:%M}")
@@ -84,7 +93,10 @@ def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(
     _checked(page)
     # The saved answers are still there when the page is opened again.
     page.goto(check_url)
-    assert "Call or message the child's phone: No contact, not found" in page.locator(".steps").inner_text()
+    assert (
+        "Call or message the child's phone: No contact, not found"
+        in page.locator(".steps").inner_text()
+    )
     # A sighting after the report goes on the episode; a bad sector is refused, the text kept.
     page.get_by_label("Sighting (everyone working the episode is told)").check()
     page.get_by_label("What is new").fill("seen by a friend at the bus station")
@@ -102,13 +114,19 @@ def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(
     _log_in(page, base, "police_control_room")
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/control-room")
-    assert f"Sighting near AL1 3 reported for missing episode {rid}" in page.get_by_role("status").inner_text()
+    assert (
+        f"Sighting near AL1 3 reported for missing episode {rid}"
+        in page.get_by_role("status").inner_text()
+    )
     _checked(page)
     page.get_by_role("link", name=rid).click()
     page.wait_for_url(f"{base}/triage/{rid}")
     _checked(page)
     assert "tall" in page.locator("#profile-title + p + dl").inner_text()
-    assert "Call or message the child's phone" in page.locator("section", has_text="What the carer has done").inner_text()
+    assert (
+        "Call or message the child's phone"
+        in page.locator("section", has_text="What the carer has done").inner_text()
+    )
     assert "sighting near AL1 3: seen by a friend" in page.locator("#updates").inner_text()
     guidance = page.locator("section", has_text="Wait guidance")
     assert "similar episodes" in guidance.inner_text()
@@ -120,7 +138,10 @@ def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(
     page.get_by_label("cse", exact=True).check()
     page.get_by_role("button", name="Save the assessment").click()
     assert "say why this level" in page.get_by_role("alert").inner_text()
-    assert page.get_by_label("Medium").is_checked() and page.get_by_label("cse", exact=True).is_checked()
+    assert (
+        page.get_by_label("Medium").is_checked()
+        and page.get_by_label("cse", exact=True).is_checked()
+    )
     _checked(page)
     page.get_by_label("Reason for this level").fill("needs medication, seen with older male")
     page.get_by_role("button", name="Save the assessment").click()
@@ -138,9 +159,11 @@ def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(
     assert f"review at {review:%H:%M}" in page.locator("#decisions").inner_text()
     engine = make_engine(url)  # the clock moves on: the review time is now past
     with engine.begin() as connection:
-        connection.execute(update(ControlRoomDecision)
-                           .where(ControlRoomDecision.decision == "delay")
-                           .values(review_at=datetime.now() - timedelta(minutes=1)))
+        connection.execute(
+            update(ControlRoomDecision)
+            .where(ControlRoomDecision.decision == "delay")
+            .values(review_at=datetime.now() - timedelta(minutes=1))
+        )
     engine.dispose()
     page.goto(f"{base}/control-room")
     assert f"Review due: episode {rid}" in page.get_by_role("status").inner_text()
@@ -159,14 +182,19 @@ def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(
     second = page.locator(".task").nth(1)
     second.get_by_role("button", name="Not needed").click()  # no reason: refused
     assert "say why the task is not needed" in page.locator(".task").nth(1).inner_text()
-    page.locator(".task").nth(1).get_by_label("Not needed because").fill("already in custody records")
+    page.locator(".task").nth(1).get_by_label("Not needed because").fill(
+        "already in custody records"
+    )
     page.locator(".task").nth(1).get_by_role("button", name="Not needed").click()
     assert "not needed: already in custody records" in page.locator(".task").nth(1).inner_text()
     third = page.locator(".task").nth(2)
     third.get_by_label("Assign to (username)").fill("nobody-here")
     third.get_by_role("button", name="Assign").click()
     assert "no police user of your force" in page.locator(".task").nth(2).inner_text()
-    assert page.locator(".task").nth(2).get_by_label("Assign to (username)").input_value() == "nobody-here"
+    assert (
+        page.locator(".task").nth(2).get_by_label("Assign to (username)").input_value()
+        == "nobody-here"
+    )
     page.locator(".task").nth(2).get_by_label("Assign to (username)").fill("police_officer")
     page.locator(".task").nth(2).get_by_role("button", name="Assign").click()
     assert "assigned to police_officer" in page.locator(".task").nth(2).inner_text()
@@ -175,8 +203,11 @@ def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(
     # Once the child is found, the task review counts what was done and what helped.
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(update(Episode).where(Episode.rid == rid)
-                           .values(found_at=datetime.now(), version=Episode.version + 1))
+        connection.execute(
+            update(Episode)
+            .where(Episode.rid == rid)
+            .values(found_at=datetime.now(), version=Episode.version + 1)
+        )
     engine.dispose()
     page.goto(f"{base}/task-review")
     helped = page.locator("tr", has_text=medium[0]).inner_text()
@@ -251,25 +282,63 @@ def test_council_checks_a_placement_and_learns_only_what_it_may_see(server, brow
     engine = make_engine(url)  # child A and child B (placed in home b) shared an adult
     with engine.begin() as connection:
         connection.execute(insert(Associate).values(id=900, associate_id="adult-9", kind="person"))
-        connection.execute(insert(EpisodeAssociate), [
-            {"episode_id": e, "associate_id": 900, "position": 0}
-            for e in connection.scalars(select(Episode.id).where(Episode.rid.in_(["ep-a", "ep-b"])))])
+        connection.execute(
+            insert(EpisodeAssociate),
+            [
+                {"episode_id": e, "associate_id": 900, "position": 0}
+                for e in connection.scalars(
+                    select(Episode.id).where(Episode.rid.in_(["ep-a", "ep-b"]))
+                )
+            ],
+        )
         # Police intelligence: child A runs with one group, child B with its rival.
         users = connection.scalar(select(User.id).where(User.username == "police_mispers"))
-        forces = dict(connection.execute(select(Child.pid, Episode.force_id).join(
-            Child, Child.id == Episode.child_id).where(Episode.rid.in_(["ep-a", "ep-b"]))).all())
+        forces = dict(
+            connection.execute(
+                select(Child.pid, Episode.force_id)
+                .join(Child, Child.id == Episode.child_id)
+                .where(Episode.rid.in_(["ep-a", "ep-b"]))
+            ).all()
+        )
         children = dict(connection.execute(select(Child.pid, Child.id)).all())
-        connection.execute(insert(Group), [
-            {"id": 900, "force_id": forces["child-a"], "name": "Northside crew", "created_by": users,
-             "created_at": datetime(2024, 1, 1)},
-            {"id": 901, "force_id": forces["child-b"], "name": "Southside crew", "created_by": users,
-             "created_at": datetime(2024, 1, 1)}])
-        connection.execute(insert(GroupRivalry).values(group_id=900, rival_id=901, created_by=users,
-                                                       created_at=datetime(2024, 1, 1)))
-        connection.execute(insert(GroupAffiliation), [
-            {"child_id": children[pid], "group_id": g, "note": "seen with them", "created_by": users,
-             "created_by_agency_id": forces[pid], "created_at": datetime(2024, 1, 1)}
-            for pid, g in (("child-a", 900), ("child-b", 901))])
+        connection.execute(
+            insert(Group),
+            [
+                {
+                    "id": 900,
+                    "force_id": forces["child-a"],
+                    "name": "Northside crew",
+                    "created_by": users,
+                    "created_at": datetime(2024, 1, 1),
+                },
+                {
+                    "id": 901,
+                    "force_id": forces["child-b"],
+                    "name": "Southside crew",
+                    "created_by": users,
+                    "created_at": datetime(2024, 1, 1),
+                },
+            ],
+        )
+        connection.execute(
+            insert(GroupRivalry).values(
+                group_id=900, rival_id=901, created_by=users, created_at=datetime(2024, 1, 1)
+            )
+        )
+        connection.execute(
+            insert(GroupAffiliation),
+            [
+                {
+                    "child_id": children[pid],
+                    "group_id": g,
+                    "note": "seen with them",
+                    "created_by": users,
+                    "created_by_agency_id": forces[pid],
+                    "created_at": datetime(2024, 1, 1),
+                }
+                for pid, g in (("child-a", 900), ("child-b", 901))
+            ],
+        )
     engine.dispose()
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
@@ -282,8 +351,10 @@ def test_council_checks_a_placement_and_learns_only_what_it_may_see(server, brow
     page.get_by_label("Home (place id)").fill("place-b")
     page.get_by_role("button", name="Check").click()
     result = page.locator("#result").inner_text()
-    assert ("whose record you may not see: 1 shared associate; linked to a group that is a rival "
-            "of the child's") in result
+    assert (
+        "whose record you may not see: 1 shared associate; linked to a group that is a rival "
+        "of the child's"
+    ) in result
     assert "ask the police missing persons team" in result
     assert "child-b" not in result and "adult-9" not in result
     assert "crew" not in result.lower() and "seen with them" not in result
@@ -305,7 +376,8 @@ def test_control_room_takes_a_parents_report_for_a_child_new_to_the_store(server
     _checked(page)
     page.get_by_label("Child's name").fill("Sam Example")
     page.get_by_label("When was the child expected back?").fill(
-        f"{datetime.now() - timedelta(hours=3):%Y-%m-%dT%H:%M}")
+        f"{datetime.now() - timedelta(hours=3):%Y-%m-%dT%H:%M}"
+    )
     page.get_by_role("button", name="Start the steps").click()
     page.wait_for_url("**/checks/*")
     # Three hours late with the default hour's wait: the flowchart says report now.

@@ -8,9 +8,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app.world import PASSWORD, build_world
 from misper.app.main import create_app
 from misper.app.users.models import POLICE_ROLES, Role
-from app.world import PASSWORD, build_world
 
 
 @pytest.fixture
@@ -22,9 +22,12 @@ def client_for(database_url, sessions):
 
     def login(role: Role) -> TestClient:
         client = TestClient(app, follow_redirects=False)
-        assert client.post("/login", data={"username": role.value,
-                                           "password": PASSWORD}).status_code == 303
+        assert (
+            client.post("/login", data={"username": role.value, "password": PASSWORD}).status_code
+            == 303
+        )
         return client
+
     return login
 
 
@@ -42,13 +45,19 @@ def test_police_record_groups_a_rivalry_and_a_link(client_for):
     north, south = _option(page, "Northside"), _option(page, "Southside")
     same = police.post("/groups/rivalries", data={"group_id": north, "rival_id": north})
     assert same.status_code == 422 and "cannot be its own rival" in same.text
-    assert police.post("/groups/rivalries", data={"group_id": north,
-                                                  "rival_id": south}).status_code == 303
-    linked = police.post("/groups/links", data={"pid": "child-a", "link_group_id": south,
-                                                "note": "seen with members"})
+    assert (
+        police.post("/groups/rivalries", data={"group_id": north, "rival_id": south}).status_code
+        == 303
+    )
+    linked = police.post(
+        "/groups/links",
+        data={"pid": "child-a", "link_group_id": south, "note": "seen with members"},
+    )
     assert linked.status_code == 303
-    row = re.search(r"<tr><td>Southside</td><td></td><td>(.*?)</td><td>(\d+)</td></tr>",
-                    police.get("/groups").text)
+    row = re.search(
+        r"<tr><td>Southside</td><td></td><td>(.*?)</td><td>(\d+)</td></tr>",
+        police.get("/groups").text,
+    )
     assert row.groups() == ("Northside", "1")
 
 
@@ -57,10 +66,11 @@ def test_links_are_refused_by_field_keeping_what_was_typed(client_for):
     police.post("/groups", data={"name": "Eastside"})
     group = _option(police.get("/groups").text, "Eastside")
     for data, field, message in (
-            ({"pid": "", "link_group_id": group}, "pid", "enter the child"),
-            ({"pid": "child-b", "link_group_id": group}, "pid", "no child with this id"),
-            ({"pid": "child-a", "link_group_id": ""}, "link_group_id", "choose a group"),
-            ({"pid": "child-a", "link_group_id": "999999"}, "link_group_id", "no group of your force")):
+        ({"pid": "", "link_group_id": group}, "pid", "enter the child"),
+        ({"pid": "child-b", "link_group_id": group}, "pid", "no child with this id"),
+        ({"pid": "child-a", "link_group_id": ""}, "link_group_id", "choose a group"),
+        ({"pid": "child-a", "link_group_id": "999999"}, "link_group_id", "no group of your force"),
+    ):
         refused = police.post("/groups/links", data={**data, "note": "kept note"})
         assert refused.status_code == 422, data
         assert f'id="{field}-error"' in refused.text and message in refused.text

@@ -15,8 +15,14 @@ from sqlalchemy.orm import Session
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency
 from misper.app.children.models import Child
-from misper.app.episodes.models import (ControlRoomDecision, Episode, EpisodeLink, EpisodeUpdate,
-                                        RiskAssessment, Task)
+from misper.app.episodes.models import (
+    ControlRoomDecision,
+    Episode,
+    EpisodeLink,
+    EpisodeUpdate,
+    RiskAssessment,
+    Task,
+)
 from misper.app.escalation.models import CharityPartnership, Referral
 from misper.app.interviews.models import PreventionInterview, ReturnHomeInterview
 from misper.app.notifications.models import Notification
@@ -28,13 +34,24 @@ from misper.app.users.service import hasher
 PASSWORD = "correct horse battery"
 _HASH = hasher.hash(PASSWORD)
 AGENCY_OF_ROLE = {
-    Role.care_staff: "provider", Role.police_mispers: "force", Role.police_control_room: "force",
-    Role.police_officer: "force", Role.council_social_worker: "council",
-    Role.council_missing_coordinator: "council", Role.rhi_worker: "rhi", Role.analyst: "force",
-    Role.admin: "council", Role.charity_worker: "charity",
+    Role.care_staff: "provider",
+    Role.police_mispers: "force",
+    Role.police_control_room: "force",
+    Role.police_officer: "force",
+    Role.council_social_worker: "council",
+    Role.council_missing_coordinator: "council",
+    Role.rhi_worker: "rhi",
+    Role.analyst: "force",
+    Role.admin: "council",
+    Role.charity_worker: "charity",
 }
-KINDS = {"force": "police", "council": "council", "provider": "care_provider",
-         "rhi": "rhi_provider", "charity": "charity"}
+KINDS = {
+    "force": "police",
+    "council": "council",
+    "provider": "care_provider",
+    "rhi": "rhi_provider",
+    "charity": "charity",
+}
 
 
 @dataclass
@@ -58,8 +75,7 @@ class World:
 
     def actor(self, role: Role) -> Actor:
         user = self.users[role]
-        return Actor(user.id, user.username, role, user.agency_id,
-                     KINDS[AGENCY_OF_ROLE[role]])
+        return Actor(user.id, user.username, role, user.agency_id, KINDS[AGENCY_OF_ROLE[role]])
 
 
 def build_world(session: Session) -> World:
@@ -73,60 +89,131 @@ def build_world(session: Session) -> World:
             side.agencies[role] = agency
         session.flush()
         ag = side.agencies
-        side.home = Home(name=f"Home {name}", place_id=f"place-{name}", provider_id=ag["provider"].id,
-                         host_council_id=ag["council"].id, police_force_id=ag["force"].id,
-                         postcode_sector="AL1 1")
-        side.child = Child(pid=f"child-{name}", name=f"Child {name.upper()}",
-                           date_of_birth=date(2009, 5, 1), gender="female", in_care="full_care",
-                           responsible_council_id=ag["council"].id, created_at=datetime(2024, 1, 1))
+        side.home = Home(
+            name=f"Home {name}",
+            place_id=f"place-{name}",
+            provider_id=ag["provider"].id,
+            host_council_id=ag["council"].id,
+            police_force_id=ag["force"].id,
+            postcode_sector="AL1 1",
+        )
+        side.child = Child(
+            pid=f"child-{name}",
+            name=f"Child {name.upper()}",
+            date_of_birth=date(2009, 5, 1),
+            gender="female",
+            in_care="full_care",
+            responsible_council_id=ag["council"].id,
+            created_at=datetime(2024, 1, 1),
+        )
         session.add_all([side.home, side.child])
         session.flush()
-        side.placement = Placement(child_id=side.child.id, home_id=side.home.id,
-                                   placing_council_id=ag["council"].id, start_date=date(2023, 1, 1))
+        side.placement = Placement(
+            child_id=side.child.id,
+            home_id=side.home.id,
+            placing_council_id=ag["council"].id,
+            start_date=date(2023, 1, 1),
+        )
         side.episode = Episode(
-            rid=f"ep-{name}", child_id=side.child.id, force_id=ag["force"].id,
-            reported_by_agency_id=ag["provider"].id, home_id=side.home.id,
-            links_recorded=True, associates_recorded=True, version=1, updated_at=datetime(2024, 3, 1),
-            reported_at=datetime(2024, 3, 1, 22, 0), age=14, missing_from_type="care_home",
-            missing_from_place_id=side.home.place_id, risk_initial="medium", risk_final="medium",
-            tasks_count=1, narratives_count=1)
+            rid=f"ep-{name}",
+            child_id=side.child.id,
+            force_id=ag["force"].id,
+            reported_by_agency_id=ag["provider"].id,
+            home_id=side.home.id,
+            links_recorded=True,
+            associates_recorded=True,
+            version=1,
+            updated_at=datetime(2024, 3, 1),
+            reported_at=datetime(2024, 3, 1, 22, 0),
+            age=14,
+            missing_from_type="care_home",
+            missing_from_place_id=side.home.place_id,
+            risk_initial="medium",
+            risk_final="medium",
+            tasks_count=1,
+            narratives_count=1,
+        )
         session.add_all([side.placement, side.episode])
         session.flush()
         if user is None:
             users = {}
             for role in Role:
-                users[role] = User(username=role.value, display_name=role.value, role=role.value,
-                                   agency_id=ag[AGENCY_OF_ROLE[role]].id, password_hash=_HASH,
-                                   created_at=datetime(2024, 1, 1))
+                users[role] = User(
+                    username=role.value,
+                    display_name=role.value,
+                    role=role.value,
+                    agency_id=ag[AGENCY_OF_ROLE[role]].id,
+                    password_hash=_HASH,
+                    created_at=datetime(2024, 1, 1),
+                )
             session.add_all(users.values())
             session.flush()
             user = users[Role.police_mispers]
         e = side.episode.id
-        side.rhi = ReturnHomeInterview(episode_id=e, provider_id=ag["rhi"].id, offered=True,
-                                       shared_with_police=True)
-        side.referral = Referral(child_id=side.child.id, episode_id=e, meeting="mace",
-                                 reason="exploitation", referred_at=datetime(2024, 3, 3),
-                                 referred_by=user.id, referred_by_agency_id=ag["council"].id)
-        side.task = Task(episode_id=e, description="check phone", created_at=datetime(2024, 3, 1),
-                         created_by=user.id)
-        side.notification = Notification(agency_id=ag["force"].id, subject="episode reported",
-                                         created_at=datetime(2024, 3, 1))
-        session.add_all([
-            side.rhi, side.referral, side.task, side.notification,
-            PhilomenaProfile(child_id=side.child.id, version=1, content={"description": "tall"},
-                             created_by=user.id, created_by_agency_id=ag["provider"].id,
-                             created_at=datetime(2024, 1, 2)),
-            RiskAssessment(episode_id=e, level="medium", assessed_at=datetime(2024, 3, 1, 22, 5),
-                           assessed_by=user.id),
-            ControlRoomDecision(episode_id=e, decision="deploy", decided_at=datetime(2024, 3, 1, 22),
-                                decided_by=user.id),
-            EpisodeUpdate(episode_id=e, kind="sighting", text="seen at station",
-                          at=datetime(2024, 3, 1, 23), created_by=user.id, agency_id=ag["force"].id),
-            EpisodeLink(episode_id=e, linked_rid="ep-elsewhere"),
-            CharityPartnership(charity_id=ag["charity"].id, force_id=ag["force"].id,
-                               recorded_at=datetime(2024, 1, 1)),
-            PreventionInterview(episode_id=e, outcome="done", recorded_at=datetime(2024, 3, 4)),
-        ])
+        side.rhi = ReturnHomeInterview(
+            episode_id=e, provider_id=ag["rhi"].id, offered=True, shared_with_police=True
+        )
+        side.referral = Referral(
+            child_id=side.child.id,
+            episode_id=e,
+            meeting="mace",
+            reason="exploitation",
+            referred_at=datetime(2024, 3, 3),
+            referred_by=user.id,
+            referred_by_agency_id=ag["council"].id,
+        )
+        side.task = Task(
+            episode_id=e,
+            description="check phone",
+            created_at=datetime(2024, 3, 1),
+            created_by=user.id,
+        )
+        side.notification = Notification(
+            agency_id=ag["force"].id, subject="episode reported", created_at=datetime(2024, 3, 1)
+        )
+        session.add_all(
+            [
+                side.rhi,
+                side.referral,
+                side.task,
+                side.notification,
+                PhilomenaProfile(
+                    child_id=side.child.id,
+                    version=1,
+                    content={"description": "tall"},
+                    created_by=user.id,
+                    created_by_agency_id=ag["provider"].id,
+                    created_at=datetime(2024, 1, 2),
+                ),
+                RiskAssessment(
+                    episode_id=e,
+                    level="medium",
+                    assessed_at=datetime(2024, 3, 1, 22, 5),
+                    assessed_by=user.id,
+                ),
+                ControlRoomDecision(
+                    episode_id=e,
+                    decision="deploy",
+                    decided_at=datetime(2024, 3, 1, 22),
+                    decided_by=user.id,
+                ),
+                EpisodeUpdate(
+                    episode_id=e,
+                    kind="sighting",
+                    text="seen at station",
+                    at=datetime(2024, 3, 1, 23),
+                    created_by=user.id,
+                    agency_id=ag["force"].id,
+                ),
+                EpisodeLink(episode_id=e, linked_rid="ep-elsewhere"),
+                CharityPartnership(
+                    charity_id=ag["charity"].id,
+                    force_id=ag["force"].id,
+                    recorded_at=datetime(2024, 1, 1),
+                ),
+                PreventionInterview(episode_id=e, outcome="done", recorded_at=datetime(2024, 3, 4)),
+            ]
+        )
         session.flush()
         sides[name] = side
     return World(sides["a"], sides["b"], users)

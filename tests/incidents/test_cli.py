@@ -41,8 +41,19 @@ def test_pseudonymised_import_and_keygen(tmp_path):
     assert runner.invoke(app, ["keygen", str(key)]).exit_code == 0
     assert runner.invoke(app, ["keygen", str(key)]).exit_code == 1  # never overwrites
     out = tmp_path / "p.parquet"
-    result = runner.invoke(app, ["import", str(EXAMPLE), "--profile", "compact", "--out", str(out),
-                                 "--pseudonymise", str(key)])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(EXAMPLE),
+            "--profile",
+            "compact",
+            "--out",
+            str(out),
+            "--pseudonymise",
+            str(key),
+        ],
+    )
     assert result.exit_code == 0, result.output
     frame = load_incidents(out).frame
     assert not frame.pid.isin(["C1001", "C1002"]).any() and frame.pid.nunique() == 9

@@ -24,12 +24,19 @@ def test_fast_and_full_loaders_agree(canonical, tmp_path):
     assert fast.quality["missing"] == full.quality["missing"]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda f: f.assign(age=f.age.where(f.index != 3, 130)), "row 4, column age"),
-    (lambda f: f.assign(rid=f.rid.where(f.index != 4, f.rid.iloc[0])), "duplicate incident id"),
-    (lambda f: f.assign(found_at=f.found_at.where(f.index != 0, f.reported_at - pd.Timedelta("1h"))),
-     "row 1, column found_at"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda f: f.assign(age=f.age.where(f.index != 3, 130)), "row 4, column age"),
+        (lambda f: f.assign(rid=f.rid.where(f.index != 4, f.rid.iloc[0])), "duplicate incident id"),
+        (
+            lambda f: f.assign(
+                found_at=f.found_at.where(f.index != 0, f.reported_at - pd.Timedelta("1h"))
+            ),
+            "row 1, column found_at",
+        ),
+    ],
+)
 def test_a_fault_goes_the_full_way_and_is_worded(canonical, tmp_path, change, message):
     frame = change(canonical.copy())
     frame["age"] = frame["age"].astype("Int64")
@@ -40,7 +47,10 @@ def test_a_fault_goes_the_full_way_and_is_worded(canonical, tmp_path, change, me
 
 def test_text_with_spaces_is_trimmed_like_the_full_loader(canonical, tmp_path):
     frame = canonical.copy()
-    frame["ethnic_appearance"] = frame.ethnic_appearance.astype(object).where(
-        frame.index != 0, "  British ").astype("string")
+    frame["ethnic_appearance"] = (
+        frame.ethnic_appearance.astype(object)
+        .where(frame.index != 0, "  British ")
+        .astype("string")
+    )
     path = write_incidents(frame, tmp_path / "spaces.parquet")
     assert load_incidents(path).frame.ethnic_appearance.iloc[0] == "British"

@@ -44,8 +44,14 @@ def test_timezone_suffix_is_converted_to_london(write_csv):
 
 
 def test_lists_split_on_semicolons_and_keep_empty_apart_from_unknown(write_csv):
-    path = write_csv([HEADER + ",risk_flags",
-                      GOOD_ROWS[0] + ",gang; CSE", GOOD_ROWS[1] + ",;", GOOD_ROWS[2] + ","])
+    path = write_csv(
+        [
+            HEADER + ",risk_flags",
+            GOOD_ROWS[0] + ",gang; CSE",
+            GOOD_ROWS[1] + ",;",
+            GOOD_ROWS[2] + ",",
+        ]
+    )
     flags = load_incidents(path).frame.risk_flags
     assert list(flags.iloc[0]) == ["gang", "cse"]
     assert list(flags.iloc[1]) == []
@@ -53,8 +59,14 @@ def test_lists_split_on_semicolons_and_keep_empty_apart_from_unknown(write_csv):
 
 
 def test_full_postcodes_are_cut_to_sectors(write_csv):
-    path = write_csv([HEADER + ",missing_from_postcode_sector",
-                      GOOD_ROWS[0] + ",hp4 1ab", GOOD_ROWS[1] + ",SG13 7", GOOD_ROWS[2] + ","])
+    path = write_csv(
+        [
+            HEADER + ",missing_from_postcode_sector",
+            GOOD_ROWS[0] + ",hp4 1ab",
+            GOOD_ROWS[1] + ",SG13 7",
+            GOOD_ROWS[2] + ",",
+        ]
+    )
     result = load_incidents(path)
     assert result.frame.missing_from_postcode_sector.tolist()[:2] == ["HP4 1", "SG13 7"]
     assert result.quality["postcodes_cut"] == 1
@@ -62,8 +74,13 @@ def test_full_postcodes_are_cut_to_sectors(write_csv):
 
 def test_distance_is_computed_from_coordinates_when_absent(write_csv):
     head = HEADER + ",missing_from_lat,missing_from_lon,found_lat,found_lon,distance_miles"
-    path = write_csv([head, GOOD_ROWS[0] + ",51.7520,-0.3360,51.5074,-0.1278,",
-                      GOOD_ROWS[1] + ",51.75,-0.33,51.75,-0.33,7"])
+    path = write_csv(
+        [
+            head,
+            GOOD_ROWS[0] + ",51.7520,-0.3360,51.5074,-0.1278,",
+            GOOD_ROWS[1] + ",51.75,-0.33,51.75,-0.33,7",
+        ]
+    )
     distance = load_incidents(path).frame.distance_miles
     assert distance.iloc[0] == pytest.approx(19.3, abs=0.3)  # St Albans to central London
     assert distance.iloc[1] == 7  # a recorded distance is never overwritten
@@ -75,21 +92,27 @@ def test_missing_required_column(write_csv):
 
 
 def test_every_fault_is_listed_with_row_column_and_value(write_csv):
-    path = write_csv([HEADER + ",distance_miles,gender",
-                      "R1,P1,2022-31-05T22:41,15,home,,3,female",       # row 2: bad date
-                      "R1,P2,2022-03-07T22:41,-2,castle,,-1,robot",     # row 3: four faults + dup
-                      "R3,P3,2022-03-07T22:41,150,home,2022-03-01T10:00,99999,male"])  # row 4
+    path = write_csv(
+        [
+            HEADER + ",distance_miles,gender",
+            "R1,P1,2022-31-05T22:41,15,home,,3,female",  # row 2: bad date
+            "R1,P2,2022-03-07T22:41,-2,castle,,-1,robot",  # row 3: four faults + dup
+            "R3,P3,2022-03-07T22:41,150,home,2022-03-01T10:00,99999,male",
+        ]
+    )  # row 4
     error = refused(path)
     text = str(error)
-    for expected in ["row 2, column reported_at: '2022-31-05T22:41'",
-                     "row 3, column age: '-2': out of range",
-                     "row 3, column missing_from_type: 'castle': not an allowed value",
-                     "row 3, column distance_miles: '-1': out of range",
-                     "row 3, column gender: 'robot'",
-                     "row 3, column rid: 'R1': duplicate incident id (first on row 2)",
-                     "row 4, column age: '150'",
-                     "row 4, column found_at: '2022-03-01T10:00': before reported_at",
-                     "row 4, column distance_miles: '99999'"]:
+    for expected in [
+        "row 2, column reported_at: '2022-31-05T22:41'",
+        "row 3, column age: '-2': out of range",
+        "row 3, column missing_from_type: 'castle': not an allowed value",
+        "row 3, column distance_miles: '-1': out of range",
+        "row 3, column gender: 'robot'",
+        "row 3, column rid: 'R1': duplicate incident id (first on row 2)",
+        "row 4, column age: '150'",
+        "row 4, column found_at: '2022-03-01T10:00': before reported_at",
+        "row 4, column distance_miles: '99999'",
+    ]:
         assert expected in text
     assert error.problems.total == 9
     assert str(path) in text and "nothing was written" in text
@@ -104,17 +127,22 @@ def test_error_list_is_limited_with_a_count_of_the_rest(write_csv):
 
 
 def test_unknown_enum_can_be_kept_as_other_and_counted(write_csv):
-    path = write_csv([HEADER, "R1,P1,2022-03-05T22:41,15,castle,", "R2,P1,2022-03-05T23:41,15,moon,"])
+    path = write_csv(
+        [HEADER, "R1,P1,2022-03-05T22:41,15,castle,", "R2,P1,2022-03-05T23:41,15,moon,"]
+    )
     result = load_incidents(path, unknown_as_other=True)
     assert result.frame.missing_from_type.tolist() == ["other", "other"]
     assert result.quality["mapped_to_other"] == {"missing_from_type": 2}
     assert any("kept as 'other'" in w for w in result.warnings)
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("", "the file is empty"),
-    (HEADER + "\n", "the file has a header but no rows"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("", "the file is empty"),
+        (HEADER + "\n", "the file has a header but no rows"),
+    ],
+)
 def test_empty_files(tmp_path, content, expected):
     path = tmp_path / "empty.csv"
     path.write_text(content)
@@ -122,8 +150,9 @@ def test_empty_files(tmp_path, content, expected):
 
 
 def test_wrong_encoding_is_named(write_csv):
-    path = write_csv([HEADER + ",responsible_authority", GOOD_ROWS[0] + ",Conseil général"],
-                     encoding="cp1252")
+    path = write_csv(
+        [HEADER + ",responsible_authority", GOOD_ROWS[0] + ",Conseil général"], encoding="cp1252"
+    )
     assert "not utf-8 text" in str(refused(path)) and "encoding" in str(refused(path))
 
 
@@ -151,8 +180,9 @@ def test_xlsx_first_sheet_and_wrong_sheet(tmp_path):
 
 
 def test_parquet_round_trip_keeps_every_value(write_csv, tmp_path):
-    path = write_csv([HEADER + ",risk_flags", GOOD_ROWS[0] + ",gang", GOOD_ROWS[1] + ",;",
-                      GOOD_ROWS[2] + ","])
+    path = write_csv(
+        [HEADER + ",risk_flags", GOOD_ROWS[0] + ",gang", GOOD_ROWS[1] + ",;", GOOD_ROWS[2] + ","]
+    )
     first = load_incidents(path).frame
     write_incidents(first, tmp_path / "x.parquet")
     again = load_incidents(tmp_path / "x.parquet").frame
@@ -168,8 +198,9 @@ def test_import_writes_nothing_on_refusal(write_csv, tmp_path):
 
 
 def test_import_streams_in_chunks_and_finds_duplicates_across_them(write_csv, tmp_path):
-    rows = [f"R{i},P{i % 7},2022-03-05T22:41,15,home," for i in range(25)] + \
-           ["R3,P1,2022-03-05T22:41,15,home,"]
+    rows = [f"R{i},P{i % 7},2022-03-05T22:41,15,home," for i in range(25)] + [
+        "R3,P1,2022-03-05T22:41,15,home,"
+    ]
     out = tmp_path / "out.csv"
     with pytest.raises(IncidentFileError) as info:
         import_file(write_csv([HEADER, *rows]), out, chunk_rows=10)

@@ -12,16 +12,20 @@ from misper.incidents.errors import Problems
 from misper.incidents.schema import BY_NAME, RISK_FLAGS
 from misper.incidents.validate import Options, Tally, parse_chunk
 
-OPTIONS = Options(true_values=frozenset({"yes", "true", "y", "1"}),
-                  false_values=frozenset({"no", "false", "n", "0"}))
-moments = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2025, 12, 31)) \
-    .map(lambda d: d.replace(second=0, microsecond=0))
+OPTIONS = Options(
+    true_values=frozenset({"yes", "true", "y", "1"}),
+    false_values=frozenset({"no", "false", "n", "0"}),
+)
+moments = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2025, 12, 31)).map(
+    lambda d: d.replace(second=0, microsecond=0)
+)
 
 
 def parse(column: str, cells: list) -> tuple[pd.Series, Problems]:
     problems = Problems(limit=10_000)
-    frame = parse_chunk(pd.DataFrame({column: pd.Series(cells, dtype=object)}), 2, OPTIONS,
-                        problems, Tally())
+    frame = parse_chunk(
+        pd.DataFrame({column: pd.Series(cells, dtype=object)}), 2, OPTIONS, problems, Tally()
+    )
     return frame[column], problems
 
 
@@ -37,15 +41,20 @@ def test_offsets_become_london_time(moment, hours):
     offset = dt.timezone(dt.timedelta(hours=hours))
     text = moment.replace(tzinfo=offset).isoformat(timespec="minutes")
     parsed, problems = parse("found_at", [text])
-    expected = pd.Timestamp(moment.replace(tzinfo=offset)).tz_convert("Europe/London").tz_localize(None)
+    expected = (
+        pd.Timestamp(moment.replace(tzinfo=offset)).tz_convert("Europe/London").tz_localize(None)
+    )
     assert not problems and parsed.iloc[0] == expected
 
 
-@given(st.lists(st.lists(st.sampled_from(RISK_FLAGS), max_size=5), min_size=1, max_size=20),
-       st.sampled_from(["", " ", "  "]))
+@given(
+    st.lists(st.lists(st.sampled_from(RISK_FLAGS), max_size=5), min_size=1, max_size=20),
+    st.sampled_from(["", " ", "  "]),
+)
 def test_lists_round_trip_whatever_the_spacing(lists, pad):
-    cells = [(";" + pad).join(pad + item.upper() for item in items) if items else ";"
-             for items in lists]
+    cells = [
+        (";" + pad).join(pad + item.upper() for item in items) if items else ";" for items in lists
+    ]
     parsed, problems = parse("risk_flags", cells)
     assert not problems
     assert [list(v) for v in parsed] == lists
@@ -57,15 +66,22 @@ def test_any_text_in_an_enum_is_parsed_or_reported_never_crashes(cells):
     allowed = set(BY_NAME["gender"].values)
     bad = [c for c in cells if c.strip() and c.strip().lower() not in allowed]
     assert problems.total == len(bad)
-    assert parsed.isna().sum() == len(cells) - (len(cells) - len(bad) - sum(not c.strip() for c in cells))
+    assert parsed.isna().sum() == len(cells) - (
+        len(cells) - len(bad) - sum(not c.strip() for c in cells)
+    )
 
 
 NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
 ascii_text = st.text(alphabet=string.printable, max_size=6)
 
 
-@given(st.lists(st.one_of(st.integers(-50, 200).map(str), st.floats(allow_nan=False).map(str),
-                          ascii_text), min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.one_of(st.integers(-50, 200).map(str), st.floats(allow_nan=False).map(str), ascii_text),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_ages_in_range_pass_everything_else_is_reported(cells):
     parsed, problems = parse("age", cells)
 
@@ -76,6 +92,7 @@ def test_ages_in_range_pass_everything_else_is_reported(cells):
             return False
         number = float(cell)
         return number == int(number) and 0 <= number <= 120 if abs(number) < 1e18 else False
+
     assert problems.total == sum(not fine(c) for c in cells)
     assert parsed.dropna().between(0, 120).all()
 

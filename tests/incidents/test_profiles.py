@@ -36,7 +36,9 @@ def test_values_recoded_and_booleans_spelled_y_n(compact):
     assert frame.missing_from_type.iloc[0] == "care_home"
     assert frame.in_care.iloc[2] == "accommodated"
     assert frame.found_by.iloc[0] == "self" and frame.found_how.iloc[1] == "police_targeted"
-    assert frame.out_of_area_placement.iloc[6] is True or frame.out_of_area_placement.iloc[6] == True  # noqa: E712
+    assert (
+        frame.out_of_area_placement.iloc[6] is True or frame.out_of_area_placement.iloc[6] == True
+    )  # noqa: E712
     assert frame.record_type.tolist().count("missing_report") == 10
 
 
@@ -78,14 +80,17 @@ def test_profile_naming_an_absent_source_column(tmp_path):
     assert "maps 'pid' from column 'Person', which is not in the file" in str(info.value)
 
 
-@pytest.mark.parametrize("body, message", [
-    ("name: x\ncolumns:\n  colour: Colour\n", "columns.colour"),
-    ("name: x\ncolumns:\n  age: {from: Age, value: \"3\"}\n", "exactly one of"),
-    ("name: x\ncolumns:\n  age: {from: [A, B]}\n", "only make a list column"),
-    ("columns: {}\n", "name"),
-    ("name: x\ncolumns: {}\nsurprise: 1\n", "surprise"),
-    ("- a\n- b\n", "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("name: x\ncolumns:\n  colour: Colour\n", "columns.colour"),
+        ('name: x\ncolumns:\n  age: {from: Age, value: "3"}\n', "exactly one of"),
+        ("name: x\ncolumns:\n  age: {from: [A, B]}\n", "only make a list column"),
+        ("columns: {}\n", "name"),
+        ("name: x\ncolumns: {}\nsurprise: 1\n", "surprise"),
+        ("- a\n- b\n", "expected a mapping"),
+    ],
+)
 def test_bad_profiles_are_refused_with_the_field(tmp_path, body, message):
     path = tmp_path / "bad.yaml"
     path.write_text(body)

@@ -6,8 +6,10 @@ from misper.incidents.load import IncidentFileError, import_file, load_incidents
 from misper.incidents.pseudonymise import new_key_file
 
 HEADER = "rid,pid,reported_at,age,missing_from_type,missing_from_place_id,linked_rids,associate_ids,circumstances_text,officer"
-ROWS = ["R1,P1,2022-03-05T22:41,15,care_home,H1,R2,A9,went to see a friend,PC 1",
-        "R2,P2,2022-03-05T22:45,16,care_home,H1,R1,A9;A7,left with P1,PC 2"]
+ROWS = [
+    "R1,P1,2022-03-05T22:41,15,care_home,H1,R2,A9,went to see a friend,PC 1",
+    "R2,P2,2022-03-05T22:45,16,care_home,H1,R1,A9;A7,left with P1,PC 2",
+]
 
 
 @pytest.fixture
@@ -46,8 +48,12 @@ def test_same_key_links_across_files_other_key_does_not(tmp_path, key):
 
 def test_kinds_are_hashed_apart(tmp_path, key):
     frame, _ = run(tmp_path, key, ["X,X,2022-03-05T22:41,15,home,X,,X,,"], "kinds")
-    values = {frame.rid.iloc[0], frame.pid.iloc[0], frame.missing_from_place_id.iloc[0],
-              frame.associate_ids.iloc[0][0]}
+    values = {
+        frame.rid.iloc[0],
+        frame.pid.iloc[0],
+        frame.missing_from_place_id.iloc[0],
+        frame.associate_ids.iloc[0][0],
+    }
     assert len(values) == 4
 
 

@@ -50,14 +50,22 @@ def simulate(children: int = 240, seed: int = 0) -> tuple[pd.DataFrame, pd.DataF
             named = [own] if rng.uniform() < 0.2 else []
             if exploited and rng.uniform() < 0.6:
                 named.append(exploiters[c % len(exploiters)])
-            rows.append({"pid": f"p{c}", "reported_at": at,
-                         "found_at": (at + pd.Timedelta(hours=hours)).floor("min") if rng.uniform() > 0.02 else None,
-                         "age": int(min(17, birth_age + t / 365)), "gender": gender,
-                         "ethnic_appearance": ethnic,
-                         "in_care": "full_care" if in_care else "no",
-                         "missing_from_type": "care_home" if in_care else "home",
-                         "risk_flags": ["cse"] if exploited else [],
-                         "associate_ids": named})
+            rows.append(
+                {
+                    "pid": f"p{c}",
+                    "reported_at": at,
+                    "found_at": (at + pd.Timedelta(hours=hours)).floor("min")
+                    if rng.uniform() > 0.02
+                    else None,
+                    "age": int(min(17, birth_age + t / 365)),
+                    "gender": gender,
+                    "ethnic_appearance": ethnic,
+                    "in_care": "full_care" if in_care else "no",
+                    "missing_from_type": "care_home" if in_care else "home",
+                    "risk_flags": ["cse"] if exploited else [],
+                    "associate_ids": named,
+                }
+            )
     frame = pd.DataFrame(rows).sort_values("reported_at", ignore_index=True)
     frame = frame[frame["reported_at"] <= END].reset_index(drop=True)
     frame["rid"] = [f"r{i}" for i in range(len(frame))]

@@ -33,8 +33,14 @@ def is_offline_page(path, title):
 
 
 def test_survival(files):
-    out = run("survival", files / "incidents.parquet", "--out", files / "s.html",
-              "--table", files / "s.csv")
+    out = run(
+        "survival",
+        files / "incidents.parquet",
+        "--out",
+        files / "s.html",
+        "--table",
+        files / "s.csv",
+    )
     assert "concordance" in out
     is_offline_page(files / "s.html", "Time to return")
     table = pd.read_csv(files / "s.csv")
@@ -56,29 +62,67 @@ def test_patterns(files):
 
 
 def test_network_with_truth(files):
-    out = run("network", files / "incidents.parquet", "--out", files / "n.html",
-              "--table", files / "n.csv", "--truth", files / "truth.csv")
+    out = run(
+        "network",
+        files / "incidents.parquet",
+        "--out",
+        files / "n.html",
+        "--table",
+        files / "n.csv",
+        "--truth",
+        files / "truth.csv",
+    )
     assert "precision@10" in out
     is_offline_page(files / "n.html", "Co-missing and associate network")
     assert pd.read_csv(files / "n.csv")["rank"].tolist()[:3] == [1, 2, 3]
 
 
 def test_evaluate(files):
-    out = run("evaluate", files / "incidents.parquet", "--intervention", "2021-07-01",
-              "--group", "care_home", "--comparison", "home", "--freq", "month",
-              "--out", files / "e.html", "--table", files / "e.csv")
+    out = run(
+        "evaluate",
+        files / "incidents.parquet",
+        "--intervention",
+        "2021-07-01",
+        "--group",
+        "care_home",
+        "--comparison",
+        "home",
+        "--freq",
+        "month",
+        "--out",
+        files / "e.html",
+        "--table",
+        files / "e.csv",
+    )
     assert "level change" in out
     is_offline_page(files / "e.html", "Did it work?")
     assert {"observed", "fitted", "counterfactual"} <= set(pd.read_csv(files / "e.csv").columns)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["evaluate", "{inp}", "--intervention", "someday", "--out", "{dir}/x.html"], "--intervention"),
-    (["evaluate", "{inp}", "--intervention", "2021-07-01", "--group", "school", "--out",
-      "{dir}/x.html"], "group 'school'"),
-    (["early-warning", "{inp}", "--out", "{dir}/x.txt"], "must end in .html"),
-    (["survival", "{dir}/missing.csv", "--out", "{dir}/x.html"], "missing.csv"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["evaluate", "{inp}", "--intervention", "someday", "--out", "{dir}/x.html"],
+            "--intervention",
+        ),
+        (
+            [
+                "evaluate",
+                "{inp}",
+                "--intervention",
+                "2021-07-01",
+                "--group",
+                "school",
+                "--out",
+                "{dir}/x.html",
+            ],
+            "group 'school'",
+        ),
+        (["early-warning", "{inp}", "--out", "{dir}/x.txt"], "must end in .html"),
+        (["survival", "{dir}/missing.csv", "--out", "{dir}/x.html"], "missing.csv"),
+    ],
+)
 def test_errors_are_clean_and_write_nothing(files, args, message):
     args = [a.format(inp=files / "incidents.parquet", dir=files) for a in args]
     result = runner.invoke(app, ["insight", *args])

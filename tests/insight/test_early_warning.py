@@ -6,8 +6,14 @@ import pytest
 
 from insight.simulated import incidents
 from misper.incidents.frame import to_canonical
-from misper.insight.early_warning import (RepeatEarlyWarning, evaluate_early_warning, features,
-                                          labels, precision_at, rank_children)
+from misper.insight.early_warning import (
+    RepeatEarlyWarning,
+    evaluate_early_warning,
+    features,
+    labels,
+    precision_at,
+    rank_children,
+)
 
 T = pd.Timestamp("2022-01-01")
 CUT = pd.Timestamp("2021-06-01")
@@ -31,12 +37,18 @@ def changed_future(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     out = frame.copy()
     later = out[future].sample(frac=0.6, random_state=seed)  # drop 40% of future episodes
     later = later.assign(
-        found_at=later["reported_at"] + pd.to_timedelta(rng.integers(1, 3000, len(later)), unit="min"),
-        missing_from_type="street", in_care="accommodated",
-        risk_flags=pd.Series([["county_lines"]] * len(later), index=later.index,
-                             dtype=frame["risk_flags"].dtype))
-    extra = later.head(50).assign(reported_at=later.head(50)["reported_at"] + pd.Timedelta(hours=5),
-                                  rid=[f"new{i}" for i in range(50)])
+        found_at=later["reported_at"]
+        + pd.to_timedelta(rng.integers(1, 3000, len(later)), unit="min"),
+        missing_from_type="street",
+        in_care="accommodated",
+        risk_flags=pd.Series(
+            [["county_lines"]] * len(later), index=later.index, dtype=frame["risk_flags"].dtype
+        ),
+    )
+    extra = later.head(50).assign(
+        reported_at=later.head(50)["reported_at"] + pd.Timedelta(hours=5),
+        rid=[f"new{i}" for i in range(50)],
+    )
     extra.index = len(frame) + np.arange(len(extra))
     return to_canonical(pd.concat([out[~future], later, extra]))
 
@@ -48,11 +60,13 @@ def test_no_look_ahead_changing_only_future_rows_leaves_earlier_predictions_unch
     x, _ = features(frame)
     x_other, _ = features(other)
     pd.testing.assert_frame_equal(x.loc[early], x_other.loc[early][x.columns])
+
     # A model trained on windows closed before CUT gives the earlier episodes the same scores.
     def scores(f, xf):
         closed = (f["reported_at"] + pd.Timedelta(days=90) < CUT).to_numpy()
         model = RepeatEarlyWarning().fit(xf[closed][x.columns], labels(f)["repeat"][closed])
         return model.predict_proba(xf.loc[early][x.columns])
+
     np.testing.assert_array_equal(scores(frame, x), scores(other, x_other))
     assert not features(other)[0].loc[other["reported_at"] >= CUT].empty  # the future did change
 
@@ -70,11 +84,14 @@ def test_evaluation_on_a_temporal_split_against_the_baselines(simulated):
     result = evaluate_early_warning(frame, test_from=pd.Timestamp("2022-01-01"))
     table = result["scores"]
     assert list(table.index) == ["model", "baseline: previous episodes", "baseline: in care"]
-    test = frame[(frame["reported_at"] >= "2022-01-01")
-                 & (frame["reported_at"] + pd.Timedelta(days=90) <= frame["reported_at"].max())]
+    test = frame[
+        (frame["reported_at"] >= "2022-01-01")
+        & (frame["reported_at"] + pd.Timedelta(days=90) <= frame["reported_at"].max())
+    ]
     assert result["test_episodes"] == len(test) == table.loc["model", "episodes"]
-    assert result["train_episodes"] == int((frame["reported_at"] + pd.Timedelta(days=90)
-                                            < pd.Timestamp("2022-01-01")).sum())
+    assert result["train_episodes"] == int(
+        (frame["reported_at"] + pd.Timedelta(days=90) < pd.Timestamp("2022-01-01")).sum()
+    )
     beaten = table.loc["model", "auc"] > table.iloc[1:]["auc"].max()
     assert ("NOT" not in result["verdict"]) == beaten
     assert table.loc["model", "auc"] > 0.6  # bursts and flags in the simulation are learnable

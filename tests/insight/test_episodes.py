@@ -3,21 +3,36 @@
 import numpy as np
 import pandas as pd
 
-from misper.insight.episodes import count_after, count_before, durations, history, nonempty
 from insight.simulated import incidents
+from misper.insight.episodes import count_after, count_before, durations, history, nonempty
 
 T = pd.Timestamp("2022-03-01 10:00")
 
 
 def child_rows():
     # Child a: three episodes; the second is reported while the first is still open.
-    return incidents([
-        {"pid": "a", "reported_at": T, "found_at": T + pd.Timedelta(hours=30), "found_by": "police"},
-        {"pid": "a", "reported_at": T + pd.Timedelta(hours=20), "found_at": T + pd.Timedelta(hours=22),
-         "found_by": "self"},
-        {"pid": "a", "reported_at": T + pd.Timedelta(days=10), "found_at": None},
-        {"pid": "b", "reported_at": T + pd.Timedelta(days=1), "found_at": T + pd.Timedelta(days=1, hours=5)},
-    ])
+    return incidents(
+        [
+            {
+                "pid": "a",
+                "reported_at": T,
+                "found_at": T + pd.Timedelta(hours=30),
+                "found_by": "police",
+            },
+            {
+                "pid": "a",
+                "reported_at": T + pd.Timedelta(hours=20),
+                "found_at": T + pd.Timedelta(hours=22),
+                "found_by": "self",
+            },
+            {"pid": "a", "reported_at": T + pd.Timedelta(days=10), "found_at": None},
+            {
+                "pid": "b",
+                "reported_at": T + pd.Timedelta(days=1),
+                "found_at": T + pd.Timedelta(days=1, hours=5),
+            },
+        ]
+    )
 
 
 def test_history_uses_only_what_was_known_at_the_report():
@@ -41,8 +56,10 @@ def test_history_keeps_the_frame_order_whatever_the_row_order():
 
 def test_window_counts_before_and_after():
     days = [0, 1, 5, 30, 31, 100]
-    frame = incidents([{"pid": "a", "reported_at": T + pd.Timedelta(days=d)} for d in days]
-                      + [{"pid": "b", "reported_at": T + pd.Timedelta(days=2)}])
+    frame = incidents(
+        [{"pid": "a", "reported_at": T + pd.Timedelta(days=d)} for d in days]
+        + [{"pid": "b", "reported_at": T + pd.Timedelta(days=2)}]
+    )
     # In the 30 days before day 31: days 1, 5, 30 (day 1 is exactly 30 days before: included).
     assert count_before(frame, 30).tolist() == [0, 1, 2, 3, 3, 0, 0]
     # Within 30 days after day 0: days 1, 5, 30 (day 30 exactly: included); child b is alone.
@@ -50,13 +67,23 @@ def test_window_counts_before_and_after():
 
 
 def test_durations_censor_open_episodes_at_now_and_drop_impossible_ones():
-    frame = incidents([
-        {"pid": "a", "reported_at": T, "found_at": T + pd.Timedelta(hours=3)},
-        {"pid": "b", "reported_at": T, "found_at": None},
-        {"pid": "c", "reported_at": T, "found_at": T - pd.Timedelta(hours=1)},  # found before report
-        {"pid": "d", "reported_at": T, "found_at": T + pd.Timedelta(hours=50)},  # found after now
-        {"pid": "e", "reported_at": T + pd.Timedelta(days=3), "found_at": None},  # after now
-    ])
+    frame = incidents(
+        [
+            {"pid": "a", "reported_at": T, "found_at": T + pd.Timedelta(hours=3)},
+            {"pid": "b", "reported_at": T, "found_at": None},
+            {
+                "pid": "c",
+                "reported_at": T,
+                "found_at": T - pd.Timedelta(hours=1),
+            },  # found before report
+            {
+                "pid": "d",
+                "reported_at": T,
+                "found_at": T + pd.Timedelta(hours=50),
+            },  # found after now
+            {"pid": "e", "reported_at": T + pd.Timedelta(days=3), "found_at": None},  # after now
+        ]
+    )
     spells = durations(frame, now=T + pd.Timedelta(hours=10))
     assert spells["ended"].iloc[[0, 1, 3]].tolist() == [True, False, False]
     assert spells["hours"].iloc[0] == 3 and spells["hours"].iloc[1] == 10
@@ -65,20 +92,23 @@ def test_durations_censor_open_episodes_at_now_and_drop_impossible_ones():
 
 
 def test_nonempty_treats_unknown_lists_as_empty():
-    frame = incidents([{"pid": "a", "reported_at": T, "linked_rids": v}
-                       for v in (["r9"], [], None)])
+    frame = incidents(
+        [{"pid": "a", "reported_at": T, "linked_rids": v} for v in (["r9"], [], None)]
+    )
     assert nonempty(frame["linked_rids"]).tolist() == [True, False, False]
 
 
 def test_children_reports_keep_every_column_and_count_what_they_leave_out():
     from misper.insight.episodes import children_reports
 
-    frame = incidents([
-        {"pid": "a", "reported_at": T, "age": 15, "associate_ids": ["X"]},
-        {"pid": "b", "reported_at": T, "age": 18},
-        {"pid": "c", "reported_at": T, "age": 12, "record_type": "incident_only"},
-        {"pid": "d", "reported_at": T, "age": 9, "record_type": "missing_report"},
-    ])
+    frame = incidents(
+        [
+            {"pid": "a", "reported_at": T, "age": 15, "associate_ids": ["X"]},
+            {"pid": "b", "reported_at": T, "age": 18},
+            {"pid": "c", "reported_at": T, "age": 12, "record_type": "incident_only"},
+            {"pid": "d", "reported_at": T, "age": 9, "record_type": "missing_report"},
+        ]
+    )
     kept, dropped = children_reports(frame)
     assert kept["pid"].tolist() == ["a", "d"]
     assert list(kept.columns) == list(frame.columns)

@@ -6,8 +6,12 @@ import pytest
 
 from insight.simulated import incidents
 from misper.incidents.frame import to_canonical
-from misper.insight.evaluation import (InterruptedTimeSeries, evaluate_intervention,
-                                       incident_counts, select_group)
+from misper.insight.evaluation import (
+    InterruptedTimeSeries,
+    evaluate_intervention,
+    incident_counts,
+    select_group,
+)
 
 WHEN = pd.Timestamp("2021-07-05")
 
@@ -62,13 +66,24 @@ def dropped():
     rows = []
     for where, rate in (("care_home", 5.0), ("home", 8.0)):
         counts = rng.poisson(rate * (1 + 0.2 * np.cos(2 * np.pi * days.dayofyear / 365.25)))
-        at = np.repeat(days.to_numpy(), counts) + rng.integers(0, 1440, counts.sum()) * np.timedelta64(1, "m")
-        rows.append(pd.DataFrame({"reported_at": at, "missing_from_type": where,
-                                  "missing_from_place_id": np.where(rng.uniform(size=len(at)) < 0.3,
-                                                                    "H1", "H2")}))
+        at = np.repeat(days.to_numpy(), counts) + rng.integers(
+            0, 1440, counts.sum()
+        ) * np.timedelta64(1, "m")
+        rows.append(
+            pd.DataFrame(
+                {
+                    "reported_at": at,
+                    "missing_from_type": where,
+                    "missing_from_place_id": np.where(rng.uniform(size=len(at)) < 0.3, "H1", "H2"),
+                }
+            )
+        )
     frame = pd.concat(rows, ignore_index=True)
-    removed = ((frame["missing_from_type"] == "care_home") & (frame["reported_at"] >= WHEN)
-               & (rng.uniform(size=len(frame)) < 0.3))
+    removed = (
+        (frame["missing_from_type"] == "care_home")
+        & (frame["reported_at"] >= WHEN)
+        & (rng.uniform(size=len(frame)) < 0.3)
+    )
     frame = frame[~removed].reset_index(drop=True)
     frame["rid"] = [f"r{i}" for i in range(len(frame))]
     frame["pid"] = frame["rid"]
@@ -91,14 +106,25 @@ def test_counterfactual_is_the_fit_without_the_change(dropped):
     before = series["start"] < WHEN
     np.testing.assert_allclose(series.loc[before, "fitted"], series.loc[before, "counterfactual"])
     assert its.post_change_ == pytest.approx(
-        series.loc[~before, "fitted"].sum() / series.loc[~before, "counterfactual"].sum() - 1)
+        series.loc[~before, "fitted"].sum() / series.loc[~before, "counterfactual"].sum() - 1
+    )
     assert -0.4 < its.post_change_ < -0.2
 
 
 def test_counts_leave_out_periods_cut_by_the_data():
     # Data from Wednesday 2022-01-05 to Tuesday 2022-01-25: whole weeks are those of 10 and 17 Jan.
-    frame = incidents([{"pid": "a", "reported_at": pd.Timestamp(d)} for d in
-                       ("2022-01-05", "2022-01-10 08:00", "2022-01-16 23:00", "2022-01-17", "2022-01-25")])
+    frame = incidents(
+        [
+            {"pid": "a", "reported_at": pd.Timestamp(d)}
+            for d in (
+                "2022-01-05",
+                "2022-01-10 08:00",
+                "2022-01-16 23:00",
+                "2022-01-17",
+                "2022-01-25",
+            )
+        ]
+    )
     counts = incident_counts(frame, "week")
     assert counts["start"].dt.strftime("%Y-%m-%d").tolist() == ["2022-01-10", "2022-01-17"]
     assert counts["incidents"].tolist() == [2, 1]
@@ -106,8 +132,16 @@ def test_counts_leave_out_periods_cut_by_the_data():
 
 
 def test_groups_and_bad_requests_are_named():
-    frame = incidents([{"pid": "a", "reported_at": pd.Timestamp("2022-01-05"),
-                        "missing_from_type": "care_home", "missing_from_place_id": "H1"}])
+    frame = incidents(
+        [
+            {
+                "pid": "a",
+                "reported_at": pd.Timestamp("2022-01-05"),
+                "missing_from_type": "care_home",
+                "missing_from_place_id": "H1",
+            }
+        ]
+    )
     assert select_group(frame, "care_home").tolist() == [True]
     assert select_group(frame, "place:H1").tolist() == [True]
     assert select_group(frame, "place:H2").tolist() == [False]
@@ -137,7 +171,9 @@ def test_difference_in_differences_equals_poisson_with_a_fixed_effect_per_period
     y = np.concatenate([treated["incidents"], control["incidents"]])
     first = sm.GLM(y, design, family=sm.families.Poisson()).fit()
     fe = sm.GLM(y, design, family=sm.families.Poisson()).fit(
-        scale=first.pearson_chi2 / first.df_resid, use_t=True)
+        scale=first.pearson_chi2 / first.df_resid, use_t=True
+    )
     np.testing.assert_allclose(ours["rate_ratio"], np.exp(fe.params[["level", "trend"]]), rtol=1e-6)
-    np.testing.assert_allclose(ours["lower"], np.exp(fe.conf_int().loc[["level", "trend"], 0]),
-                               rtol=1e-4)
+    np.testing.assert_allclose(
+        ours["lower"], np.exp(fe.conf_int().loc[["level", "trend"], 0]), rtol=1e-4
+    )

@@ -3,34 +3,77 @@
 import pandas as pd
 
 from insight.simulated import incidents
-from misper.insight.network import (associate_ranking, build_graph, co_missing_links, communities,
-                                    over_time, precision_at_k)
+from misper.insight.network import (
+    associate_ranking,
+    build_graph,
+    co_missing_links,
+    communities,
+    over_time,
+    precision_at_k,
+)
 
 T = pd.Timestamp("2021-03-01 21:00")
 
 
 def five_children():
     day = pd.Timedelta(days=1)
-    return incidents([
-        {"rid": "r1", "pid": "p1", "reported_at": T, "associate_ids": ["X", "Y"], "in_care": "no"},
-        {"rid": "r2", "pid": "p2", "reported_at": T + day, "associate_ids": ["X"], "in_care": "no",
-         "risk_flags": ["cse"]},
-        {"rid": "r3", "pid": "p3", "reported_at": T + 2 * day, "associate_ids": ["X"],
-         "in_care": "full_care"},
-        {"rid": "r4", "pid": "p4", "reported_at": T + 400 * day, "associate_ids": ["Y"],
-         "linked_rids": ["r5"], "in_care": "no"},
-        {"rid": "r5", "pid": "p5", "reported_at": T + 400 * day, "associate_ids": [],
-         "linked_rids": ["r4"], "in_care": "no"},
-        {"rid": "r6", "pid": "p4", "reported_at": T + 401 * day, "associate_ids": ["Y", "Z"],
-         "in_care": "no"},
-    ])
+    return incidents(
+        [
+            {
+                "rid": "r1",
+                "pid": "p1",
+                "reported_at": T,
+                "associate_ids": ["X", "Y"],
+                "in_care": "no",
+            },
+            {
+                "rid": "r2",
+                "pid": "p2",
+                "reported_at": T + day,
+                "associate_ids": ["X"],
+                "in_care": "no",
+                "risk_flags": ["cse"],
+            },
+            {
+                "rid": "r3",
+                "pid": "p3",
+                "reported_at": T + 2 * day,
+                "associate_ids": ["X"],
+                "in_care": "full_care",
+            },
+            {
+                "rid": "r4",
+                "pid": "p4",
+                "reported_at": T + 400 * day,
+                "associate_ids": ["Y"],
+                "linked_rids": ["r5"],
+                "in_care": "no",
+            },
+            {
+                "rid": "r5",
+                "pid": "p5",
+                "reported_at": T + 400 * day,
+                "associate_ids": [],
+                "linked_rids": ["r4"],
+                "in_care": "no",
+            },
+            {
+                "rid": "r6",
+                "pid": "p4",
+                "reported_at": T + 401 * day,
+                "associate_ids": ["Y", "Z"],
+                "in_care": "no",
+            },
+        ]
+    )
 
 
 def test_associates_ranked_by_children_linked():
     ranking = associate_ranking(five_children()).set_index("associate_id")
     assert ranking["rank"].to_dict() == {"X": 1, "Y": 2, "Z": 3}
-    assert ranking.loc["X", ["children", "children_in_care", "children_flagged", "incidents"]
-                       ].tolist() == [3, 1, 1, 3]
+    assert ranking.loc[
+        "X", ["children", "children_in_care", "children_flagged", "incidents"]
+    ].tolist() == [3, 1, 1, 3]
     assert ranking.loc["Y", ["children", "incidents"]].tolist() == [2, 3]
 
 
@@ -48,7 +91,9 @@ def test_communities_and_time():
     assert community_of["child:p2"] == community_of["child:p3"] == community_of["associate:X"]
     assert community_of["child:p4"] == community_of["child:p5"] != community_of["associate:X"]
     years = over_time(five_children()).set_index("year")
-    assert years.loc[2021, "top_associate"] == "X" and years.loc[2021, "top_associate_children"] == 3
+    assert (
+        years.loc[2021, "top_associate"] == "X" and years.loc[2021, "top_associate_children"] == 3
+    )
     assert years.loc[2022, "children_linked"] == 2
 
 

@@ -9,9 +9,14 @@ START = pd.Timestamp("2022-01-01")
 
 
 def frame(days_by_child: dict[str, list[float]]):
-    return incidents([{"pid": pid, "reported_at": START + pd.Timedelta(days=d)}
-                      for pid, days in days_by_child.items() for d in days]
-                     + [{"pid": "edge", "reported_at": pd.Timestamp("2022-12-31")}])
+    return incidents(
+        [
+            {"pid": pid, "reported_at": START + pd.Timedelta(days=d)}
+            for pid, days in days_by_child.items()
+            for d in days
+        ]
+        + [{"pid": "edge", "reported_at": pd.Timestamp("2022-12-31")}]
+    )
 
 
 def test_intense_periods_join_episodes_at_most_seven_days_apart():
@@ -24,15 +29,22 @@ def test_intense_periods_join_episodes_at_most_seven_days_apart():
 
 
 def test_child_patterns_match_the_report_descriptions():
-    found = child_patterns(frame({
-        "sentinel": [5, 150, 152, 155, 157, 160],  # one episode, months quiet, then a burst
-        "ceased": [10, 40, 70, 100],  # nothing in the last 60 days of the year
-        "spread": [10, 100, 190, 280, 350],
-        "single": [20],
-    })).set_index("pid")
+    found = child_patterns(
+        frame(
+            {
+                "sentinel": [5, 150, 152, 155, 157, 160],  # one episode, months quiet, then a burst
+                "ceased": [10, 40, 70, 100],  # nothing in the last 60 days of the year
+                "spread": [10, 100, 190, 280, 350],
+                "single": [20],
+            }
+        )
+    ).set_index("pid")
     assert "single" not in found.index  # patterns need two episodes at least
     assert found.loc["sentinel", "sentinel"] and found.loc["sentinel", "intense_periods"] == 1
     assert found.loc["sentinel", "longest_intense"] == 5
     assert found.loc["ceased", "ceased"] and not found.loc["spread", "ceased"]
-    assert found.loc["spread", "pattern"] == "spread" and found.loc["sentinel", "pattern"] == "compressed"
+    assert (
+        found.loc["spread", "pattern"] == "spread"
+        and found.loc["sentinel", "pattern"] == "compressed"
+    )
     assert found.loc["spread", "intense_periods"] == 0

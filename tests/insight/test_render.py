@@ -6,7 +6,9 @@ from misper.insight.render import Section, page, table_html
 
 
 def test_table_cells_are_escaped_and_long_tables_cut():
-    table = pd.DataFrame({"pid": ["<script>alert(1)</script>", "p2", "p3"], "score": [0.5, 0.25, 0.125]})
+    table = pd.DataFrame(
+        {"pid": ["<script>alert(1)</script>", "p2", "p3"], "score": [0.5, 0.25, 0.125]}
+    )
     html = table_html("Children", table, rows=2)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "First 2 of 3 rows" in html

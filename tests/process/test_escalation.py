@@ -23,11 +23,14 @@ def test_third_episode_on_day_31_does_not():
 
 def test_exploitation_flag_refers_whatever_the_count():
     assert marm_reasons([on(0), on(200, ["county_lines", "gang"])], RULES) == [
-        "exploitation flag: county_lines, gang"]
+        "exploitation flag: county_lines, gang"
+    ]
 
 
 def test_first_episode_with_risk_indicators():
-    assert marm_reasons([on(0, ["suicide"])], RULES) == ["first episode with risk indicators: suicide"]
+    assert marm_reasons([on(0, ["suicide"])], RULES) == [
+        "first episode with risk indicators: suicide"
+    ]
     assert marm_reasons([on(0), on(90, ["suicide"])], RULES) == []  # not the first any more
     assert marm_reasons([], RULES) == []
 
@@ -36,6 +39,7 @@ def test_continued_episodes_after_marm_escalate_to_mace():
     referred = DAY0 + pd.Timedelta(days=31)
     history = [on(0), on(15), on(30), on(40), on(121)]
     assert mace_reasons(history, referred, RULES) == [
-        "2 episodes within 90 days after the MARM referral"]
+        "2 episodes within 90 days after the MARM referral"
+    ]
     assert mace_reasons(history[:4] + [on(122)], referred, RULES) == []  # day 122 is 91 days after
     assert mace_reasons(history, None, RULES) == []

@@ -29,7 +29,9 @@ def test_profile_wait_overrides_the_default():
 
 def test_wait_over_means_report_now():
     d = decide(BACK, BACK + pd.Timedelta("60min"), answers(ALL_STEPS[:1]), [], RULES)
-    assert d.outcome is Outcome.REPORT_NOW and "22:00" not in d.reasons[0] and "23:00" in d.reasons[0]
+    assert (
+        d.outcome is Outcome.REPORT_NOW and "22:00" not in d.reasons[0] and "23:00" in d.reasons[0]
+    )
 
 
 def test_steps_exhausted_means_report_now_before_the_wait_ends():
@@ -43,19 +45,28 @@ def test_a_risk_indicator_means_report_now_at_once():
 
 
 def test_whereabouts_known_is_late_not_missing_and_found_is_returned():
-    late = decide(BACK, BACK + pd.Timedelta("90min"), answers(["call_child"], "whereabouts_known"),
-                  [], RULES)
+    late = decide(
+        BACK, BACK + pd.Timedelta("90min"), answers(["call_child"], "whereabouts_known"), [], RULES
+    )
     assert late.outcome is Outcome.LATE_MONITOR
-    found = decide(BACK, BACK + pd.Timedelta("90min"), answers(["search_home"], "found"),
-                   ["out_of_character"], RULES)
+    found = decide(
+        BACK,
+        BACK + pd.Timedelta("90min"),
+        answers(["search_home"], "found"),
+        ["out_of_character"],
+        RULES,
+    )
     assert found.outcome is Outcome.RETURNED
 
 
-@pytest.mark.parametrize("bad, field", [
-    ([StepAnswer("pray", BACK)], "answers[0].key"),
-    ([StepAnswer("call_child", BACK, "maybe")], "answers[0].result"),
-    ([StepAnswer("call_child", BACK + pd.Timedelta("3h"))], "answers[0].at"),
-])
+@pytest.mark.parametrize(
+    "bad, field",
+    [
+        ([StepAnswer("pray", BACK)], "answers[0].key"),
+        ([StepAnswer("call_child", BACK, "maybe")], "answers[0].result"),
+        ([StepAnswer("call_child", BACK + pd.Timedelta("3h"))], "answers[0].at"),
+    ],
+)
 def test_bad_answers_are_refused_with_the_field(bad, field):
     with pytest.raises(FlowchartError, match=field.replace("[", r"\[").replace("]", r"\]")):
         decide(BACK, BACK + pd.Timedelta("1h"), bad, [], RULES)
@@ -65,8 +76,9 @@ def test_bad_answers_are_refused_with_the_field(bad, field):
 
 def test_the_outcome_says_whether_the_wait_was_agreed_or_the_default():
     agreed = decide(BACK, BACK + pd.Timedelta("20min"), [], [], RULES, wait_minutes=30)
-    assert agreed.reasons == ("keep trying until 22:30 (the wait agreed in the child's risk plan, "
-                              "30 minutes)",)
+    assert agreed.reasons == (
+        "keep trying until 22:30 (the wait agreed in the child's risk plan, 30 minutes)",
+    )
     assert (agreed.wait_minutes, agreed.wait_agreed) == (30, True)
     usual = decide(BACK, BACK + pd.Timedelta("20min"), [], [], RULES)
     assert usual.reasons == ("keep trying until 23:00 (the default wait, 60 minutes)",)
@@ -74,5 +86,6 @@ def test_the_outcome_says_whether_the_wait_was_agreed_or_the_default():
     # An agreed wait of none at all: report as soon as the child is late.
     now = decide(BACK, BACK + pd.Timedelta("1min"), [], [], RULES, wait_minutes=0)
     assert now.outcome is Outcome.REPORT_NOW
-    assert now.reasons == ("the wait ended at 22:00 (the wait agreed in the child's risk "
-                           "plan, 0 minutes)",)
+    assert now.reasons == (
+        "the wait ended at 22:00 (the wait agreed in the child's risk plan, 0 minutes)",
+    )

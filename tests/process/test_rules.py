@@ -3,8 +3,13 @@
 import pandas as pd
 import pytest
 
-from misper.process.config import (PACKAGED, ConfigError, RiskRules, load_process_config,
-                                   load_task_library)
+from misper.process.config import (
+    PACKAGED,
+    ConfigError,
+    RiskRules,
+    load_process_config,
+    load_task_library,
+)
 from misper.process.philomena import FIELDS, completeness, review_due
 from misper.process.risk import RiskLevelRefused, check_level
 from misper.process.tasks import tasks_for
@@ -14,9 +19,14 @@ LIBRARY = load_task_library()
 
 def test_task_counts_per_level_match_the_seed_appendix():
     # Appendix 3 of the seed report: 15 tasks at low, 18 at medium, 28 at high.
-    assert (len(tasks_for("low", LIBRARY)), len(tasks_for("medium", LIBRARY)),
-            len(tasks_for("high", LIBRARY))) == (15, 18, 28)
-    assert "Press appeal" in tasks_for("high", LIBRARY) and "Press appeal" not in tasks_for("medium", LIBRARY)
+    assert (
+        len(tasks_for("low", LIBRARY)),
+        len(tasks_for("medium", LIBRARY)),
+        len(tasks_for("high", LIBRARY)),
+    ) == (15, 18, 28)
+    assert "Press appeal" in tasks_for("high", LIBRARY) and "Press appeal" not in tasks_for(
+        "medium", LIBRARY
+    )
     assert tasks_for("no_apparent_risk", LIBRARY) == [] and tasks_for("absent", LIBRARY) == []
 
 
@@ -31,8 +41,9 @@ def test_force_policy_can_forbid_levels_for_children():
 
 
 def test_profile_completeness_lists_what_is_missing():
-    share, missing = completeness({"description": "Tall", "key_contacts": ["Mum"], "triggers": " ",
-                                   "associates": []})
+    share, missing = completeness(
+        {"description": "Tall", "key_contacts": ["Mum"], "triggers": " ", "associates": []}
+    )
     assert share == pytest.approx(2 / len(FIELDS))
     assert "Known triggers" in missing and "Physical description" not in missing
     assert completeness({k: "x" for k in FIELDS}) == (1.0, [])
@@ -50,8 +61,11 @@ def test_review_due_every_90_days_or_on_placement_change():
 def test_bad_configuration_is_refused_with_the_field(tmp_path):
     text = (PACKAGED / "process.yaml").read_text()
     path = tmp_path / "process.yaml"
-    path.write_text(text.replace("target_hours: 72", "target_hours: -1")
-                    .replace("forbidden_for_under_18: []", "forbidden_for_under_18: [severe]"))
+    path.write_text(
+        text.replace("target_hours: 72", "target_hours: -1").replace(
+            "forbidden_for_under_18: []", "forbidden_for_under_18: [severe]"
+        )
+    )
     with pytest.raises(ConfigError) as info:
         load_process_config(path)
     assert "return_home_interview.target_hours" in str(info.value)

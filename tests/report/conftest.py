@@ -27,8 +27,15 @@ def outputs(tmp_path_factory):
     """The fixture's report written once as HTML, JSON and XLSX (not published)."""
     folder = tmp_path_factory.mktemp("report")
     paths = {k: folder / f"report.{k}" for k in ("html", "json", "xlsx")}
-    report = build_report(FIVE.frame(), out_html=paths["html"], out_json=paths["json"], out_xlsx=paths["xlsx"],
-                          population=FIVE.POPULATION, compare_published=True, year=2022)
+    report = build_report(
+        FIVE.frame(),
+        out_html=paths["html"],
+        out_json=paths["json"],
+        out_xlsx=paths["xlsx"],
+        population=FIVE.POPULATION,
+        compare_published=True,
+        year=2022,
+    )
     return report, paths
 
 
@@ -37,6 +44,13 @@ def published(tmp_path_factory):
     """The same report with --publish."""
     folder = tmp_path_factory.mktemp("published")
     paths = {k: folder / f"report.{k}" for k in ("html", "json", "xlsx")}
-    report = build_report(FIVE.frame(), out_html=paths["html"], out_json=paths["json"], out_xlsx=paths["xlsx"],
-                          population=FIVE.POPULATION, publish=True, year=2022)
+    report = build_report(
+        FIVE.frame(),
+        out_html=paths["html"],
+        out_json=paths["json"],
+        out_xlsx=paths["xlsx"],
+        population=FIVE.POPULATION,
+        publish=True,
+        year=2022,
+    )
     return report, paths

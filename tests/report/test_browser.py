@@ -4,8 +4,14 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def test_report_opens_offline_without_errors(outputs, tmp_path):
@@ -19,7 +25,10 @@ def test_report_opens_offline_without_errors(outputs, tmp_path):
         page = context.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+        page.on(
+            "request",
+            lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+        )
         page.goto(paths["html"].as_uri())
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
         drawn = page.locator(".js-plotly-plot").count()

@@ -20,9 +20,25 @@ def csv(tmp_path_factory, five):
 
 def test_report_writes_all_outputs(csv, tmp_path):
     population = tmp_path / "population.yaml"
-    population.write_text("u18_population: 1000\nchildren_looked_after: 10\nethnic_shares: {British: 0.8, African: 0.05}\n")
-    result = runner.invoke(app, ["report", str(csv), "--out", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"),
-                                 "--xlsx", str(tmp_path / "r.xlsx"), "--population", str(population), "--publish"])
+    population.write_text(
+        "u18_population: 1000\nchildren_looked_after: 10\nethnic_shares: {British: 0.8, African: 0.05}\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(csv),
+            "--out",
+            str(tmp_path / "r.html"),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--xlsx",
+            str(tmp_path / "r.xlsx"),
+            "--population",
+            str(population),
+            "--publish",
+        ],
+    )
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # rich wraps long lines
     assert "12 incidents, 5 children" in said and "published version" in said
@@ -35,7 +51,9 @@ def test_bad_population_file_is_named(csv, tmp_path):
     population = tmp_path / "population.yaml"
     population.write_text("u18_population: lots\nethnic_shares: {British: 1.5}\n")
     out = tmp_path / "r.html"
-    result = runner.invoke(app, ["report", str(csv), "--out", str(out), "--population", str(population)])
+    result = runner.invoke(
+        app, ["report", str(csv), "--out", str(out), "--population", str(population)]
+    )
     assert result.exit_code == 1
     said = "".join(result.output.split())
     assert "u18_population" in said and "ethnic_shares.British" in said
@@ -51,14 +69,27 @@ def test_bad_input_file_fails_cleanly(tmp_path):
 
 
 def test_no_incidents_after_filters(csv, tmp_path):
-    result = runner.invoke(app, ["report", str(csv), "--out", str(tmp_path / "r.html"), "--from", "2030-01-01",
-                                 "--to", "2030-12-31"])
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(csv),
+            "--out",
+            str(tmp_path / "r.html"),
+            "--from",
+            "2030-01-01",
+            "--to",
+            "2030-12-31",
+        ],
+    )
     assert result.exit_code == 1 and "no incidents left" in " ".join(result.output.split())
 
 
 def test_sample(csv, tmp_path):
     out = tmp_path / "sample.csv"
-    result = runner.invoke(app, ["sample", str(csv), "--year", "2022", "--every", "2", "--out", str(out)])
+    result = runner.invoke(
+        app, ["sample", str(csv), "--year", "2022", "--every", "2", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "P02" in result.output and "P04" in result.output and "P01" not in result.output
     assert out.read_text().count("\n") == 1 + 3  # header + P02's two 2022 incidents + P04's one

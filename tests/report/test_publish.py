@@ -13,7 +13,11 @@ def test_json_has_no_pids_and_no_small_counts(published):
     data = json.loads(paths["json"].read_text())
     assert all("pid" not in child for child in data["top_children"])
     assert data["missing_from"]["education"] == "<5" and data["missing_from"]["home"] == 5
-    counts = [v for v in data["missing_from"].values()] + data["weekday"]["all"] + list(data["monthly"].values())
+    counts = (
+        [v for v in data["missing_from"].values()]
+        + data["weekday"]["all"]
+        + list(data["monthly"].values())
+    )
     assert not [v for v in counts if isinstance(v, int) and 0 < v < 5]
     assert data["suppressed"] is True
     # tasks by risk: 4 high-risk incidents is too few for a published mean, 8 medium is enough
@@ -41,9 +45,11 @@ def test_no_suppressed_cell_of_a_report_table_can_be_recovered(published):
                 if not (block.rows_known or block.cols_known):
                     continue
                 values = table.frame[list(block.columns)].to_numpy(dtype=float)
-                cells = table.suppressed[list(block.columns)].to_numpy()[:len(values)]
+                cells = table.suppressed[list(block.columns)].to_numpy()[: len(values)]
                 assert not (suppression.primary(values) & ~cells).any(), table.key
-                mask = suppression.suppress(values, rows_known=block.rows_known, cols_known=block.cols_known)
+                mask = suppression.suppress(
+                    values, rows_known=block.rows_known, cols_known=block.cols_known
+                )
                 assert (mask[:-1, :-1] == cells).all()
                 assert _pinned(values, mask, block.rows_known, block.cols_known) == [], table.key
                 checked += 1
@@ -55,8 +61,13 @@ def test_a_table_too_small_to_publish_is_hidden_whole():
 
     from misper.report.model import Counts, Table
 
-    table = Table("tiny", "tiny", pd.DataFrame({"incidents": [3, 1, 0]}, index=["a", "b", "c"]),
-                  counts=(Counts(("incidents",)),), total_row=True)
+    table = Table(
+        "tiny",
+        "tiny",
+        pd.DataFrame({"incidents": [3, 1, 0]}, index=["a", "b", "c"]),
+        counts=(Counts(("incidents",)),),
+        total_row=True,
+    )
     table.protect(publish=True)
     assert table.shown["incidents"].tolist() == ["<5", "<5", 0, "<5"]  # all below 5, total too
 
@@ -74,7 +85,10 @@ def _pinned(values, mask, rows_known, cols_known):
             continue
         goal = np.zeros(len(cells))
         goal[k] = 1
-        low, high = linprog(goal, A_eq=a, b_eq=b, bounds=(0, None)), linprog(-goal, A_eq=a, b_eq=b, bounds=(0, None))
+        low, high = (
+            linprog(goal, A_eq=a, b_eq=b, bounds=(0, None)),
+            linprog(-goal, A_eq=a, b_eq=b, bounds=(0, None)),
+        )
         if high.status == 0 and -high.fun - low.fun < 1e-6:
             out.append(int(cell))
     return out

@@ -8,13 +8,29 @@ from misper.report import make_report
 synth = pytest.importorskip("misper.synth", reason="the synthetic generator is not importable yet")
 
 HEADLINE = (  # figures the generator is calibrated to (see its brief); all must agree
-    "2019: reports, under 18", "2020: reports, under 18", "2021: reports, under 18", "2022: reports, under 18",
-    "2019: individuals, under 18", "2022: individuals, under 18", "under-18 incidents 2019-2022",
-    "missing from Home/Neighbourhood", "missing from Childrens Home and Supported Living",
-    "top 10% of children: share of incidents", "returned of own accord (found_by self)", "found by police",
-    "found how: police targeted", "0-5 miles", "6-10 miles", "resolved within 24 h", "busiest weekday",
-    "care-home reports 22:00-01:00", "risk flag: Gang risk", "risk flag: CSE risk", "mean narratives per incident",
-    "mean tasks, high risk", "mean tasks, medium risk",
+    "2019: reports, under 18",
+    "2020: reports, under 18",
+    "2021: reports, under 18",
+    "2022: reports, under 18",
+    "2019: individuals, under 18",
+    "2022: individuals, under 18",
+    "under-18 incidents 2019-2022",
+    "missing from Home/Neighbourhood",
+    "missing from Childrens Home and Supported Living",
+    "top 10% of children: share of incidents",
+    "returned of own accord (found_by self)",
+    "found by police",
+    "found how: police targeted",
+    "0-5 miles",
+    "6-10 miles",
+    "resolved within 24 h",
+    "busiest weekday",
+    "care-home reports 22:00-01:00",
+    "risk flag: Gang risk",
+    "risk flag: CSE risk",
+    "mean narratives per incident",
+    "mean tasks, high risk",
+    "mean tasks, medium risk",
 )
 
 
@@ -28,13 +44,24 @@ def test_every_published_figure_has_a_row(compared):
     from misper.report.compare import reference
 
     ref = reference()
-    expected = (len(ref["annual"]) * 5 + 1 + 1 + len(ref["missing_from"]) + len(ref["ethnic_appearance"])
-                + len(ref["distance_miles_percent"]) + len(ref["reasons_vulnerability_counts"])
-                + len(ref["risk_flags_percent"]))
+    expected = (
+        len(ref["annual"]) * 5
+        + 1
+        + 1
+        + len(ref["missing_from"])
+        + len(ref["ethnic_appearance"])
+        + len(ref["distance_miles_percent"])
+        + len(ref["reasons_vulnerability_counts"])
+        + len(ref["risk_flags_percent"])
+    )
     assert len(compared) >= expected
     assert "rank 1: incidents" in compared and "Table 7 total: full_care" in compared
 
 
 def test_headline_figures_agree(compared):
-    misses = {f: (compared[f]["published"], compared[f]["this_data"]) for f in HEADLINE if not compared[f]["agrees"]}
+    misses = {
+        f: (compared[f]["published"], compared[f]["this_data"])
+        for f in HEADLINE
+        if not compared[f]["agrees"]
+    }
     assert misses == {}

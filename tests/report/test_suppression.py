@@ -29,8 +29,9 @@ def attack(values, mask, rows_known, cols_known):
     names = [tuple(x) for x in np.argwhere(unknown)]
     index = {cell: k for k, cell in enumerate(names)}
     a, b = [], []
-    for line in [[(i, j) for j in range(c)] + [(i, c)] for i in range(r + 1)] + \
-                [[(i, j) for i in range(r)] + [(r, j)] for j in range(c + 1)]:
+    for line in [[(i, j) for j in range(c)] + [(i, c)] for i in range(r + 1)] + [
+        [(i, j) for i in range(r)] + [(r, j)] for j in range(c + 1)
+    ]:
         row, rhs = np.zeros(len(names)), 0.0
         for k, cell in enumerate(line):
             sign = -1.0 if k == len(line) - 1 else 1.0
@@ -54,8 +55,11 @@ def attack(values, mask, rows_known, cols_known):
     return pinned
 
 
-tables = arrays(np.int64, st.tuples(st.integers(1, 5), st.integers(1, 5)),
-                elements=st.sampled_from([0, 1, 2, 3, 4, 5, 7, 12, 30]))
+tables = arrays(
+    np.int64,
+    st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    elements=st.sampled_from([0, 1, 2, 3, 4, 5, 7, 12, 30]),
+)
 
 
 @settings(max_examples=80, deadline=None)
@@ -104,4 +108,7 @@ def test_not_counts_is_an_error_not_an_assert():
         sup.suppress(np.array([[1.5, 2]]), rows_known=True, cols_known=True)
     with pytest.raises(sup.TooFewToPublish, match="too few"):
         sup.suppress_column(np.array([3, 0]))  # the total (3) is the small count itself
-    assert sup.suppress_all(np.array([[3, 0]])).tolist() == [[True, False, True], [True, False, True]]
+    assert sup.suppress_all(np.array([[3, 0]])).tolist() == [
+        [True, False, True],
+        [True, False, True],
+    ]

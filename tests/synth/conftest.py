@@ -1,8 +1,9 @@
 """One default synthetic data set per test session (generation takes seconds, not minutes)."""
 
+from importlib import resources
+
 import pytest
 import yaml
-from importlib import resources
 
 from misper.synth import generate
 

@@ -19,7 +19,7 @@ def test_total_under_18_reports_is_the_analysed_set(u18, published):
 def test_yearly_reports_and_children_follow_table_1(u18, published, year):
     row = next(r for r in published["annual"] if r["year"] == year)
     of_year = u18[u18["year"] == year]
-    assert len(of_year) == pytest.approx(row["reports_u18"], rel=0.03)   # within 3%
+    assert len(of_year) == pytest.approx(row["reports_u18"], rel=0.03)  # within 3%
     assert of_year["pid"].nunique() == pytest.approx(row["individuals_u18"], rel=0.05)  # within 5%
 
 
@@ -41,7 +41,8 @@ def test_where_from_follows_table_2(u18, published):
     # within 2 points for the big two, 1 point for education
     assert share["home"] == pytest.approx(counts["Home/Neighbourhood"] / total, abs=0.02)
     assert share["care_home"] == pytest.approx(
-        counts["Childrens Home and Supported Living"] / total, abs=0.02)
+        counts["Childrens Home and Supported Living"] / total, abs=0.02
+    )
     assert share["education"] == pytest.approx(counts["Place of Education"] / total, abs=0.01)
     assert share["hospital"] < 0.02 and share.get("street", 0) < 0.02
 
@@ -65,11 +66,14 @@ def test_repeat_concentration_top_decile(u18, published):
 def test_2022_top_ten_close_to_table_8(u18, published):
     per_child = u18[u18["year"] == 2022].groupby("pid").size().sort_values(ascending=False)
     table = [row["incidents"] for row in published["repeats"]["top10_2022"]]
-    assert 40 <= per_child.iloc[0] <= 80                              # "near 58 a year"
+    assert 40 <= per_child.iloc[0] <= 80  # "near 58 a year"
     assert per_child.iloc[:10].sum() == pytest.approx(sum(table), rel=0.25)  # 277 +- 25%
-    assert per_child.iloc[9] == pytest.approx(table[9], abs=6)        # the tenth: 19 +- 6
-    top_in_care = u18[u18["pid"].isin(per_child.index[:10])].groupby("pid")["in_care"].agg(
-        lambda s: s.isin(IN_CARE).any())
+    assert per_child.iloc[9] == pytest.approx(table[9], abs=6)  # the tenth: 19 +- 6
+    top_in_care = (
+        u18[u18["pid"].isin(per_child.index[:10])]
+        .groupby("pid")["in_care"]
+        .agg(lambda s: s.isin(IN_CARE).any())
+    )
     assert 2 <= top_in_care.sum() <= 8  # Table 8: a mix of children in care and at home
 
 
@@ -77,9 +81,11 @@ def test_top_fifty_mostly_missing_from_care(u18, published):
     per_child = u18.groupby("pid").size().sort_values(ascending=False)
     top = u18[u18["pid"].isin(per_child.index[:50])]
     mostly_care = top.groupby("pid")["missing_from_type"].agg(
-        lambda s: (s == "care_home").sum() > (s == "home").sum())
+        lambda s: (s == "care_home").sum() > (s == "home").sum()
+    )
     assert mostly_care.mean() == pytest.approx(
-        published["repeats"]["top50_mostly_from_care_share"], abs=0.15)  # 72% +- 15 points
+        published["repeats"]["top50_mostly_from_care_share"], abs=0.15
+    )  # 72% +- 15 points
     children_in_care = u18.groupby("pid")["in_care"].agg(lambda s: s.isin(IN_CARE).any()).mean()
     assert mostly_care.mean() > children_in_care + 0.3
 
@@ -95,8 +101,9 @@ def test_care_home_reports_at_night(u18, published):
     care = u18[u18["missing_from_type"] == "care_home"]
     night = care["reported_at"].dt.hour.isin([22, 23, 0]).mean()
     assert night == pytest.approx(published["timing"]["supported_living_share_22_to_01"], abs=0.04)
-    home_night = u18.loc[u18["missing_from_type"] == "home", "reported_at"].dt.hour.isin(
-        [22, 23, 0]).mean()
+    home_night = (
+        u18.loc[u18["missing_from_type"] == "home", "reported_at"].dt.hour.isin([22, 23, 0]).mean()
+    )
     assert home_night < night - 0.25  # from home: a much wider span of the day
 
 
@@ -139,8 +146,11 @@ def test_curfew_breaches_late_evening_and_short(u18):
 def test_distance_bands_follow_table_4(u18, published):
     percent = published["distance_miles_percent"]
     uk = u18[~u18["out_of_uk"].astype(bool)]
-    bands = pd.cut(uk["distance_miles"], [-0.1, 5, 10, 20, 40, 80, np.inf],
-                   labels=["0-5", "6-10", "11-20", "21-40", "41-80", ">80 (UK)"])
+    bands = pd.cut(
+        uk["distance_miles"],
+        [-0.1, 5, 10, 20, 40, 80, np.inf],
+        labels=["0-5", "6-10", "11-20", "21-40", "41-80", ">80 (UK)"],
+    )
     share = bands.value_counts() / len(u18)
     for band in ("0-5", "6-10", "11-20", "21-40", "41-80", ">80 (UK)"):
         assert share[band] == pytest.approx(percent[band] / 100, abs=0.02)  # 2 points
@@ -150,30 +160,43 @@ def test_distance_bands_follow_table_4(u18, published):
 def test_found_by_and_how(u18, published):
     found = published["found"]
     assert (u18["found_by"] == "self").mean() == pytest.approx(
-        found["returned_of_own_accord_share"], abs=0.02)
+        found["returned_of_own_accord_share"], abs=0.02
+    )
     assert (u18["found_by"] == "police").mean() == pytest.approx(
-        found["police_involved_found_by_share"], abs=0.02)
+        found["police_involved_found_by_share"], abs=0.02
+    )
     assert (u18["found_how"] == "police_targeted").mean() == pytest.approx(
-        found["police_found_how_share"], abs=0.008)
+        found["police_found_how_share"], abs=0.008
+    )
 
 
-RISK_LABELS = {"Gang risk": "gang", "Criminal activity": "criminal", "CSE risk": "cse",
-               "County lines": "county_lines", "Suicide risk": "suicide", "Other risk": "other",
-               "Vulnerable": "vulnerable", "Domestic abuse risk": "domestic_abuse"}
+RISK_LABELS = {
+    "Gang risk": "gang",
+    "Criminal activity": "criminal",
+    "CSE risk": "cse",
+    "County lines": "county_lines",
+    "Suicide risk": "suicide",
+    "Other risk": "other",
+    "Vulnerable": "vulnerable",
+    "Domestic abuse risk": "domestic_abuse",
+}
 
 
 def test_risk_flags_follow_table_6(u18, published):
     flags = u18["risk_flags"].explode().value_counts() / len(u18)
     for label, flag in RISK_LABELS.items():
-        assert flags.get(flag, 0) == pytest.approx(published["risk_flags_percent"][label] / 100,
-                                                   abs=0.015)  # 1.5 points
+        assert flags.get(flag, 0) == pytest.approx(
+            published["risk_flags_percent"][label] / 100, abs=0.015
+        )  # 1.5 points
 
 
 def test_criminality_flags_co_occur(u18):
-    has = {f: u18["risk_flags"].apply(lambda r, f=f: f in r) for f in
-           ("gang", "criminal", "county_lines", "suicide")}
+    has = {
+        f: u18["risk_flags"].apply(lambda r, f=f: f in r)
+        for f in ("gang", "criminal", "county_lines", "suicide")
+    }
     gang_given_county_lines = has["gang"][has["county_lines"]].mean()
-    assert gang_given_county_lines > 0.5                     # strongly together
+    assert gang_given_county_lines > 0.5  # strongly together
     assert gang_given_county_lines > 3 * has["gang"].mean()  # far above independence
     assert has["criminal"][has["gang"]].mean() > 0.5
 
@@ -182,8 +205,11 @@ def test_stated_reasons_follow_table_5(u18, published):
     counts = u18["reason_vulnerability"].explode().value_counts()
     table = published["reasons_vulnerability_counts"]
     scale = len(u18) / published["dataset"]["u18_incidents_2019_2022"]
-    for label, reason in (("County lines", "county_lines"), ("Gang related", "gang"),
-                          ("Criminality", "criminality")):
+    for label, reason in (
+        ("County lines", "county_lines"),
+        ("Gang related", "gang"),
+        ("Criminality", "criminality"),
+    ):
         assert counts.get(reason, 0) == pytest.approx(table[label] * scale, rel=0.15)  # 15%
     assert 1 <= counts.get("modern_slavery", 0) <= 30 and counts.get("fgm", 0) <= 10
 
@@ -197,7 +223,9 @@ def test_reason_codes_pull_factors_most_common(u18):
 def test_markers_on_the_most_frequent_children(u18, published):
     per_child = u18[u18["year"] == 2022].groupby("pid").size().sort_values(ascending=False)
     top20 = u18[u18["pid"].isin(per_child.index[:20])]
-    warned = top20["markers"].apply(lambda m: m is not None and ("weapons" in m or "mental_health" in m))
+    warned = top20["markers"].apply(
+        lambda m: m is not None and ("weapons" in m or "mental_health" in m)
+    )
     lines = top20["risk_flags"].apply(lambda r: "county_lines" in r)
     warning = warned.groupby(top20["pid"]).any()
     county = lines.groupby(top20["pid"]).any()
@@ -208,18 +236,22 @@ def test_markers_on_the_most_frequent_children(u18, published):
 def test_narratives_and_tasks(u18, published):
     work = published["workload_2022"]
     y2022 = u18[u18["year"] == 2022]
-    assert y2022["narratives_count"].mean() == pytest.approx(work["narratives_mean_per_incident"],
-                                                             rel=0.05)
+    assert y2022["narratives_count"].mean() == pytest.approx(
+        work["narratives_mean_per_incident"], rel=0.05
+    )
     # The uplift is a 2022 figure; over the four years there are enough such reports to see it,
     # and medians, unlike means, are not swayed by the few very long narrative logs.
     social = u18.loc[u18["found_by"] == "social_services", "narratives_count"].median()
     rest = u18.loc[u18["found_by"] != "social_services", "narratives_count"].median()
-    assert social / rest == pytest.approx(1 + work["narratives_found_by_social_services_uplift"],
-                                          abs=0.15)
+    assert social / rest == pytest.approx(
+        1 + work["narratives_found_by_social_services_uplift"], abs=0.15
+    )
     tasks = y2022.groupby("risk_initial", observed=True)["tasks_count"].mean()
     assert tasks["high"] == pytest.approx(work["tasks_mean_by_risk"]["high"], abs=1.5)
     assert tasks["medium"] == pytest.approx(work["tasks_mean_by_risk"]["medium"], abs=1.0)
-    assert y2022["tasks_count"].mean() == pytest.approx(work["tasks_mean_by_risk"]["combined"], abs=1.0)
+    assert y2022["tasks_count"].mean() == pytest.approx(
+        work["tasks_mean_by_risk"]["combined"], abs=1.0
+    )
     # Before the July 2021 review, high-risk reports carried about twice the tasks.
     y2019 = u18[(u18["year"] == 2019) & (u18["risk_initial"] == "high")]["tasks_count"].mean()
     assert y2019 / tasks["high"] == pytest.approx(2.0, abs=0.3)
@@ -243,16 +275,17 @@ def test_responsible_authority_by_care_status(u18, published):
 
 
 def test_age_and_gender_shapes(u18, published):
-    assert 14 <= u18["age"].mode().iloc[0] <= 16            # teenage peak
+    assert 14 <= u18["age"].mode().iloc[0] <= 16  # teenage peak
     assert u18["age"].between(13, 17).mean() > 0.7
     girls = u18.loc[u18["gender"] == "female", "age"].isin([12, 13]).mean()
     boys = u18.loc[u18["gender"] == "male", "age"].isin([12, 13]).mean()
-    assert girls > boys                                    # girls more often at 12-13
+    assert girls > boys  # girls more often at 12-13
     care = u18.loc[u18["in_care"].isin(IN_CARE), "age"].isin([16, 17]).mean()
     home = u18.loc[u18["in_care"] == "no", "age"].isin([16, 17]).mean()
-    assert care > 0.5 and care > home + 0.2                # children in care at 16-17
+    assert care > 0.5 and care > home + 0.2  # children in care at 16-17
     assert (u18["gender"] == "transgender").mean() == pytest.approx(
-        published["gender"]["transgender_share"], abs=0.002)
+        published["gender"]["transgender_share"], abs=0.002
+    )
 
 
 def test_deaths_while_missing(u18, published):
@@ -272,19 +305,27 @@ def test_care_home_sectors_of_table_10(u18, published):
 
 
 def test_interviews_filled_plausibly(u18):
-    assert set(u18["prevention_interview"].dropna().unique()) <= {"done", "declined", "not_done",
-                                                                  "unknown"}
+    assert set(u18["prevention_interview"].dropna().unique()) <= {
+        "done",
+        "declined",
+        "not_done",
+        "unknown",
+    }
     assert (u18["prevention_interview"] == "done").mean() > 0.5
     completed = u18["rhi_completed_at"].notna()
     assert completed.sum() > 0
     assert not (completed & ~u18["rhi_accepted"].fillna(False).astype(bool)).any()
-    within = ((u18["rhi_completed_at"] - u18["found_at"]).dt.total_seconds() <= 72 * 3600)[completed]
+    within = ((u18["rhi_completed_at"] - u18["found_at"]).dt.total_seconds() <= 72 * 3600)[
+        completed
+    ]
     assert 0.6 < within.mean() < 0.95  # most, but not all, within the 72-hour target
 
 
 def test_night_reports_found_within_hours_appendix_1(u18, published):
     spec = published["missing_found_hour_crosstab"]
-    short = u18[(u18["found_at"] - u18["reported_at"]) <= pd.Timedelta(days=spec["max_duration_days"])]
+    short = u18[
+        (u18["found_at"] - u18["reported_at"]) <= pd.Timedelta(days=spec["max_duration_days"])
+    ]
     table = pd.crosstab(short["reported_at"].dt.hour, short["found_at"].dt.hour)
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.to_numpy().sum()
     ratio = table / expected

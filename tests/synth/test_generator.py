@@ -51,9 +51,14 @@ def test_coordinates_in_hertfordshire_and_consistent_with_distance(incidents):
     near = incidents[incidents["distance_miles"] <= 10]
     assert near["found_lat"].between(51.4, 52.3).all()
     uk = incidents[~incidents["out_of_uk"].astype(bool)]
-    lat1, lon1, lat2, lon2 = (np.radians(uk[c].to_numpy()) for c in (
-        "missing_from_lat", "missing_from_lon", "found_lat", "found_lon"))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    lat1, lon1, lat2, lon2 = (
+        np.radians(uk[c].to_numpy())
+        for c in ("missing_from_lat", "missing_from_lon", "found_lat", "found_lon")
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     miles = 2 * 3958.8 * np.arcsin(np.sqrt(a))
     assert np.allclose(miles, uk["distance_miles"], atol=0.05)
     sectors = incidents["missing_from_postcode_sector"]
@@ -84,12 +89,15 @@ def test_associates_in_truth_and_exploiters_draw_more_children(synthetic, incide
     ids = set(exploiters["associate_id"])
     with_exploiter = incidents["associate_ids"].apply(lambda a: bool(set(a) & ids))
     flagged = incidents["risk_flags"].apply(
-        lambda r: bool({"county_lines", "cse", "gang"} & set(r)))
+        lambda r: bool({"county_lines", "cse", "gang"} & set(r))
+    )
     assert flagged[with_exploiter].mean() > 0.8
     hours = (incidents["found_at"] - incidents["reported_at"]).dt.total_seconds() / 3600
     assert hours[with_exploiter].mean() > 1.5 * hours[~with_exploiter].mean()
-    assert incidents["distance_miles"][with_exploiter].mean() > incidents["distance_miles"][
-        ~with_exploiter].mean()
+    assert (
+        incidents["distance_miles"][with_exploiter].mean()
+        > incidents["distance_miles"][~with_exploiter].mean()
+    )
 
 
 def test_truth_describes_the_children(synthetic, u18):
@@ -151,8 +159,22 @@ def test_write_synthetic_and_read_back(small, tmp_path):
 
 def test_cli_synth_writes_and_summarises(tmp_path):
     out = tmp_path / "demo.parquet"
-    result = CliRunner().invoke(app, ["synth", "--out", str(out), "--incidents", "800",
-                                      "--seed", "3", "--start", "2022-01-01", "--end", "2022-12-31"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "--out",
+            str(out),
+            "--incidents",
+            "800",
+            "--seed",
+            "3",
+            "--start",
+            "2022-01-01",
+            "--end",
+            "2022-12-31",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "800 under-18 reports" in result.output and "demo.truth" in result.output
     assert out.exists() and (tmp_path / "demo.truth" / "children.parquet").exists()

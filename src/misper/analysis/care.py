@@ -10,8 +10,9 @@ IN_CARE = ("full_care", "accommodated")
 CARE_COLUMNS = ("full_care", "accommodated", "no", "unknown")
 
 
-def care_rates(shared: Shared, u18_population: int | None = None,
-               children_looked_after: int | None = None) -> dict:
+def care_rates(
+    shared: Shared, u18_population: int | None = None, children_looked_after: int | None = None
+) -> dict:
     """Children in care with an incident, their incidents, and rates against the population.
 
     A child counts as in care when any of its incidents in the period records full_care or
@@ -20,18 +21,25 @@ def care_rates(shared: Shared, u18_population: int | None = None,
     """
     in_care = shared.frame["in_care"].isin(IN_CARE).to_numpy(bool)
     care_child = shared.per_child_of(in_care) > 0
-    out = {"children": shared.n_children, "children_in_care": int(care_child.sum()),
-           "incidents": shared.n_incidents, "incidents_children_in_care": int(care_child[shared.child].sum()),
-           "incidents_recorded_in_care": int(in_care.sum())}
-    out["share_of_incidents_children_in_care"] = (out["incidents_children_in_care"] / shared.n_incidents
-                                                  if shared.n_incidents else None)
+    out = {
+        "children": shared.n_children,
+        "children_in_care": int(care_child.sum()),
+        "incidents": shared.n_incidents,
+        "incidents_children_in_care": int(care_child[shared.child].sum()),
+        "incidents_recorded_in_care": int(in_care.sum()),
+    }
+    out["share_of_incidents_children_in_care"] = (
+        out["incidents_children_in_care"] / shared.n_incidents if shared.n_incidents else None
+    )
     if children_looked_after:
         out["share_cla_with_incident"] = out["children_in_care"] / children_looked_after
         out["cla_not_reported_share"] = 1 - out["share_cla_with_incident"]
         out["incidents_per_cla"] = out["incidents_children_in_care"] / children_looked_after
     if u18_population and children_looked_after:
         others = shared.n_children - out["children_in_care"]
-        out["share_general_population_with_incident"] = others / (u18_population - children_looked_after)
+        out["share_general_population_with_incident"] = others / (
+            u18_population - children_looked_after
+        )
     return out
 
 
@@ -51,7 +59,14 @@ def out_of_area(shared: Shared) -> dict:
     """Incidents and children with out_of_area_placement, and how many of them were in care."""
     frame = shared.frame
     flag = frame["out_of_area_placement"].fillna(False).to_numpy(bool)
-    in_care = frame["in_care"].isin(IN_CARE).to_numpy(bool) if "in_care" in frame.columns else flag & False
-    return {"incidents": int(flag.sum()), "children": shared.children_where(flag),
-            "incidents_in_care": int((flag & in_care).sum()),
-            "known": int(frame["out_of_area_placement"].notna().sum())}
+    in_care = (
+        frame["in_care"].isin(IN_CARE).to_numpy(bool)
+        if "in_care" in frame.columns
+        else flag & False
+    )
+    return {
+        "incidents": int(flag.sum()),
+        "children": shared.children_where(flag),
+        "incidents_in_care": int((flag & in_care).sum()),
+        "known": int(frame["out_of_area_placement"].notna().sum()),
+    }

@@ -6,14 +6,23 @@ import numpy as np
 import pandas as pd
 
 from misper.analysis import stats
-from misper.analysis.selection import CHILD_MAX_AGE, DEFAULT_RECORD_TYPE, Shared, days_in_year_within
+from misper.analysis.selection import (
+    CHILD_MAX_AGE,
+    DEFAULT_RECORD_TYPE,
+    Shared,
+    days_in_year_within,
+)
 from misper.incidents.schema import MISSING_FROM_TYPES
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def annual_table(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                 recorded_calls: dict[int, int] | None = None) -> pd.DataFrame:
+def annual_table(
+    frame: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    recorded_calls: dict[int, int] | None = None,
+) -> pd.DataFrame:
     """Table 1 over every row reported in the period (all record types and ages).
 
     incidents = rows of any record type (control-room incidents classed as missing); reports =
@@ -21,8 +30,11 @@ def annual_table(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
     the period (365 or 366 for a full year).
     """
     year = frame["reported_at"].dt.year.to_numpy()
-    record = (frame["record_type"] if "record_type" in frame.columns
-              else pd.Series(pd.NA, index=frame.index, dtype="category"))
+    record = (
+        frame["record_type"]
+        if "record_type" in frame.columns
+        else pd.Series(pd.NA, index=frame.index, dtype="category")
+    )
     report = (record.eq(DEFAULT_RECORD_TYPE) | record.isna()).to_numpy(bool)  # empty = the default
     child = frame["age"].astype("Float64").le(CHILD_MAX_AGE).fillna(False).to_numpy(bool)
     person = pd.factorize(frame["pid"])[0]
@@ -53,7 +65,9 @@ def annual_table(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
     table["incidents_per_day"] = table["incidents_all"] / per_day
     table["reports_u18_per_day"] = table["reports_u18"] / per_day
     table["children_u18_per_day"] = table["children_u18"] / per_day
-    table["reports_u18_change"] = table["reports_u18"].pct_change().replace([np.inf, -np.inf], np.nan)
+    table["reports_u18_change"] = (
+        table["reports_u18"].pct_change().replace([np.inf, -np.inf], np.nan)
+    )
     return table
 
 
@@ -69,8 +83,14 @@ def annual_json(shared: Shared) -> list[dict]:
         mask = year == y
         days = days_in_year_within(y, shared.start, shared.end)
         n = int(mask.sum())
-        out.append({"year": y, "incidents": n, "children": shared.children_where(mask),
-                    "per_day": n / days if days else None})
+        out.append(
+            {
+                "year": y,
+                "incidents": n,
+                "children": shared.children_where(mask),
+                "per_day": n / days if days else None,
+            }
+        )
     return out
 
 
@@ -89,13 +109,28 @@ def seasonality(monthly: pd.Series) -> dict:
     pooled, and for the month most often lowest an exact one-sided binomial test.
     """
     periods = pd.PeriodIndex(monthly.index, freq="M")
-    frame = pd.DataFrame({"year": periods.year, "month": periods.month,
-                          "days": periods.days_in_month, "n": monthly.to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "year": periods.year,
+            "month": periods.month,
+            "days": periods.days_in_month,
+            "n": monthly.to_numpy(),
+        }
+    )
     full_years = frame.groupby("year").filter(lambda g: len(g) == 12)
-    lowest = {int(y): int(g.loc[(g["n"] / g["days"]).idxmin(), "month"]) for y, g in full_years.groupby("year")}
+    lowest = {
+        int(y): int(g.loc[(g["n"] / g["days"]).idxmin(), "month"])
+        for y, g in full_years.groupby("year")
+    }
     if full_years.empty or full_years["n"].sum() == 0:
-        return {"lowest_month_by_year": lowest, "chi2": None, "p_value": None, "lowest_month": None,
-                "lowest_month_p_value": None, "by_month": []}
+        return {
+            "lowest_month_by_year": lowest,
+            "chi2": None,
+            "p_value": None,
+            "lowest_month": None,
+            "lowest_month_p_value": None,
+            "by_month": [],
+        }
     by_month = full_years.groupby("month").agg(n=("n", "sum"), days=("days", "sum"))
     chi2, p = stats.goodness_of_fit(by_month["n"].to_numpy(), by_month["days"].to_numpy())
     rate = by_month["n"] / by_month["days"]
@@ -103,11 +138,18 @@ def seasonality(monthly: pd.Series) -> dict:
     total = int(by_month["n"].sum())
     share = by_month.loc[low, "days"] / by_month["days"].sum()
     p_low = stats.binomial_p(int(by_month.loc[low, "n"]), total, share, "less")
-    table = by_month.assign(month=[MONTH_NAMES[m - 1] for m in by_month.index],
-                            expected=by_month["days"] / by_month["days"].sum() * total)
-    return {"lowest_month_by_year": lowest, "chi2": chi2, "p_value": p, "lowest_month": low,
-            "lowest_month_p_value": p_low,
-            "by_month": table[["month", "n", "expected"]].to_dict("records")}
+    table = by_month.assign(
+        month=[MONTH_NAMES[m - 1] for m in by_month.index],
+        expected=by_month["days"] / by_month["days"].sum() * total,
+    )
+    return {
+        "lowest_month_by_year": lowest,
+        "chi2": chi2,
+        "p_value": p,
+        "lowest_month": low,
+        "lowest_month_p_value": p_low,
+        "by_month": table[["month", "n", "expected"]].to_dict("records"),
+    }
 
 
 def missing_from_counts(shared: Shared) -> pd.Series:
@@ -129,6 +171,8 @@ def age_by_missing_from(shared: Shared, min_incidents: int = 10) -> pd.DataFrame
     frame = shared.frame[["missing_from_type", "age"]].astype({"age": float})
     grouped = frame.groupby("missing_from_type", observed=True)["age"]
     table = grouped.describe()[["count", "min", "25%", "50%", "75%", "max", "mean"]]
-    table = table[table["count"] >= min_incidents].rename(columns={"25%": "q1", "50%": "median", "75%": "q3"})
+    table = table[table["count"] >= min_incidents].rename(
+        columns={"25%": "q1", "50%": "median", "75%": "q3"}
+    )
     order = [t for t in MISSING_FROM_TYPES if t in table.index]
     return table.loc[order].astype({"count": int})

@@ -30,7 +30,9 @@ def places(shared: Shared, top: int | None = None) -> pd.DataFrame:
     if len(pairs):  # each place's most common kind
         kinds = pairs.sort_values(ascending=False, kind="stable").reset_index()
         kinds = kinds.drop_duplicates("missing_from_place_id").set_index("missing_from_place_id")
-        table["missing_from_type"] = table["place_id"].map(kinds["missing_from_type"].astype(object))
+        table["missing_from_type"] = table["place_id"].map(
+            kinds["missing_from_type"].astype(object)
+        )
     return table
 
 
@@ -44,6 +46,11 @@ def map_grid(shared: Shared) -> pd.DataFrame:
     cols = np.floor(lon[ok] / GRID_DEGREES).astype(np.int64) + _WRAP // 2  # >= 0 for any longitude
     counted = pd.Series(rows * _WRAP + cols).value_counts()  # hashing, not sorting
     cells, counts = counted.index.to_numpy(), counted.to_numpy()
-    table = pd.DataFrame({"lat": (cells // _WRAP + 0.5) * GRID_DEGREES,
-                          "lon": (cells % _WRAP - _WRAP // 2 + 0.5) * GRID_DEGREES, "incidents": counts})
+    table = pd.DataFrame(
+        {
+            "lat": (cells // _WRAP + 0.5) * GRID_DEGREES,
+            "lon": (cells % _WRAP - _WRAP // 2 + 0.5) * GRID_DEGREES,
+            "incidents": counts,
+        }
+    )
     return table.sort_values("incidents", ascending=False, kind="stable").reset_index(drop=True)

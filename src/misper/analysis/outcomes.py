@@ -33,10 +33,12 @@ def police_gap(shared: Shared) -> dict | None:
     how = shares(frame["found_how"])["share"]
     if by.empty or how.empty:
         return None
-    return {"found_by_police_share": float(by.get("police", 0.0)),
-            "found_how_police_targeted_share": float(how.get("police_targeted", 0.0)),
-            "found_how_any_police_activity_share": float(how.reindex(POLICE_FOUND_HOW).fillna(0).sum()),
-            "returned_self_share": float(by.get("self", 0.0))}
+    return {
+        "found_by_police_share": float(by.get("police", 0.0)),
+        "found_how_police_targeted_share": float(how.get("police_targeted", 0.0)),
+        "found_how_any_police_activity_share": float(how.reindex(POLICE_FOUND_HOW).fillna(0).sum()),
+        "returned_self_share": float(by.get("self", 0.0)),
+    }
 
 
 def distance_bands(shared: Shared) -> pd.DataFrame:
@@ -45,16 +47,24 @@ def distance_bands(shared: Shared) -> pd.DataFrame:
     out_of_uk is decided by the out_of_uk column alone; other incidents need distance_miles.
     """
     frame = shared.frame
-    abroad = (frame["out_of_uk"].fillna(False).to_numpy(bool) if "out_of_uk" in frame.columns
-              else np.zeros(len(frame), bool))
-    distance = (frame["distance_miles"].to_numpy(dtype=float, na_value=np.nan)
-                if "distance_miles" in frame.columns else np.full(len(frame), np.nan))
+    abroad = (
+        frame["out_of_uk"].fillna(False).to_numpy(bool)
+        if "out_of_uk" in frame.columns
+        else np.zeros(len(frame), bool)
+    )
+    distance = (
+        frame["distance_miles"].to_numpy(dtype=float, na_value=np.nan)
+        if "distance_miles" in frame.columns
+        else np.full(len(frame), np.nan)
+    )
     inland = ~abroad & ~np.isnan(distance)
     band = np.searchsorted(np.asarray(DISTANCE_EDGES, float), distance[inland], side="left")
     counts = np.append(np.bincount(band, minlength=6), abroad.sum())
     total = counts.sum()
-    return pd.DataFrame({"incidents": counts.astype(int), "share": counts / total if total else np.nan},
-                        index=pd.Index(DISTANCE_BANDS, name="band"))
+    return pd.DataFrame(
+        {"incidents": counts.astype(int), "share": counts / total if total else np.nan},
+        index=pd.Index(DISTANCE_BANDS, name="band"),
+    )
 
 
 def duration_summary(shared: Shared) -> dict:
@@ -63,10 +73,14 @@ def duration_summary(shared: Shared) -> dict:
     hours = hours[hours >= 0]
     if hours.empty:
         return {}
-    return {"incidents": int(len(hours)), "median_hours": float(hours.median()),
-            "mean_hours": float(hours.mean()), "share_within_24h": float((hours <= 24).mean()),
-            "share_within_48h": float((hours <= 48).mean()),
-            "negative_durations": int((shared.duration_hours < 0).sum())}
+    return {
+        "incidents": int(len(hours)),
+        "median_hours": float(hours.median()),
+        "mean_hours": float(hours.mean()),
+        "share_within_24h": float((hours <= 24).mean()),
+        "share_within_48h": float((hours <= 48).mean()),
+        "negative_durations": int((shared.duration_hours < 0).sum()),
+    }
 
 
 def duration_histogram(shared: Shared, max_hours: int = 72) -> pd.DataFrame:
@@ -83,7 +97,9 @@ def found_hour_by_days(shared: Shared) -> pd.DataFrame:
     """Figure 8: hour of found_at (columns) by calendar days between report and find (rows)."""
     frame = shared.frame
     ok = frame["found_at"].notna() & (shared.duration_hours >= 0)
-    days = (frame.loc[ok, "found_at"].dt.normalize() - frame.loc[ok, "reported_at"].dt.normalize()).dt.days
+    days = (
+        frame.loc[ok, "found_at"].dt.normalize() - frame.loc[ok, "reported_at"].dt.normalize()
+    ).dt.days
     band = np.minimum(days.to_numpy(), 3)
     hour = frame.loc[ok, "found_at"].dt.hour.to_numpy()
     table = np.zeros((4, 24), dtype=np.int64)
@@ -97,10 +113,20 @@ def reported_by_found_hour(shared: Shared) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = shared.frame
     short = (shared.duration_hours >= 0) & (shared.duration_hours <= DAY_HOURS)
     table = np.zeros((24, 24), dtype=np.int64)
-    np.add.at(table, (frame.loc[short, "reported_at"].dt.hour.to_numpy(),
-                      frame.loc[short, "found_at"].dt.hour.to_numpy()), 1)
+    np.add.at(
+        table,
+        (
+            frame.loc[short, "reported_at"].dt.hour.to_numpy(),
+            frame.loc[short, "found_at"].dt.hour.to_numpy(),
+        ),
+        1,
+    )
     total = table.sum()
-    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total if total else np.zeros_like(table, float)
+    expected = (
+        np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+        if total
+        else np.zeros_like(table, float)
+    )
     highlight = (table > HIGHLIGHT_RATIO * expected) & (table > 0)
     index = pd.Index(range(24), name="hour reported")
     return pd.DataFrame(table, index=index), pd.DataFrame(highlight, index=index)

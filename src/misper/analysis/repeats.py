@@ -15,8 +15,16 @@ TOP_SHARES = (0.01, 0.05, 0.10, 0.20)
 LORENZ_POINTS = 400  # enough for a smooth curve without embedding a point per child
 TOP_CHILDREN = 50
 IN_CARE = ("full_care", "accommodated")
-WARNING_MARKERS = ("weapons", "violence", "drugs", "mental_health", "adhd", "autism",
-                   "learning_disability", "self_harm")
+WARNING_MARKERS = (
+    "weapons",
+    "violence",
+    "drugs",
+    "mental_health",
+    "adhd",
+    "autism",
+    "learning_disability",
+    "self_harm",
+)
 
 # Rules for each child's pattern over the period (stated in the report's method note).
 COMPRESSED_COVER = 0.8  # share of a child's incidents ...
@@ -39,8 +47,10 @@ def concentration(shared: Shared) -> dict:
         return {}
     ranked = shared.per_child[shared.ranking]
     cumulative = np.cumsum(ranked)
-    top = {f"top_{round(p * 100)}pct_share": float(cumulative[math.ceil(p * n) - 1] / total)
-           for p in TOP_SHARES}
+    top = {
+        f"top_{round(p * 100)}pct_share": float(cumulative[math.ceil(p * n) - 1] / total)
+        for p in TOP_SHARES
+    }
     return {
         **top,
         "top_decile_share": top["top_10pct_share"],
@@ -58,7 +68,9 @@ def lorenz_curve(shared: Shared) -> pd.DataFrame:
     n = len(ranked)
     cumulative = np.concatenate([[0], np.cumsum(ranked)]) / max(ranked.sum(), 1)
     picks = np.unique(np.linspace(0, n, min(LORENZ_POINTS, n + 1)).round().astype(int))
-    return pd.DataFrame({"share_of_children": picks / max(n, 1), "share_of_incidents": cumulative[picks]})
+    return pd.DataFrame(
+        {"share_of_children": picks / max(n, 1), "share_of_incidents": cumulative[picks]}
+    )
 
 
 def _yes_no_mix(yes: np.ndarray, no: np.ndarray) -> str:
@@ -83,16 +95,25 @@ def top_children(shared: Shared, n: int = TOP_CHILDREN) -> pd.DataFrame:
     sub = frame[mine]
     rank_of = rows[mine]
     kinds = sub["missing_from_type"].astype(object).to_numpy()
-    place = (sub["missing_from_place_id"].astype(object).fillna("?").to_numpy()
-             if "missing_from_place_id" in sub.columns else kinds)
+    place = (
+        sub["missing_from_place_id"].astype(object).fillna("?").to_numpy()
+        if "missing_from_place_id" in sub.columns
+        else kinds
+    )
     lists = {}
-    for name, values in (("risk_flags", ("county_lines",)), ("reason_vulnerability", ("county_lines",)),
-                         ("markers", WARNING_MARKERS)):
+    for name, values in (
+        ("risk_flags", ("county_lines",)),
+        ("reason_vulnerability", ("county_lines",)),
+        ("markers", WARNING_MARKERS),
+    ):
         if name in sub.columns:
             lists[name] = indicator(sub[name], values)[0].any(axis=1)
     flags = {}
-    for label, column in (("in_care", "in_care"), ("social_worker", "social_worker_allocated"),
-                          ("out_of_area", "out_of_area_placement")):
+    for label, column in (
+        ("in_care", "in_care"),
+        ("social_worker", "social_worker_allocated"),
+        ("out_of_area", "out_of_area_placement"),
+    ):
         if column in sub.columns:
             values = sub[column].astype(object)
             yes = values.isin(IN_CARE) if column == "in_care" else values.eq(True)
@@ -102,14 +123,23 @@ def top_children(shared: Shared, n: int = TOP_CHILDREN) -> pd.DataFrame:
     for i, code in enumerate(codes):
         me = rank_of == i
         care, home = int((kinds[me] == "care_home").sum()), int((kinds[me] == "home").sum())
-        row = {"rank": i + 1, "pid": shared.pids[code], "incidents": int(me.sum()),
-               "from_care": care, "from_home": home, "from_care_share": care / me.sum(),
-               "in_care_mostly": care > home, "places": int(len(set(place[me])))}
+        row = {
+            "rank": i + 1,
+            "pid": shared.pids[code],
+            "incidents": int(me.sum()),
+            "from_care": care,
+            "from_home": home,
+            "from_care_share": care / me.sum(),
+            "in_care_mostly": care > home,
+            "places": int(len(set(place[me]))),
+        }
         for label, (yes, no) in flags.items():
             row[label] = _yes_no_mix(yes[me], no[me])
         if lists:
-            row["county_lines"] = bool(lists.get("risk_flags", np.zeros(len(sub), bool))[me].any()
-                                       or lists.get("reason_vulnerability", np.zeros(len(sub), bool))[me].any())
+            row["county_lines"] = bool(
+                lists.get("risk_flags", np.zeros(len(sub), bool))[me].any()
+                or lists.get("reason_vulnerability", np.zeros(len(sub), bool))[me].any()
+            )
         if "markers" in lists:
             row["warning_marker"] = bool(lists["markers"][me].any())
         out.append(row)
@@ -121,11 +151,16 @@ def top_summary(top: pd.DataFrame) -> dict:
     if top.empty:
         return {}
     many = top["incidents"] > 25
-    return {"children": int(len(top)), "mostly_from_care_share": float(top["in_care_mostly"].mean()),
-            "mostly_from_home_share": float((top["from_home"] > top["from_care"]).mean()),
-            "more_than_one_place_share": float((top["places"] > 1).mean()),
-            "over_25_incidents": int(many.sum()),
-            "over_25_more_than_one_place_share": float((top.loc[many, "places"] > 1).mean()) if many.any() else None}
+    return {
+        "children": int(len(top)),
+        "mostly_from_care_share": float(top["in_care_mostly"].mean()),
+        "mostly_from_home_share": float((top["from_home"] > top["from_care"]).mean()),
+        "more_than_one_place_share": float((top["places"] > 1).mean()),
+        "over_25_incidents": int(many.sum()),
+        "over_25_more_than_one_place_share": float((top.loc[many, "places"] > 1).mean())
+        if many.any()
+        else None,
+    }
 
 
 def classify_pattern(days: np.ndarray, period_days: int) -> dict:
@@ -139,12 +174,17 @@ def classify_pattern(days: np.ndarray, period_days: int) -> dict:
     earlier_rate = (~last_quarter).sum() / (0.75 * period_days)
     late_rate = last_quarter.sum() / (0.25 * period_days)
     ceased = bool(days[-1] < period_days - CEASED_DAYS)
-    sentinel = bool(n >= SENTINEL_MIN_INCIDENTS and gaps[0] >= SENTINEL_GAP_DAYS
-                    and np.median(gaps[1:]) <= SENTINEL_BURST_GAP_DAYS)
-    return {"pattern": "compressed" if span <= COMPRESSED_SPAN * period_days else "spread",
-            "ceased": ceased,
-            "reduced": bool(not ceased and late_rate < REDUCED_RATIO * earlier_rate),
-            "sentinel": sentinel}
+    sentinel = bool(
+        n >= SENTINEL_MIN_INCIDENTS
+        and gaps[0] >= SENTINEL_GAP_DAYS
+        and np.median(gaps[1:]) <= SENTINEL_BURST_GAP_DAYS
+    )
+    return {
+        "pattern": "compressed" if span <= COMPRESSED_SPAN * period_days else "spread",
+        "ceased": ceased,
+        "reduced": bool(not ceased and late_rate < REDUCED_RATIO * earlier_rate),
+        "sentinel": sentinel,
+    }
 
 
 def timelines(shared: Shared, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,9 +195,16 @@ def timelines(shared: Shared, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = position[shared.child]
     mine = rows >= 0
     reported = shared.frame.loc[mine, "reported_at"]
-    events = pd.DataFrame({"rank": rows[mine] + 1, "reported_at": reported.to_numpy(),
-                           "day": (reported - shared.start).dt.days.to_numpy()}).sort_values(["rank", "reported_at"])
+    events = pd.DataFrame(
+        {
+            "rank": rows[mine] + 1,
+            "reported_at": reported.to_numpy(),
+            "day": (reported - shared.start).dt.days.to_numpy(),
+        }
+    ).sort_values(["rank", "reported_at"])
     period_days = (shared.end - shared.start).days + 1
-    patterns = [{"rank": rank, "incidents": len(g), **classify_pattern(g["day"].to_numpy(), period_days)}
-                for rank, g in events.groupby("rank")]
+    patterns = [
+        {"rank": rank, "incidents": len(g), **classify_pattern(g["day"].to_numpy(), period_days)}
+        for rank, g in events.groupby("rank")
+    ]
     return events.reset_index(drop=True), pd.DataFrame(patterns)

@@ -14,12 +14,39 @@ DEFAULT_RECORD_TYPE = "missing_report"
 # Columns some figure reads; the rest (free text, links, interviews) are counted for data quality
 # and not copied, which keeps a multi-million-row report within memory.
 REPORT_COLUMNS = (
-    "rid", "pid", "record_type", "reported_at", "found_at", "age", "gender", "ethnic_appearance", "in_care",
-    "responsible_authority", "out_of_area_placement", "social_worker_allocated", "missing_from_type",
-    "missing_from_place_id", "missing_from_postcode_sector", "missing_from_lat", "missing_from_lon",
-    "risk_initial", "risk_final", "found_by", "found_how", "found_location_type", "distance_miles",
-    "out_of_uk", "harm", "victim_of_crime", "arrested_while_missing", "risk_flags", "reason_vulnerability",
-    "reason_codes", "markers", "narratives_count", "tasks_count",
+    "rid",
+    "pid",
+    "record_type",
+    "reported_at",
+    "found_at",
+    "age",
+    "gender",
+    "ethnic_appearance",
+    "in_care",
+    "responsible_authority",
+    "out_of_area_placement",
+    "social_worker_allocated",
+    "missing_from_type",
+    "missing_from_place_id",
+    "missing_from_postcode_sector",
+    "missing_from_lat",
+    "missing_from_lon",
+    "risk_initial",
+    "risk_final",
+    "found_by",
+    "found_how",
+    "found_location_type",
+    "distance_miles",
+    "out_of_uk",
+    "harm",
+    "victim_of_crime",
+    "arrested_while_missing",
+    "risk_flags",
+    "reason_vulnerability",
+    "reason_codes",
+    "markers",
+    "narratives_count",
+    "tasks_count",
 )
 
 
@@ -39,10 +66,20 @@ def period_of(frame: pd.DataFrame, start=None, end=None, year: int | None = None
     if year is not None:
         return pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
     reported = frame["reported_at"]
-    first = pd.Timestamp(start) if start is not None else (
-        pd.Timestamp(reported.min().year, 1, 1) if reported.notna().any() else pd.Timestamp("1970-01-01"))
-    last = pd.Timestamp(end) if end is not None else (
-        pd.Timestamp(reported.max().year, 12, 31) if reported.notna().any() else first)
+    first = (
+        pd.Timestamp(start)
+        if start is not None
+        else (
+            pd.Timestamp(reported.min().year, 1, 1)
+            if reported.notna().any()
+            else pd.Timestamp("1970-01-01")
+        )
+    )
+    last = (
+        pd.Timestamp(end)
+        if end is not None
+        else (pd.Timestamp(reported.max().year, 12, 31) if reported.notna().any() else first)
+    )
     if last < first:
         raise ValueError(f"the period ends ({last.date()}) before it starts ({first.date()})")
     return first.normalize(), last.normalize()
@@ -53,8 +90,9 @@ def in_period(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd
     return (reported >= start) & (reported < end + pd.Timedelta(days=1))
 
 
-def child_reports(frame: pd.DataFrame, within: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, dict[str, int]]:
+def child_reports(
+    frame: pd.DataFrame, within: np.ndarray | None = None
+) -> tuple[np.ndarray, dict[str, int]]:
     """Rows that are children's missing reports, and how many rows of `within` each rule left out.
 
     A child is aged CHILD_MAX_AGE or under; an empty record_type is the schema's default
@@ -81,7 +119,9 @@ def select(frame: pd.DataFrame, start=None, end=None, year: int | None = None) -
     dropped.update(why)
     rows = np.flatnonzero(children)
     missing = {n: int(frame[n].isna().to_numpy()[rows].sum()) for n in NAMES if n in frame.columns}
-    kept = frame[[c for c in REPORT_COLUMNS if c in frame.columns]].take(rows).reset_index(drop=True)
+    kept = (
+        frame[[c for c in REPORT_COLUMNS if c in frame.columns]].take(rows).reset_index(drop=True)
+    )
     return Selection(kept, dropped, first, last, missing)
 
 
@@ -134,16 +174,29 @@ class Shared:
         known = keys >= 0
         keys, child = keys[known], self.child[known]
         incidents = np.bincount(keys, minlength=len(uniques))
-        pairs = pd.unique(keys.astype(np.int64) * self.n_children + child)  # hashing: np.unique sorts
+        pairs = pd.unique(
+            keys.astype(np.int64) * self.n_children + child
+        )  # hashing: np.unique sorts
         children = np.bincount(pairs // max(self.n_children, 1), minlength=len(uniques))
         keep = np.arange(len(uniques))
         if top is not None and len(uniques) > top:
             threshold = np.partition(incidents, len(incidents) - top)[len(incidents) - top]
-            keep = np.flatnonzero(incidents >= threshold)  # ties at the cut are sorted below, then cut
-        table = pd.DataFrame({label: np.asarray(uniques, dtype=object)[keep], "incidents": incidents[keep],
-                              "children": children[keep]})
+            keep = np.flatnonzero(
+                incidents >= threshold
+            )  # ties at the cut are sorted below, then cut
+        table = pd.DataFrame(
+            {
+                label: np.asarray(uniques, dtype=object)[keep],
+                "incidents": incidents[keep],
+                "children": children[keep],
+            }
+        )
         table = table.sort_values(["incidents", label], ascending=[False, True], kind="stable")
-        return table.head(top).reset_index(drop=True) if top is not None else table.reset_index(drop=True)
+        return (
+            table.head(top).reset_index(drop=True)
+            if top is not None
+            else table.reset_index(drop=True)
+        )
 
     def children_where(self, mask: np.ndarray) -> int:
         """Distinct children with at least one incident where `mask` holds."""

@@ -26,7 +26,9 @@ def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
         return float("nan"), float("nan")
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    half = (
+        z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    )
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
@@ -55,7 +57,16 @@ def kruskal(groups: dict[str, np.ndarray], min_size: int = 3) -> dict | None:
         return None
     values = list(usable.values())
     if all(np.all(v == values[0][0]) for v in values):
-        return {"test": "Kruskal-Wallis", "groups": sorted(usable), "statistic": 0.0, "p_value": 1.0}
+        return {
+            "test": "Kruskal-Wallis",
+            "groups": sorted(usable),
+            "statistic": 0.0,
+            "p_value": 1.0,
+        }
     result = sps.kruskal(*values)
-    return {"test": "Kruskal-Wallis", "groups": sorted(usable),
-            "statistic": float(result.statistic), "p_value": float(result.pvalue)}
+    return {
+        "test": "Kruskal-Wallis",
+        "groups": sorted(usable),
+        "statistic": float(result.statistic),
+        "p_value": float(result.pvalue),
+    }

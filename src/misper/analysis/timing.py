@@ -45,10 +45,13 @@ def saturday_test(weekdays: pd.Series) -> dict:
     counts = weekdays.to_numpy()
     total = int(counts.sum())
     chi2, p_all = stats.goodness_of_fit(counts, np.ones(7))
-    return {"busiest": str(weekdays.idxmax()) if total else None,
-            "saturday_share": counts[5] / total if total else None,
-            "saturday_p_value": stats.binomial_p(int(counts[5]), total, 1 / 7, "greater"),
-            "chi2": chi2, "uniform_p_value": p_all}
+    return {
+        "busiest": str(weekdays.idxmax()) if total else None,
+        "saturday_share": counts[5] / total if total else None,
+        "saturday_p_value": stats.binomial_p(int(counts[5]), total, 1 / 7, "greater"),
+        "chi2": chi2,
+        "uniform_p_value": p_all,
+    }
 
 
 def care_share_late(hours: pd.DataFrame) -> float | None:

@@ -19,7 +19,11 @@ def narratives(shared: Shared) -> dict:
     """Mean and distribution of narratives_count, and tests by risk_final and by found_by."""
     values = shared.frame["narratives_count"]
     known = values.dropna().astype(float)
-    out = {"incidents": int(len(known)), "mean": float(known.mean()), "median": float(known.median())}
+    out = {
+        "incidents": int(len(known)),
+        "mean": float(known.mean()),
+        "median": float(known.median()),
+    }
     for by in ("risk_final", "found_by"):
         if by in shared.frame.columns:
             groups = groups_of(values, shared.frame[by])

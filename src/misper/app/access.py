@@ -9,6 +9,7 @@ exactly as one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from misper.app.children.models import Child
@@ -32,8 +33,11 @@ POLICE_LEADS = frozenset({R.police_mispers, R.police_control_room})
 
 PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     "agencies": {"list": ALL, "create": frozenset({R.admin})},
-    "users": {"list": frozenset({R.admin}), "create": frozenset({R.admin}),
-              "update": frozenset({R.admin})},
+    "users": {
+        "list": frozenset({R.admin}),
+        "create": frozenset({R.admin}),
+        "update": frozenset({R.admin}),
+    },
     "homes": {"list": CASE | {R.admin}, "create": frozenset({R.admin})},
     "children": {"list": CASE, "read": CASE, "create": COUNCIL, "update": COUNCIL},
     "placements": {"list": CASE, "create": COUNCIL, "update": COUNCIL},
@@ -50,17 +54,27 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     "group_affiliations": {"list": POLICE, "create": POLICE},
     "updates": {"list": CASE, "create": CASE},
     "prevention_interviews": {"read": POLICE | COUNCIL, "create": POLICE},
-    "return_home_interviews": {"list": COUNCIL | RHI | POLICE, "read": COUNCIL | RHI | POLICE,
-                               "create": COUNCIL, "update": COUNCIL | RHI},
-    "referrals": {"list": COUNCIL | {R.police_mispers}, "create": COUNCIL | {R.police_mispers},
-                  "update": COUNCIL | {R.police_mispers}},
+    "return_home_interviews": {
+        "list": COUNCIL | RHI | POLICE,
+        "read": COUNCIL | RHI | POLICE,
+        "create": COUNCIL,
+        "update": COUNCIL | RHI,
+    },
+    "referrals": {
+        "list": COUNCIL | {R.police_mispers},
+        "create": COUNCIL | {R.police_mispers},
+        "update": COUNCIL | {R.police_mispers},
+    },
     "notifications": {"list": ALL, "update": ALL},
     "audit": {"list": frozenset({R.admin})},
     "export": {"read": frozenset({R.analyst})},
     # A missing-persons charity: its partner forces' emerging-frequent list (pseudonymous ids and
     # why each child is listed), never a name, a date of birth or any other case content.
-    "charity_partnerships": {"list": CHARITY | {R.admin}, "create": frozenset({R.admin}),
-                             "delete": frozenset({R.admin})},
+    "charity_partnerships": {
+        "list": CHARITY | {R.admin},
+        "create": frozenset({R.admin}),
+        "delete": frozenset({R.admin}),
+    },
     "partner_emerging": {"list": CHARITY},
 }
 
@@ -95,9 +109,13 @@ def reason_required(actor: Actor) -> bool:
 
 def _placed_with(child_id, home_filter: ColumnElement[bool]) -> ColumnElement[bool]:
     """The child (a correlated column) lives now in a home matching `home_filter`."""
-    return (select(Placement.id).join(Home, Home.id == Placement.home_id)
-            .where(Placement.child_id == child_id, home_filter, Placement.end_date.is_(None))
-            .correlate_except(Placement, Home).exists())
+    return (
+        select(Placement.id)
+        .join(Home, Home.id == Placement.home_id)
+        .where(Placement.child_id == child_id, home_filter, Placement.end_date.is_(None))
+        .correlate_except(Placement, Home)
+        .exists()
+    )
 
 
 # Scopes are EXISTS on the record's own keys, so the database looks up one child's rows by index
@@ -108,23 +126,34 @@ def children(actor: Actor) -> ColumnElement[bool]:
     if actor.role in CARE:
         return _placed_with(Child.id, Home.provider_id == actor.agency_id)
     if actor.role in POLICE:
-        return or_(select(Episode.id).where(Episode.child_id == Child.id,
-                                            Episode.force_id == actor.agency_id)
-                   .correlate_except(Episode).exists(),
-                   _placed_with(Child.id, Home.police_force_id == actor.agency_id))
+        return or_(
+            select(Episode.id)
+            .where(Episode.child_id == Child.id, Episode.force_id == actor.agency_id)
+            .correlate_except(Episode)
+            .exists(),
+            _placed_with(Child.id, Home.police_force_id == actor.agency_id),
+        )
     if actor.role in COUNCIL:
-        return or_(Child.responsible_council_id == actor.agency_id,
-                   _placed_with(Child.id, Home.host_council_id == actor.agency_id))
+        return or_(
+            Child.responsible_council_id == actor.agency_id,
+            _placed_with(Child.id, Home.host_council_id == actor.agency_id),
+        )
     return false()
 
 
 def profiles(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `Child`: whose Philomena profile the actor may read and maintain."""
     if actor.role in POLICE:
-        open_here = (select(Episode.id).where(Episode.child_id == Child.id,
-                                              Episode.force_id == actor.agency_id,
-                                              Episode.found_at.is_(None))
-                     .correlate_except(Episode).exists())
+        open_here = (
+            select(Episode.id)
+            .where(
+                Episode.child_id == Child.id,
+                Episode.force_id == actor.agency_id,
+                Episode.found_at.is_(None),
+            )
+            .correlate_except(Episode)
+            .exists()
+        )
         return or_(open_here, _placed_with(Child.id, Home.police_force_id == actor.agency_id))
     return children(actor)
 
@@ -132,13 +161,19 @@ def profiles(actor: Actor) -> ColumnElement[bool]:
 def episodes(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `Episode`."""
     if actor.role in CARE:
-        return or_(Episode.reported_by_agency_id == actor.agency_id,
-                   _placed_with(Episode.child_id, Home.provider_id == actor.agency_id))
+        return or_(
+            Episode.reported_by_agency_id == actor.agency_id,
+            _placed_with(Episode.child_id, Home.provider_id == actor.agency_id),
+        )
     if actor.role in POLICE:
         return Episode.force_id == actor.agency_id
     if actor.role in COUNCIL:
-        return (select(Child.id).where(Child.id == Episode.child_id, children(actor))
-                .correlate_except(Child).exists())
+        return (
+            select(Child.id)
+            .where(Child.id == Episode.child_id, children(actor))
+            .correlate_except(Child)
+            .exists()
+        )
     if actor.role is R.analyst:
         return _analyst_episodes(actor)
     return false()
@@ -148,8 +183,13 @@ def _analyst_episodes(actor: Actor) -> ColumnElement[bool]:
     # An analyst works on their own agency's data: the force area, or the council's children.
     if actor.agency_kind == "police":
         return Episode.force_id == actor.agency_id
-    council = Actor(actor.user_id, actor.username, R.council_missing_coordinator, actor.agency_id,
-                    actor.agency_kind)
+    council = Actor(
+        actor.user_id,
+        actor.username,
+        R.council_missing_coordinator,
+        actor.agency_id,
+        actor.agency_kind,
+    )
     return episodes(council)
 
 
@@ -157,9 +197,12 @@ def return_home_interviews(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `ReturnHomeInterview`."""
     if actor.role in RHI:
         return ReturnHomeInterview.provider_id == actor.agency_id
-    in_scope = (select(Episode.id).where(Episode.id == ReturnHomeInterview.episode_id,
-                                         episodes(actor))
-                .correlate_except(Episode).exists())
+    in_scope = (
+        select(Episode.id)
+        .where(Episode.id == ReturnHomeInterview.episode_id, episodes(actor))
+        .correlate_except(Episode)
+        .exists()
+    )
     if actor.role in COUNCIL:
         return in_scope
     if actor.role in POLICE:  # only what the provider chose to share with the police
@@ -170,8 +213,12 @@ def return_home_interviews(actor: Actor) -> ColumnElement[bool]:
 def referrals(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `Referral`."""
     if actor.role in COUNCIL or actor.role is R.police_mispers:
-        return (select(Child.id).where(Child.id == Referral.child_id, children(actor))
-                .correlate_except(Child).exists())
+        return (
+            select(Child.id)
+            .where(Child.id == Referral.child_id, children(actor))
+            .correlate_except(Child)
+            .exists()
+        )
     return false()
 
 
@@ -189,8 +236,10 @@ def homes(actor: Actor) -> ColumnElement[bool]:
 
 
 def notifications(actor: Actor) -> ColumnElement[bool]:
-    return and_(Notification.agency_id == actor.agency_id,
-                or_(Notification.user_id.is_(None), Notification.user_id == actor.user_id))
+    return and_(
+        Notification.agency_id == actor.agency_id,
+        or_(Notification.user_id.is_(None), Notification.user_id == actor.user_id),
+    )
 
 
 def charity_partnerships(actor: Actor) -> ColumnElement[bool]:
@@ -206,9 +255,11 @@ def partner_episodes(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `Episode`: the episodes of the forces a charity partners, read only to rank
     the emerging-frequent list; no other scope grants a charity anything."""
     if actor.role in CHARITY:
-        return Episode.force_id.in_(select(CharityPartnership.force_id)
-                                    .where(CharityPartnership.charity_id == actor.agency_id)
-                                    .scalar_subquery())
+        return Episode.force_id.in_(
+            select(CharityPartnership.force_id)
+            .where(CharityPartnership.charity_id == actor.agency_id)
+            .scalar_subquery()
+        )
     return false()
 
 
@@ -220,8 +271,9 @@ def may_report_any_child(actor: Actor) -> bool:
 
 def menu(role: Role) -> list[tuple[str, str]]:
     """Navigation of the web pages: (label, path) for the areas this role works in."""
-    return [(label, path) for label, path, resource, action in MENU
-            if allowed(role, resource, action)]
+    return [
+        (label, path) for label, path, resource, action in MENU if allowed(role, resource, action)
+    ]
 
 
 MENU = (

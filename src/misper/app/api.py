@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
@@ -87,8 +88,11 @@ def allowed(resource: str, action: str):
 
 
 class Page:
-    def __init__(self, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 50):
+    def __init__(
+        self,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ):
         self.offset, self.limit = offset, limit
 
 

@@ -48,8 +48,11 @@ def backup(engine: Engine, path: str | Path) -> dict[str, int]:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         with gzip.open(tmp, "wt", encoding="utf-8") as out:
-            header = {"format": FORMAT, "revision": current_revision(engine),
-                      "tables": [t.name for t in tables]}
+            header = {
+                "format": FORMAT,
+                "revision": current_revision(engine),
+                "tables": [t.name for t in tables],
+            }
             out.write(json.dumps(header) + "\n")
             for table in tables:
                 rows = connection.execute(select(table).order_by(*table.primary_key.columns))
@@ -74,21 +77,27 @@ def restore(engine: Engine, path: str | Path) -> dict[str, int]:
             raise BackupError(f"{path}: not a store backup")
         revision = current_revision(engine)
         if header.get("revision") != revision:
-            raise BackupError(f"{path} is at schema revision {header.get('revision')}, the store "
-                              f"at {revision}; run `misper db upgrade` or use a matching backup")
+            raise BackupError(
+                f"{path} is at schema revision {header.get('revision')}, the store "
+                f"at {revision}; run `misper db upgrade` or use a matching backup"
+            )
         counts: dict[str, int] = {}
         with engine.begin() as connection:
             for table in tables.values():
                 if connection.scalar(select(func.count()).select_from(table)):
-                    raise BackupError(f"the store is not empty (table {table.name} has rows); "
-                                      "restore into a new, upgraded database")
+                    raise BackupError(
+                        f"the store is not empty (table {table.name} has rows); "
+                        "restore into a new, upgraded database"
+                    )
             table, batch = None, []
             for number, line in enumerate(source, start=2):
                 item = json.loads(line)
                 if isinstance(item, dict):
                     _flush(connection, table, batch, counts)
                     if item.get("table") not in tables:
-                        raise BackupError(f"{path} line {number}: unknown table {item.get('table')!r}")
+                        raise BackupError(
+                            f"{path} line {number}: unknown table {item.get('table')!r}"
+                        )
                     table, batch = tables[item["table"]], []
                     counts[table.name] = 0
                     continue
@@ -125,6 +134,9 @@ def _reset_sequences(connection, tables) -> None:
     """Restored ids were inserted explicitly; move each id sequence past them."""
     for table in tables:
         if "id" in table.columns:
-            connection.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                )
+            )

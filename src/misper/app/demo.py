@@ -51,8 +51,9 @@ class Login:
     password: str
 
 
-def create_demo_store(database_url: str | None = None, frame: pd.DataFrame | None = None,
-                      move_to_today: bool = False) -> tuple[list[Login], ImportSummary | None]:
+def create_demo_store(
+    database_url: str | None = None, frame: pd.DataFrame | None = None, move_to_today: bool = False
+) -> tuple[list[Login], ImportSummary | None]:
     """Create (or upgrade) the database, seed demo agencies, a home and users, import `frame`,
     then seed the after-episode stage (homes, interviews, referrals, overdue notifications).
 
@@ -66,19 +67,40 @@ def create_demo_store(database_url: str | None = None, frame: pd.DataFrame | Non
     try:
         with transaction(session_factory(engine)) as session:
             ids = {name: add_agency(session, None, name, kind).id for name, kind in AGENCIES}
-            add_home(session, None, name="Oakfield House", place_id="H-DEMO-OAKFIELD",
-                     provider_id=ids["Oakfield Care Group"],
-                     host_council_id=ids["Hertfordshire County Council"],
-                     police_force_id=ids[FORCE], postcode_sector="AL1 3")
-            logins = [Login(u, r, a, add_user(session, None, username=u, role=r, agency=a,
-                                              password=DEMO_PASSWORD)[1])
-                      for u, r, a in USERS]
+            add_home(
+                session,
+                None,
+                name="Oakfield House",
+                place_id="H-DEMO-OAKFIELD",
+                provider_id=ids["Oakfield Care Group"],
+                host_council_id=ids["Hertfordshire County Council"],
+                police_force_id=ids[FORCE],
+                postcode_sector="AL1 3",
+            )
+            logins = [
+                Login(
+                    u,
+                    r,
+                    a,
+                    add_user(session, None, username=u, role=r, agency=a, password=DEMO_PASSWORD)[
+                        1
+                    ],
+                )
+                for u, r, a in USERS
+            ]
             summary = import_frame(session, None, frame, ids[FORCE]) if frame is not None else None
             add_partnership(session, None, ids["Missing People"], ids[FORCE])
     finally:
         engine.dispose()
-    seed_after_stage(database_url, homes=("Oakfield Care Group", "Hertfordshire County Council",
-                                          FORCE, "London Borough of Barnet"))
+    seed_after_stage(
+        database_url,
+        homes=(
+            "Oakfield Care Group",
+            "Hertfordshire County Council",
+            FORCE,
+            "London Borough of Barnet",
+        ),
+    )
     if frame is not None and move_to_today:  # live work only on history that ends today
         seed_during_stage(database_url, care_user="care.oakfield", control_user="control.herts")
     return logins, summary

@@ -23,7 +23,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     from misper.app.audit.views import router as audit
     from misper.app.auth.views import router as auth
     from misper.app.children.views import router as children
-    from misper.app.episodes.views import export_router, router as episodes, tasks_router
+    from misper.app.episodes.views import export_router, tasks_router
+    from misper.app.episodes.views import router as episodes
     from misper.app.escalation.views import router as referrals
     from misper.app.interviews.views import router as interviews
     from misper.app.notifications.views import router as notifications
@@ -32,24 +33,40 @@ def create_app(database_url: str | None = None) -> FastAPI:
     from misper.app.users.views import router as users
     from misper.app.web.views import mount as mount_web
 
-    app = FastAPI(title="Misper case store",
-                  description="The shared case store of the police, councils, care homes and "
-                              "return home interview providers around missing children.",
-                  version="0.1.0", lifespan=_lifespan)
+    app = FastAPI(
+        title="Misper case store",
+        description="The shared case store of the police, councils, care homes and "
+        "return home interview providers around missing children.",
+        version="0.1.0",
+        lifespan=_lifespan,
+    )
     app.state.engine = make_engine(database_url)
     app.state.sessions = session_factory(app.state.engine)
     app.state.in_flight = asyncio.Semaphore(
-        1 if app.state.engine.dialect.name == "sqlite" else IN_FLIGHT)
-    for router in (auth, users, agencies, children, placements, philomena, episodes, tasks_router,
-                   interviews, referrals, notifications, audit, export_router):
+        1 if app.state.engine.dialect.name == "sqlite" else IN_FLIGHT
+    )
+    for router in (
+        auth,
+        users,
+        agencies,
+        children,
+        placements,
+        philomena,
+        episodes,
+        tasks_router,
+        interviews,
+        referrals,
+        notifications,
+        audit,
+        export_router,
+    ):
         app.include_router(router)
     from misper.app.before_during import include as include_before_during
 
     include_before_during(app)  # flowchart, triage, task progress, groups: API (issue 5)
     from misper.app.web.before import router as before_pages
-    from misper.app.web.during import router as during_pages
-
     from misper.app.web.case_pages import router as case_pages
+    from misper.app.web.during import router as during_pages
     from misper.app.web.groups_pages import router as groups_pages
 
     # Before mount_web: the pages come first.
@@ -94,15 +111,21 @@ def _handle_errors(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError):
         # One message per field, naming where it is (body.found_at, query.limit, path.rid);
         # the offending value is not echoed: it may be a child's data.
-        fields = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                  for e in exc.errors()]
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
         return _answer(request, 422, error_body("invalid", "the request is not valid", fields))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception):
         # Never a traceback or a value in the answer: it could carry a child's data.
-        return _answer(request, 500, error_body("internal", "the server could not complete the "
-                                                "request; nothing was changed"))
+        return _answer(
+            request,
+            500,
+            error_body(
+                "internal", "the server could not complete the request; nothing was changed"
+            ),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, exc: StarletteHTTPException):
@@ -142,10 +165,19 @@ class RefuseNul:
 
     async def __call__(self, scope, receive, send):
         query = scope.get("query_string", b"")
-        if scope["type"] == "http" and ("\x00" in scope["path"] or b"\x00" in query
-                                        or b"%00" in scope.get("raw_path", b"") or b"%00" in query):
-            response = JSONResponse(error_body(
-                "invalid", "the request is not valid",
-                [{"field": "url", "message": "contains a NUL character"}]), status_code=422)
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"]
+            or b"\x00" in query
+            or b"%00" in scope.get("raw_path", b"")
+            or b"%00" in query
+        ):
+            response = JSONResponse(
+                error_body(
+                    "invalid",
+                    "the request is not valid",
+                    [{"field": "url", "message": "contains a NUL character"}],
+                ),
+                status_code=422,
+            )
             return await response(scope, receive, send)
         await self.app(scope, receive, send)

@@ -14,10 +14,12 @@ app = typer.Typer(
 
 # Registration order is the order of `misper --help`: the demo, data in, the report, decision
 # support, then the case store.
-from misper.cli import demo  # noqa: E402,F401
-from misper.cli import synth  # noqa: E402,F401
-from misper.cli import incidents  # noqa: E402,F401
-from misper.cli import report  # noqa: E402,F401
-from misper.cli import insight  # noqa: E402,F401
-from misper.cli import store  # noqa: E402,F401
-from misper.cli import worker  # noqa: E402,F401
+from misper.cli import (
+    demo,  # noqa: E402,F401
+    incidents,  # noqa: E402,F401
+    insight,  # noqa: E402,F401
+    report,  # noqa: E402,F401
+    store,  # noqa: E402,F401
+    synth,  # noqa: E402,F401
+    worker,  # noqa: E402,F401
+)

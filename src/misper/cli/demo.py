@@ -6,7 +6,6 @@ case store with demo users of every role, and serves the web pages.
 """
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,8 +15,12 @@ from misper.cli import app
 @app.command()
 def demo(
     out: Path = typer.Option(Path("out"), "--out", help="Folder for the demo's files."),
-    incidents: Optional[int] = typer.Option(
-        None, "--incidents", min=100, help="Under-18 reports to generate (default: the published level)."),
+    incidents: int | None = typer.Option(
+        None,
+        "--incidents",
+        min=100,
+        help="Under-18 reports to generate (default: the published level).",
+    ),
     seed: int = typer.Option(0, "--seed"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the case system when done."),
     port: int = typer.Option(8000, "--port"),
@@ -33,15 +36,27 @@ def demo(
 
     out.mkdir(parents=True, exist_ok=True)
     with console.status("Generating the synthetic force ...") as status:
-        data, truth = write_synthetic(generate(incidents=incidents, seed=seed), out / "synthetic.parquet")
+        data, truth = write_synthetic(
+            generate(incidents=incidents, seed=seed), out / "synthetic.parquet"
+        )
         status.update("Loading it as a force's file would be loaded ...")
         loaded = load_incidents(data)
         status.update("Building the demand report ...")
-        files = {"html": out / "report.html", "json": out / "report.json", "xlsx": out / "report.xlsx"}
-        report = build_report(loaded.frame, out_html=files["html"], out_json=files["json"],
-                              out_xlsx=files["xlsx"], compare_published=incidents is None,
-                              quality=loaded.quality, warnings=loaded.warnings,
-                              progress=lambda step: status.update(f"Report: {step} ..."))
+        files = {
+            "html": out / "report.html",
+            "json": out / "report.json",
+            "xlsx": out / "report.xlsx",
+        }
+        report = build_report(
+            loaded.frame,
+            out_html=files["html"],
+            out_json=files["json"],
+            out_xlsx=files["xlsx"],
+            compare_published=incidents is None,
+            quality=loaded.quality,
+            warnings=loaded.warnings,
+            progress=lambda step: status.update(f"Report: {step} ..."),
+        )
         status.update("Loading the case store (SQLite) with demo users ...")
         database = out / "misper.db"
         database.unlink(missing_ok=True)  # the demo starts afresh each time
@@ -51,18 +66,24 @@ def demo(
 
     figures = report.data
     console.print(f"[green]Synthetic data[/] {data} (ground truth in {truth}/)")
-    console.print(f"  {figures['n_incidents']:,} under-18 missing reports of {figures['n_children']:,} "
-                  f"children, {figures['period']['start']} to {figures['period']['end']}; the top 10% "
-                  f"of children account for {figures['repeat']['top_decile_share']:.0%} of incidents")
-    console.print(f"[green]Report[/] {files['html']} (also {files['json'].name}, {files['xlsx'].name})")
+    console.print(
+        f"  {figures['n_incidents']:,} under-18 missing reports of {figures['n_children']:,} "
+        f"children, {figures['period']['start']} to {figures['period']['end']}; the top 10% "
+        f"of children account for {figures['repeat']['top_decile_share']:.0%} of incidents"
+    )
+    console.print(
+        f"[green]Report[/] {files['html']} (also {files['json'].name}, {files['xlsx'].name})"
+    )
     console.print(f"[green]Case store[/] {database}: {summary.added:,} episodes imported")
     table = Table("username", "role", "agency", title="Demo logins (one of every role)")
     for login in logins:
         table.add_row(login.username, login.role, login.agency)
     console.print(table)
     passwords = sorted({login.password for login in logins})
-    console.print(f"Password for {'every demo login' if len(passwords) == 1 else 'the logins'}: "
-                  + ", ".join(passwords))
+    console.print(
+        f"Password for {'every demo login' if len(passwords) == 1 else 'the logins'}: "
+        + ", ".join(passwords)
+    )
     if serve:
         import uvicorn
 

@@ -1,7 +1,6 @@
 """`misper import`, `misper keygen`, `misper docs`: getting a force's export into the canonical table."""
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -12,15 +11,22 @@ from misper.cli import app
 def import_(
     source: Path = typer.Argument(..., help="Force export: .csv, .xlsx or .parquet."),
     out: Path = typer.Option(..., "--out", help="Canonical file to write (.parquet or .csv)."),
-    profile: Optional[Path] = typer.Option(None, "--profile", help="Mapping profile (YAML)."),
-    pseudonymise: Optional[Path] = typer.Option(
-        None, "--pseudonymise", help="Key file: replace ids by keyed hashes (see `misper keygen`)."),
-    keep_text: bool = typer.Option(False, "--keep-text", help="Keep free text when pseudonymising."),
+    profile: Path | None = typer.Option(None, "--profile", help="Mapping profile (YAML)."),
+    pseudonymise: Path | None = typer.Option(
+        None, "--pseudonymise", help="Key file: replace ids by keyed hashes (see `misper keygen`)."
+    ),
+    keep_text: bool = typer.Option(
+        False, "--keep-text", help="Keep free text when pseudonymising."
+    ),
     keep_extra: bool = typer.Option(
-        False, "--keep-extra", help="Keep non-canonical columns when pseudonymising."),
+        False, "--keep-extra", help="Keep non-canonical columns when pseudonymising."
+    ),
     unknown_as_other: bool = typer.Option(
-        False, "--unknown-as-other", help="Keep unknown enum values as 'other' (counted)."),
-    max_errors: int = typer.Option(50, "--max-errors", help="Errors listed before the rest are counted."),
+        False, "--unknown-as-other", help="Keep unknown enum values as 'other' (counted)."
+    ),
+    max_errors: int = typer.Option(
+        50, "--max-errors", help="Errors listed before the rest are counted."
+    ),
 ) -> None:
     """Validate SOURCE against the canonical incident table and write it; refuse it whole if bad."""
     from misper.cli.output import console, fail
@@ -28,12 +34,21 @@ def import_(
     from misper.incidents.profiles import ProfileError
 
     try:
-        summary = import_file(source, out, profile=profile, key_file=pseudonymise,
-                              keep_text=keep_text, keep_extra=keep_extra,
-                              unknown_as_other=unknown_as_other, max_errors=max_errors)
+        summary = import_file(
+            source,
+            out,
+            profile=profile,
+            key_file=pseudonymise,
+            keep_text=keep_text,
+            keep_extra=keep_extra,
+            unknown_as_other=unknown_as_other,
+            max_errors=max_errors,
+        )
     except (IncidentFileError, ProfileError) as exc:
         fail(str(exc))
-    console.print(f"[green]Wrote[/] {out}: {summary.rows:,} incidents, {summary.children:,} children.")
+    console.print(
+        f"[green]Wrote[/] {out}: {summary.rows:,} incidents, {summary.children:,} children."
+    )
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
 
@@ -47,7 +62,9 @@ def keygen(key_file: Path = typer.Argument(..., help="Where to write the new sec
     try:
         new_key_file(key_file)
     except FileExistsError:
-        fail(f"{key_file} exists; refusing to overwrite a key (ids made with it would stop linking).")
+        fail(
+            f"{key_file} exists; refusing to overwrite a key (ids made with it would stop linking)."
+        )
     console.print(f"Wrote key {key_file} (readable by you only).")
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from misper.cli import app
 
 
-def _load(source: Path, profile: Optional[Path]):
+def _load(source: Path, profile: Path | None):
     from misper.cli.output import fail
     from misper.incidents.load import IncidentFileError, load_incidents
     from misper.incidents.profiles import ProfileError
@@ -24,17 +23,43 @@ def _load(source: Path, profile: Optional[Path]):
 
 @app.command()
 def report(
-    source: Path = typer.Argument(..., help="Incident file: canonical, or a force export with --profile."),
+    source: Path = typer.Argument(
+        ..., help="Incident file: canonical, or a force export with --profile."
+    ),
     out: Path = typer.Option(..., "--out", help="HTML report to write (one self-contained file)."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures as JSON."),
-    xlsx_out: Optional[Path] = typer.Option(None, "--xlsx", help="Also write the tables as a workbook."),
-    profile: Optional[Path] = typer.Option(None, "--profile", help="Mapping profile of a force export (YAML)."),
-    start: Optional[dt.datetime] = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First day (default: Jan 1 of the first year)."),
-    end: Optional[dt.datetime] = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last day (default: Dec 31 of the last year)."),
-    year: Optional[int] = typer.Option(None, "--year", help="Year of the detailed sections (care, top children, workload); default the last."),
-    population: Optional[Path] = typer.Option(None, "--population", help="Population file (YAML): u18_population, children_looked_after, ethnic_shares, recorded_calls."),
-    publish: bool = typer.Option(False, "--publish", help="Suppress counts below 5 (with secondary suppression) and leave pids out."),
-    compare_published: bool = typer.Option(False, "--compare-published", help="Add the seed report's published figures beside this data's."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the figures as JSON."),
+    xlsx_out: Path | None = typer.Option(
+        None, "--xlsx", help="Also write the tables as a workbook."
+    ),
+    profile: Path | None = typer.Option(
+        None, "--profile", help="Mapping profile of a force export (YAML)."
+    ),
+    start: dt.datetime | None = typer.Option(
+        None, "--from", formats=["%Y-%m-%d"], help="First day (default: Jan 1 of the first year)."
+    ),
+    end: dt.datetime | None = typer.Option(
+        None, "--to", formats=["%Y-%m-%d"], help="Last day (default: Dec 31 of the last year)."
+    ),
+    year: int | None = typer.Option(
+        None,
+        "--year",
+        help="Year of the detailed sections (care, top children, workload); default the last.",
+    ),
+    population: Path | None = typer.Option(
+        None,
+        "--population",
+        help="Population file (YAML): u18_population, children_looked_after, ethnic_shares, recorded_calls.",
+    ),
+    publish: bool = typer.Option(
+        False,
+        "--publish",
+        help="Suppress counts below 5 (with secondary suppression) and leave pids out.",
+    ),
+    compare_published: bool = typer.Option(
+        False,
+        "--compare-published",
+        help="Add the seed report's published figures beside this data's.",
+    ),
 ) -> None:
     """The demand report: under-18 missing reports by default, every figure with its method note."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -49,8 +74,14 @@ def report(
     except PopulationFileError as exc:
         fail(str(exc))
     outputs = sum(x is not None for x in (out, json_out, xlsx_out))
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task(f"Reading {source.name}", total=len(SECTIONS) + outputs + 2)
         loaded = _load(source, profile)
         bar.advance(task)
@@ -59,27 +90,52 @@ def report(
             bar.update(task, description=name, advance=1)
 
         try:
-            built = make_report(loaded.frame, start=start, end=end, year=year, publish=publish,
-                                compare_published=compare_published, population=context,
-                                quality=loaded.quality, warnings=loaded.warnings, progress=step)
+            built = make_report(
+                loaded.frame,
+                start=start,
+                end=end,
+                year=year,
+                publish=publish,
+                compare_published=compare_published,
+                population=context,
+                quality=loaded.quality,
+                warnings=loaded.warnings,
+                progress=step,
+            )
             write_report(built, out_html=out, out_json=json_out, out_xlsx=xlsx_out, progress=step)
-        except ValueError as exc:  # no incidents left, or a table that cannot be published (DisclosureError)
+        except (
+            ValueError
+        ) as exc:  # no incidents left, or a table that cannot be published (DisclosureError)
             fail(str(exc))
     data = built.data
-    console.print(f"[green]Wrote[/] {out}" + "".join(f", {p}" for p in (json_out, xlsx_out) if p) +
-                  f": {data['n_incidents']:,} incidents, {data['n_children']:,} children, "
-                  f"{data['period']['start']} to {data['period']['end']}" + (" (published version)" if publish else "."))
+    console.print(
+        f"[green]Wrote[/] {out}"
+        + "".join(f", {p}" for p in (json_out, xlsx_out) if p)
+        + f": {data['n_incidents']:,} incidents, {data['n_children']:,} children, "
+        f"{data['period']['start']} to {data['period']['end']}"
+        + (" (published version)" if publish else ".")
+    )
     if data["skipped"]:
-        console.print(f"[yellow]Not computed:[/] {', '.join(sorted(data['skipped']))} (reasons in the report).")
+        console.print(
+            f"[yellow]Not computed:[/] {', '.join(sorted(data['skipped']))} (reasons in the report)."
+        )
 
 
 @app.command()
 def sample(
-    source: Path = typer.Argument(..., help="Incident file: canonical, or a force export with --profile."),
+    source: Path = typer.Argument(
+        ..., help="Incident file: canonical, or a force export with --profile."
+    ),
     year: int = typer.Option(..., "--year", help="Year to sample from."),
-    every: int = typer.Option(9, "--every", help="Take every k-th child in the ranking (the seed took every 9th)."),
-    profile: Optional[Path] = typer.Option(None, "--profile", help="Mapping profile of a force export (YAML)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the sampled children's incidents (.csv or .parquet)."),
+    every: int = typer.Option(
+        9, "--every", help="Take every k-th child in the ranking (the seed took every 9th)."
+    ),
+    profile: Path | None = typer.Option(
+        None, "--profile", help="Mapping profile of a force export (YAML)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the sampled children's incidents (.csv or .parquet)."
+    ),
 ) -> None:
     """The seed's in-depth sample: rank the year's children by incidents and take every k-th, for case review."""
     import pandas as pd
@@ -100,13 +156,17 @@ def sample(
     except ValueError as exc:
         fail(str(exc))
     incidents = sampling.sample_incidents(shared, picked, tuple(chosen.frame.columns))
-    table = Table(title=f"{year}: every child at a multiple of rank {every}, of {shared.n_children:,} ranked by incidents")
+    table = Table(
+        title=f"{year}: every child at a multiple of rank {every}, of {shared.n_children:,} ranked by incidents"
+    )
     for column in ("rank", "pid", "incidents"):
         table.add_column(column, justify="right" if column != "pid" else "left")
     for row in picked.itertuples(index=False):
         table.add_row(str(row.rank), str(row.pid), str(row.incidents))
     console.print(table)
-    console.print(f"{len(picked):,} children, {len(incidents):,} incidents (case review: not for publication).")
+    console.print(
+        f"{len(picked):,} children, {len(incidents):,} incidents (case review: not for publication)."
+    )
     if out is not None:
         if out.suffix.lower() not in (".csv", ".parquet"):
             fail(f"{out}: --out must end in .csv or .parquet")

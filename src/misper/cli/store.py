@@ -7,14 +7,15 @@ Every command works on MISPER_DATABASE_URL (default: misper.db here) unless --db
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from misper.cli import app
 
 DB_HELP = "Database URL (default: $MISPER_DATABASE_URL, else sqlite:///misper.db)."
-db_app = typer.Typer(help="Create, upgrade, back up and restore the case store.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Create, upgrade, back up and restore the case store.", no_args_is_help=True
+)
 users_app = typer.Typer(help="Manage the store's users.", no_args_is_help=True)
 agencies_app = typer.Typer(help="Manage the agencies that share the store.", no_args_is_help=True)
 audit_app = typer.Typer(help="The store's hash-chained audit log.", no_args_is_help=True)
@@ -24,7 +25,7 @@ app.add_typer(agencies_app, name="agencies")
 app.add_typer(audit_app, name="audit")
 
 
-def _session(url: Optional[str]):
+def _session(url: str | None):
     """A unit of work on the store, refusing with a clear message if it was never upgraded."""
     from misper.app.db import current_revision, make_engine, session_factory, transaction
     from misper.cli.output import fail
@@ -47,19 +48,22 @@ def _domain(action):
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def db_upgrade(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Create the store or bring it to the latest schema (safe to run again)."""
     from misper.app.db import current_revision, database_url, make_engine, upgrade
     from misper.cli.output import console
 
     upgrade(db)
-    console.print(f"Store at revision {current_revision(make_engine(db))}: "
-                  f"{database_url(db).split('@')[-1]}")
+    console.print(
+        f"Store at revision {current_revision(make_engine(db))}: {database_url(db).split('@')[-1]}"
+    )
 
 
 @db_app.command("backup")
-def db_backup(file: Path = typer.Argument(..., help="Backup file to write (.jsonl.gz)."),
-              db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def db_backup(
+    file: Path = typer.Argument(..., help="Backup file to write (.jsonl.gz)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Write the whole store to FILE (one consistent snapshot; written atomically)."""
     from misper.app.backup import backup
     from misper.app.db import make_engine
@@ -70,8 +74,10 @@ def db_backup(file: Path = typer.Argument(..., help="Backup file to write (.json
 
 
 @db_app.command("restore")
-def db_restore(file: Path = typer.Argument(..., help="Backup written by `misper db backup`."),
-               db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def db_restore(
+    file: Path = typer.Argument(..., help="Backup written by `misper db backup`."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Load FILE into an empty, upgraded store (all or nothing)."""
     from misper.app.backup import BackupError, restore
     from misper.app.db import make_engine
@@ -87,10 +93,12 @@ def db_restore(file: Path = typer.Argument(..., help="Backup written by `misper 
 
 
 @db_app.command("demo")
-def db_demo(file: Optional[Path] = typer.Option(None, "--incidents",
-                                                help="Canonical file to import (default: "
-                                                     "2,000 synthetic incidents)."),
-            db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def db_demo(
+    file: Path | None = typer.Option(
+        None, "--incidents", help="Canonical file to import (default: 2,000 synthetic incidents)."
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Create a demo store: agencies, a user of every role (logins printed), incidents imported."""
     from misper.app.demo import create_demo_store
     from misper.cli.output import console
@@ -102,34 +110,47 @@ def db_demo(file: Optional[Path] = typer.Option(None, "--incidents",
     else:
         frame = _load(file, None)
     logins, summary = _domain(lambda: create_demo_store(db, frame, move_to_today=file is None))
-    console.print(f"Imported {summary.added:,} episodes. Demo logins (password for all: "
-                  f"{logins[0].password}):")
+    console.print(
+        f"Imported {summary.added:,} episodes. Demo logins (password for all: "
+        f"{logins[0].password}):"
+    )
     for login in logins:
         console.print(f"  {login.username:20} {login.role:28} {login.agency}")
 
 
 @users_app.command("add")
-def users_add(username: str = typer.Argument(...),
-              role: str = typer.Option(..., "--role", help="care_staff, police_mispers, "
-                                       "police_control_room, police_officer, "
-                                       "council_social_worker, council_missing_coordinator, "
-                                       "rhi_worker, analyst or admin."),
-              agency: str = typer.Option(..., "--agency", help="Agency name (see `misper agencies list`)."),
-              name: Optional[str] = typer.Option(None, "--name", help="Display name."),
-              db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def users_add(
+    username: str = typer.Argument(...),
+    role: str = typer.Option(
+        ...,
+        "--role",
+        help="care_staff, police_mispers, "
+        "police_control_room, police_officer, "
+        "council_social_worker, council_missing_coordinator, "
+        "rhi_worker, analyst or admin.",
+    ),
+    agency: str = typer.Option(..., "--agency", help="Agency name (see `misper agencies list`)."),
+    name: str | None = typer.Option(None, "--name", help="Display name."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Add a user; prints a generated password once (only its Argon2 hash is kept)."""
     from misper.app.users.service import add_user
     from misper.cli.output import console
 
     with _session(db) as session:
-        user, password = _domain(lambda: add_user(session, None, username=username, role=role,
-                                                  agency=agency, display_name=name))
+        user, password = _domain(
+            lambda: add_user(
+                session, None, username=username, role=role, agency=agency, display_name=name
+            )
+        )
     console.print(f"Added {username} ({role}, {agency}). Password: {password}")
 
 
 @users_app.command("disable")
-def users_disable(username: str = typer.Argument(...),
-                  db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def users_disable(
+    username: str = typer.Argument(...),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Stop a user logging in (their tokens stop working at once)."""
     from misper.app.auth.service import revoke_all
     from misper.app.users.service import disable_user
@@ -142,8 +163,10 @@ def users_disable(username: str = typer.Argument(...),
 
 
 @users_app.command("reset")
-def users_reset(username: str = typer.Argument(...),
-                db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def users_reset(
+    username: str = typer.Argument(...),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """New password (printed once); clears a lock-out and re-enables the user."""
     from misper.app.users.service import reset_password
     from misper.cli.output import console
@@ -154,10 +177,13 @@ def users_reset(username: str = typer.Argument(...),
 
 
 @agencies_app.command("add")
-def agencies_add(name: str = typer.Argument(...),
-                 kind: str = typer.Option(..., "--kind", help="police, council, care_provider, "
-                                          "rhi_provider or charity."),
-                 db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def agencies_add(
+    name: str = typer.Argument(...),
+    kind: str = typer.Option(
+        ..., "--kind", help="police, council, care_provider, rhi_provider or charity."
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Add an agency."""
     from misper.app.agencies.service import add_agency
     from misper.cli.output import console, fail
@@ -166,12 +192,14 @@ def agencies_add(name: str = typer.Argument(...),
         try:
             _domain(lambda: add_agency(session, None, name, kind))
         except ValueError:
-            fail(f"kind must be police, council, care_provider, rhi_provider or charity, not {kind!r}")
+            fail(
+                f"kind must be police, council, care_provider, rhi_provider or charity, not {kind!r}"
+            )
     console.print(f"Added {kind} agency {name}.")
 
 
 @agencies_app.command("list")
-def agencies_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def agencies_list(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """List the agencies."""
     from sqlalchemy import select
 
@@ -185,12 +213,19 @@ def agencies_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) 
 
 @audit_app.command("verify")
 def audit_verify(
-        head: Optional[str] = typer.Option(None, "--head", help="A head printed by an earlier "
-                                           "run: fail if the chain no longer holds it."),
-        events: Optional[int] = typer.Option(None, "--events", min=1, help="The event count "
-                                             "printed with that head: fail if the chain is "
-                                             "shorter."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    head: str | None = typer.Option(
+        None,
+        "--head",
+        help="A head printed by an earlier run: fail if the chain no longer holds it.",
+    ),
+    events: int | None = typer.Option(
+        None,
+        "--events",
+        min=1,
+        help="The event count printed with that head: fail if the chain is shorter.",
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Chain the events still waiting, then check the chain: exits 1 naming the first edited,
     deleted or reordered event, or a tail cut off since the --head given."""
     from misper.app.audit.service import chain_and_verify
@@ -207,11 +242,13 @@ def audit_verify(
     console.print(f"Audit log intact: {result.events:,} events; head {result.head}")
     if result.pending:
         console.print(f"{result.pending:,} event(s) committed during the check wait for the chain.")
-    console.print("Keep the head elsewhere; `misper audit verify --head HEAD --events N` later "
-                  "shows whether events were cut off the end since.")
+    console.print(
+        "Keep the head elsewhere; `misper audit verify --head HEAD --events N` later "
+        "shows whether events were cut off the end since."
+    )
 
 
-def _load(file: Path, profile: Optional[Path]):
+def _load(file: Path, profile: Path | None):
     from misper.cli.output import fail
     from misper.incidents.load import IncidentFileError, load_incidents
     from misper.incidents.profiles import ProfileError
@@ -224,11 +261,15 @@ def _load(file: Path, profile: Optional[Path]):
 
 @app.command("import-incidents")
 def import_incidents(
-        file: Path = typer.Argument(..., help="Canonical incident file (.csv, .xlsx, .parquet)."),
-        force: str = typer.Option(..., "--force", help="Police force the incidents belong to "
-                                  "(added as a police agency if new)."),
-        profile: Optional[Path] = typer.Option(None, "--profile", help="Mapping profile (YAML)."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    file: Path = typer.Argument(..., help="Canonical incident file (.csv, .xlsx, .parquet)."),
+    force: str = typer.Option(
+        ...,
+        "--force",
+        help="Police force the incidents belong to (added as a police agency if new).",
+    ),
+    profile: Path | None = typer.Option(None, "--profile", help="Mapping profile (YAML)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Load incidents into the store; re-running changes nothing, a changed row updates (audited)."""
     from sqlalchemy import select
 
@@ -246,16 +287,21 @@ def import_incidents(
         elif agency.kind != "police":
             fail(f"{force} is a {agency.kind} agency, not a police force")
         summary = _domain(lambda: import_frame(session, None, frame, agency.id))
-    console.print(f"{file}: {summary.added:,} added, {summary.updated:,} updated, "
-                  f"{summary.unchanged:,} unchanged.")
+    console.print(
+        f"{file}: {summary.added:,} added, {summary.updated:,} updated, "
+        f"{summary.unchanged:,} unchanged."
+    )
 
 
 @app.command("export")
-def export(out: Path = typer.Option(..., "--out", help="Canonical file to write (.parquet or .csv)."),
-           with_names: bool = typer.Option(False, "--with-names",
-                                           help="Add the children's names and dates of birth."),
-           no_text: bool = typer.Option(False, "--no-text", help="Leave out free text."),
-           db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def export(
+    out: Path = typer.Option(..., "--out", help="Canonical file to write (.parquet or .csv)."),
+    with_names: bool = typer.Option(
+        False, "--with-names", help="Add the children's names and dates of birth."
+    ),
+    no_text: bool = typer.Option(False, "--no-text", help="Leave out free text."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Write the store's episodes as the canonical incident table, for `misper report`."""
     from misper.app.audit.service import record
     from misper.app.episodes.interchange import export_frame
@@ -267,16 +313,23 @@ def export(out: Path = typer.Option(..., "--out", help="Canonical file to write 
     with _session(db) as session:
         frame = export_frame(session, with_names=with_names, free_text=not no_text)
         write_incidents(frame, out)
-        record(session, None, "export", "episode",
-               detail={"rows": len(frame), "names": with_names, "file": out.name})
+        record(
+            session,
+            None,
+            "export",
+            "episode",
+            detail={"rows": len(frame), "names": with_names, "file": out.name},
+        )
     console.print(f"Wrote {out}: {len(frame):,} episodes.")
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host"),
-          port: int = typer.Option(8000, "--port"),
-          workers: int = typer.Option(1, "--workers"),
-          db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    workers: int = typer.Option(1, "--workers"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
     """Run the web pages and the API (OpenAPI at /openapi.json) on HOST:PORT."""
     import os
 
@@ -290,5 +343,12 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"),
     if db:
         os.environ["MISPER_DATABASE_URL"] = db  # the workers build the app from the environment
     console.print(f"Serving on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run("misper.app.main:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False)
+    uvicorn.run(
+        "misper.app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -12,16 +11,21 @@ from misper.cli import app
 @app.command()
 def synth(
     out: Path = typer.Option(..., "--out", help="Incident file to write (.parquet or .csv)."),
-    incidents: Optional[int] = typer.Option(
-        None, "--incidents", min=1,
+    incidents: int | None = typer.Option(
+        None,
+        "--incidents",
+        min=1,
         help="Number of under-18 missing_report rows over the period (default: the published "
-             "Hertfordshire level, 9,184 for 2019-2022). Adults' reports and incident_only rows "
-             "scale with it in Table 1's proportions."),
+        "Hertfordshire level, 9,184 for 2019-2022). Adults' reports and incident_only rows "
+        "scale with it in Table 1's proportions.",
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same data."),
-    start: datetime = typer.Option("2019-01-01", "--start", formats=["%Y-%m-%d"],
-                                   help="First day of the period."),
-    end: datetime = typer.Option("2022-12-31", "--end", formats=["%Y-%m-%d"],
-                                 help="Last day of the period (inclusive)."),
+    start: datetime = typer.Option(
+        "2019-01-01", "--start", formats=["%Y-%m-%d"], help="First day of the period."
+    ),
+    end: datetime = typer.Option(
+        "2022-12-31", "--end", formats=["%Y-%m-%d"], help="Last day of the period (inclusive)."
+    ),
 ) -> None:
     """Generate synthetic incidents calibrated to the published Hertfordshire figures.
 
@@ -39,7 +43,9 @@ def synth(
     except (ValueError, OSError) as exc:
         fail(str(exc))
     summary = result.summary()
-    console.print(f"[green]Wrote[/] {data}: {summary['rows']:,} rows "
-                  f"({summary['u18_reports']:,} under-18 reports, {summary['children']:,} children), "
-                  f"years {summary['years'][0]}-{summary['years'][-1]}.")
+    console.print(
+        f"[green]Wrote[/] {data}: {summary['rows']:,} rows "
+        f"({summary['u18_reports']:,} under-18 reports, {summary['children']:,} children), "
+        f"years {summary['years'][0]}-{summary['years'][-1]}."
+    )
     console.print(f"[green]Truth[/] {truth}/ ({', '.join(sorted(result.truth))}).")

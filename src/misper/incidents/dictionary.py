@@ -21,10 +21,17 @@ def data_dictionary() -> str:
     for column in COLUMNS:
         if column.group != group:
             group = column.group
-            lines += ["", f"## {group}", "", "| column | type | required | allowed values / range | meaning |",
-                      "|---|---|---|---|---|"]
-        lines.append(f"| `{column.name}` | {_type(column)} | {'yes' if column.required else ''} | "
-                     f"{_allowed(column)} | {column.description} |")
+            lines += [
+                "",
+                f"## {group}",
+                "",
+                "| column | type | required | allowed values / range | meaning |",
+                "|---|---|---|---|---|",
+            ]
+        lines.append(
+            f"| `{column.name}` | {_type(column)} | {'yes' if column.required else ''} | "
+            f"{_allowed(column)} | {column.description} |"
+        )
     return "\n".join(lines) + "\n"
 
 

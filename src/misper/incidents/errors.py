@@ -19,9 +19,14 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
-        where = ", ".join(p for p in (
-            f"row {self.row}" if self.row is not None else None,
-            f"column {self.column}" if self.column else None) if p)
+        where = ", ".join(
+            p
+            for p in (
+                f"row {self.row}" if self.row is not None else None,
+                f"column {self.column}" if self.column else None,
+            )
+            if p
+        )
         value = "" if self.value is None else f"{_shown(self.value)}: "
         return f"{where or 'file'}: {value}{self.expected}"
 
@@ -44,7 +49,9 @@ class Problems:
         if len(self.items) < self.limit:
             self.items.append(problem)
 
-    def add_mask(self, mask, rows: np.ndarray, column: str, values: pd.Series, expected: str) -> None:
+    def add_mask(
+        self, mask, rows: np.ndarray, column: str, values: pd.Series, expected: str
+    ) -> None:
         """Add one problem per True in `mask` (vectorised checks call this once per rule)."""
         mask = np.asarray(mask, dtype=bool)
         count = int(mask.sum())
@@ -77,11 +84,15 @@ class IncidentFileError(Exception):
 
     def _message(self) -> str:
         p = self.problems
-        head = (f"{self.path} refused: {p.total} problem{'s' if p.total != 1 else ''} found; "
-                f"nothing was written.")
+        head = (
+            f"{self.path} refused: {p.total} problem{'s' if p.total != 1 else ''} found; "
+            f"nothing was written."
+        )
         lines = [head] + [f"  {item}" for item in sorted(p.items, key=_order)]
         if p.total > len(p.items):
-            lines.append(f"  ... and {p.total - len(p.items)} more (raise --max-errors to list them)")
+            lines.append(
+                f"  ... and {p.total - len(p.items)} more (raise --max-errors to list them)"
+            )
         return "\n".join(lines)
 
 

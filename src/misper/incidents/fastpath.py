@@ -20,10 +20,15 @@ from misper.incidents.frame import LIST_DTYPE
 from misper.incidents.schema import BY_NAME, COLUMNS, REQUIRED, Column, Kind
 from misper.incidents.validate import _SECTOR, EARLIEST, Tally
 
-_TYPES = {Kind.TEXT: pa.types.is_string, Kind.ENUM: pa.types.is_string,
-          Kind.DATETIME: pa.types.is_timestamp, Kind.INTEGER: pa.types.is_int64,
-          Kind.FLOAT: pa.types.is_float64, Kind.BOOL: pa.types.is_boolean,
-          Kind.LIST: lambda t: pa.types.is_list(t) and pa.types.is_string(t.value_type)}
+_TYPES = {
+    Kind.TEXT: pa.types.is_string,
+    Kind.ENUM: pa.types.is_string,
+    Kind.DATETIME: pa.types.is_timestamp,
+    Kind.INTEGER: pa.types.is_int64,
+    Kind.FLOAT: pa.types.is_float64,
+    Kind.BOOL: pa.types.is_boolean,
+    Kind.LIST: lambda t: pa.types.is_list(t) and pa.types.is_string(t.value_type),
+}
 
 
 def eligible(schema: pa.Schema) -> bool:
@@ -64,8 +69,11 @@ def fast_load(path: Path) -> tuple[pd.DataFrame, Tally] | None:
         tally.missing[name] = array.null_count
         columns[name] = _to_pandas(column, array)
     if "record_type" not in columns:
-        columns["record_type"] = pd.Series(pd.Categorical.from_codes(
-            np.zeros(rows, dtype=np.int8), dtype=BY_NAME["record_type"].pandas_dtype))
+        columns["record_type"] = pd.Series(
+            pd.Categorical.from_codes(
+                np.zeros(rows, dtype=np.int8), dtype=BY_NAME["record_type"].pandas_dtype
+            )
+        )
     order = [c.name for c in COLUMNS if c.name in columns] + tally.extra_columns
     return pd.DataFrame({n: columns[n] for n in order}), tally
 
@@ -91,16 +99,22 @@ def _all_rules_hold(table: pa.Table) -> bool:
     names = set(table.column_names)
     for name in REQUIRED:
         array = table.column(name)
-        if array.null_count or (BY_NAME[name].kind in (Kind.TEXT, Kind.ENUM)
-                                and pc.any(pc.equal(pc.utf8_trim_whitespace(array), "")).as_py()):
+        if array.null_count or (
+            BY_NAME[name].kind in (Kind.TEXT, Kind.ENUM)
+            and pc.any(pc.equal(pc.utf8_trim_whitespace(array), "")).as_py()
+        ):
             return False
     for name in names & set(BY_NAME):
         if not _column_holds(BY_NAME[name], table.column(name)):
             return False
-    for earlier, later in (("reported_at", "found_at"), ("last_seen_at", "reported_at"),
-                           ("found_at", "rhi_completed_at")):
-        if {earlier, later} <= names and pc.any(pc.less(table.column(later),
-                                                        table.column(earlier))).as_py():
+    for earlier, later in (
+        ("reported_at", "found_at"),
+        ("last_seen_at", "reported_at"),
+        ("found_at", "rhi_completed_at"),
+    ):
+        if {earlier, later} <= names and pc.any(
+            pc.less(table.column(later), table.column(earlier))
+        ).as_py():
             return False
     rids = table.column("rid")
     return len(pc.unique(rids)) == len(rids) and not _distance_to_derive(table)
@@ -113,10 +127,10 @@ def _distance_to_derive(table: pa.Table) -> bool:
         return False
     if "distance_miles" not in table.column_names:
         return True
-    known = pc.and_kleene(pc.and_kleene(pc.is_valid(table.column(coords[0])),
-                                        pc.is_valid(table.column(coords[1]))),
-                          pc.and_kleene(pc.is_valid(table.column(coords[2])),
-                                        pc.is_valid(table.column(coords[3]))))
+    known = pc.and_kleene(
+        pc.and_kleene(pc.is_valid(table.column(coords[0])), pc.is_valid(table.column(coords[1]))),
+        pc.and_kleene(pc.is_valid(table.column(coords[2])), pc.is_valid(table.column(coords[3]))),
+    )
     missing = pc.is_null(table.column("distance_miles"))
     return bool(pc.any(pc.and_(known, missing)).as_py())
 
@@ -136,8 +150,9 @@ def _column_holds(column: Column, array: pa.ChunkedArray) -> bool:
         low = -np.inf if column.minimum is None else column.minimum
         high = np.inf if column.maximum is None else column.maximum
         out = pc.or_(pc.less(array, low), pc.greater(array, high))
-        return not pc.any(out).as_py() and not (kind is Kind.FLOAT and
-                                                pc.any(pc.is_nan(array)).as_py())
+        return not pc.any(out).as_py() and not (
+            kind is Kind.FLOAT and pc.any(pc.is_nan(array)).as_py()
+        )
     if kind is Kind.DATETIME:
         latest = pd.Timestamp.now().normalize() + pd.Timedelta(days=2)
         low = pa.scalar(EARLIEST.to_pydatetime(), array.type)
@@ -158,5 +173,6 @@ def _all_allowed(array, values) -> bool:
 def _trimmed(array) -> bool:
     """No cell has surrounding spaces or is empty (what the full loader would change)."""
     trimmed = pc.utf8_trim_whitespace(array)
-    return bool(pc.all(pc.and_(pc.equal(trimmed, array), pc.not_equal(array, ""))).as_py()
-                is not False)
+    return bool(
+        pc.all(pc.and_(pc.equal(trimmed, array), pc.not_equal(array, ""))).as_py() is not False
+    )

@@ -45,8 +45,10 @@ def to_canonical(frame: pd.DataFrame) -> pd.DataFrame:
         if column.kind is Kind.ENUM:
             unknown = values.notna() & out[name].isna()
             if unknown.any():
-                raise ValueError(f"column {name!r}: values outside the schema: "
-                                 f"{sorted(set(values[unknown].astype(str)))[:5]}")
+                raise ValueError(
+                    f"column {name!r}: values outside the schema: "
+                    f"{sorted(set(values[unknown].astype(str)))[:5]}"
+                )
     for name in frame.columns:
         if name not in out:
             out[name] = frame[name]
@@ -56,10 +58,17 @@ def to_canonical(frame: pd.DataFrame) -> pd.DataFrame:
 def _as_list_series(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.ArrowDtype):
         return values.astype(LIST_DTYPE)
-    cleaned = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else None if pd.isna(v)
-               else _not_a_list(v) for v in values]
-    return pd.Series(pa.array(cleaned, type=pa.list_(pa.string())), dtype=LIST_DTYPE,
-                     index=values.index)
+    cleaned = [
+        list(v)
+        if isinstance(v, (list, tuple, np.ndarray))
+        else None
+        if pd.isna(v)
+        else _not_a_list(v)
+        for v in values
+    ]
+    return pd.Series(
+        pa.array(cleaned, type=pa.list_(pa.string())), dtype=LIST_DTYPE, index=values.index
+    )
 
 
 def _not_a_list(value):
@@ -69,11 +78,14 @@ def _not_a_list(value):
 def to_arrow(frame: pd.DataFrame) -> pa.Table:
     """Arrow table with the canonical types for canonical columns and strings for the rest."""
     canonical = arrow_schema(list(frame.columns))
-    fields = list(canonical) + [pa.field(n, pa.string()) for n in frame.columns
-                                if n not in canonical.names]
+    fields = list(canonical) + [
+        pa.field(n, pa.string()) for n in frame.columns if n not in canonical.names
+    ]
     ordered = frame[[f.name for f in fields]]
     table = pa.Table.from_pandas(ordered, schema=pa.schema(fields), preserve_index=False)
-    return table.replace_schema_metadata(None)  # the Arrow types say it all; pandas' notes confuse readers
+    return table.replace_schema_metadata(
+        None
+    )  # the Arrow types say it all; pandas' notes confuse readers
 
 
 def from_arrow(table: pa.Table) -> pd.DataFrame:
@@ -135,8 +147,9 @@ class atomic_path:
 
     def __enter__(self) -> Path:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part",
-                                    dir=self.path.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent
+        )
         os.close(fd)
         self.tmp = Path(name)
         return self.tmp

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from misper.incidents.fastpath import fast_load
 from misper.incidents.errors import IncidentFileError, Problem, Problems
+from misper.incidents.fastpath import fast_load
 from misper.incidents.frame import atomic_path, csv_ready, to_arrow
 from misper.incidents.mapping import apply_profile, missing_sources
 from misper.incidents.profiles import Profile, canonical_profile, load_profile
@@ -53,11 +53,21 @@ def _profile(profile: Profile | str | Path | None) -> Profile:
 class _Pipeline:
     """Streams validated chunks of one file; problems and the tally accumulate on the instance."""
 
-    def __init__(self, path: Path, profile: Profile, unknown_as_other: bool, max_errors: int,
-                 chunk_rows: int = CHUNK_ROWS):
+    def __init__(
+        self,
+        path: Path,
+        profile: Profile,
+        unknown_as_other: bool,
+        max_errors: int,
+        chunk_rows: int = CHUNK_ROWS,
+    ):
         self.path, self.profile, self.chunk_rows = path, profile, chunk_rows
-        self.options = Options(profile.datetime_format, frozenset(profile.true_values()),
-                               frozenset(profile.false_values()), unknown_as_other)
+        self.options = Options(
+            profile.datetime_format,
+            frozenset(profile.true_values()),
+            frozenset(profile.false_values()),
+            unknown_as_other,
+        )
         self.problems = Problems(limit=max_errors)
         self.tally = Tally()
         self._rids: list[pa.Array] = []
@@ -76,7 +86,9 @@ class _Pipeline:
                 if first:
                     check_header(list(mapped.columns), self.problems)
                     first = False
-                typed = parse_chunk(mapped, chunk.first_row, self.options, self.problems, self.tally)
+                typed = parse_chunk(
+                    mapped, chunk.first_row, self.options, self.problems, self.tally
+                )
                 if "rid" in typed:
                     self._rids.append(pa.array(typed["rid"], type=pa.string()))
                     self._rows.append(chunk.first_row + np.arange(len(typed)))
@@ -94,9 +106,14 @@ class _Pipeline:
             raise IncidentFileError(self.path, self.problems)
 
 
-def load_incidents(path: str | Path, profile: Profile | str | Path | None = None, *,
-                   unknown_as_other: bool = False, max_errors: int = 50,
-                   fast: bool = True) -> LoadResult:
+def load_incidents(
+    path: str | Path,
+    profile: Profile | str | Path | None = None,
+    *,
+    unknown_as_other: bool = False,
+    max_errors: int = 50,
+    fast: bool = True,
+) -> LoadResult:
     """The whole file as a canonical frame, or IncidentFileError listing every problem.
 
     `fast=False` forces the chunked loader even for canonical Parquet (the tests compare the two).
@@ -114,13 +131,24 @@ def load_incidents(path: str | Path, profile: Profile | str | Path | None = None
     return LoadResult(frame, pipeline.tally.warnings(), pipeline.tally.as_dict())
 
 
-def import_file(source: str | Path, out: str | Path, *, profile=None, key_file=None,
-                keep_text: bool = False, keep_extra: bool = False, unknown_as_other: bool = False,
-                max_errors: int = 50, chunk_rows: int = CHUNK_ROWS) -> ImportSummary:
+def import_file(
+    source: str | Path,
+    out: str | Path,
+    *,
+    profile=None,
+    key_file=None,
+    keep_text: bool = False,
+    keep_extra: bool = False,
+    unknown_as_other: bool = False,
+    max_errors: int = 50,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportSummary:
     """Validate `source` and stream it to `out` (.parquet/.csv); on any problem nothing is written."""
     out = Path(out)
     if out.suffix.lower() not in (".parquet", ".csv"):
-        raise IncidentFileError(out, _one(f"output must end in .parquet or .csv, not {out.suffix!r}"))
+        raise IncidentFileError(
+            out, _one(f"output must end in .parquet or .csv, not {out.suffix!r}")
+        )
     pseudonymiser = None
     if key_file is not None:
         try:

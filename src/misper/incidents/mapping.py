@@ -17,10 +17,17 @@ from misper.incidents.schema import BY_NAME, LIST_SEPARATOR, Kind
 def missing_sources(profile: Profile, header: list[str]) -> list[Problem]:
     """Problems for source columns the profile names that the file does not have."""
     present = set(header)
-    return [Problem(None, name, None, f"the profile maps {name!r} from column {source!r}, which "
-                    f"is not in the file")
-            for name, mapping in profile.columns.items()
-            for source in mapping.source_columns if source not in present]
+    return [
+        Problem(
+            None,
+            name,
+            None,
+            f"the profile maps {name!r} from column {source!r}, which is not in the file",
+        )
+        for name, mapping in profile.columns.items()
+        for source in mapping.source_columns
+        if source not in present
+    ]
 
 
 def apply_profile(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
@@ -95,4 +102,3 @@ def _from_flags(frame: pd.DataFrame, m: ColumnMap, truthy: set[str]) -> pd.Serie
         result = _join(result, pd.Series(np.where(text.isin(truthy), item, ""), index=frame.index))
     # every flag answered "no" means none listed ([]), which the list syntax writes as a lone ';'
     return result.where((result != "") | ~answered, LIST_SEPARATOR)
-

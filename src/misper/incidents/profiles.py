@@ -42,9 +42,13 @@ class ColumnMap(_Strict):
     value: str | None = None  # constant for every row
 
     @model_validator(mode="after")
-    def _one_way(self) -> "ColumnMap":
-        ways = [self.source is not None, self.date is not None, bool(self.flags),
-                self.value is not None]
+    def _one_way(self) -> ColumnMap:
+        ways = [
+            self.source is not None,
+            self.date is not None,
+            bool(self.flags),
+            self.value is not None,
+        ]
         if sum(ways) != 1:
             raise ValueError("give exactly one of 'from', 'date' (with 'time'), 'flags', 'value'")
         if self.time is not None and self.date is None:
@@ -85,7 +89,7 @@ class Profile(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _known_columns(self) -> "Profile":
+    def _known_columns(self) -> Profile:
         for name, mapping in self.columns.items():
             column = BY_NAME.get(name)
             if column is None:

@@ -41,13 +41,17 @@ def read_key(path: str | Path) -> bytes:
     try:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        raise KeyFileError(f"key file {path} not found; create one with `misper keygen {path}`") from None
+        raise KeyFileError(
+            f"key file {path} not found; create one with `misper keygen {path}`"
+        ) from None
     except UnicodeDecodeError:
         raise KeyFileError(f"key file {path} is not a key written by `misper keygen`") from None
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        raise KeyFileError(f"key file {path} is not hex text as written by `misper keygen`") from None
+        raise KeyFileError(
+            f"key file {path} is not hex text as written by `misper keygen`"
+        ) from None
     if len(key) < 16:
         raise KeyFileError(f"key file {path} holds {len(key)} bytes; at least 16 are needed")
     return key
@@ -94,8 +98,9 @@ class Pseudonymiser:
 
         if kind is Kind.LIST:
             lists = [[one(x) for x in v] if isinstance(v, list) else None for v in values.tolist()]
-            return pd.Series(pa.array(lists, type=pa.list_(pa.string())), dtype=LIST_DTYPE,
-                             index=values.index)
+            return pd.Series(
+                pa.array(lists, type=pa.list_(pa.string())), dtype=LIST_DTYPE, index=values.index
+            )
         uniques = values.dropna().unique()
         mapping = {v: one(v) for v in uniques}
         return values.map(mapping).astype("string")

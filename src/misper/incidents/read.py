@@ -40,8 +40,14 @@ def read_chunks(path: Path, options: FileOptions, chunk_rows: int = CHUNK_ROWS) 
     """Yield the file's records in chunks; raises UnreadableFile for a file that cannot be read."""
     suffix = path.suffix.lower()
     if suffix not in FILE_FORMATS:
-        raise UnreadableFile(Problem(None, None, suffix or path.name,
-                                     f"unsupported file type; expected one of {', '.join(FILE_FORMATS)}"))
+        raise UnreadableFile(
+            Problem(
+                None,
+                None,
+                suffix or path.name,
+                f"unsupported file type; expected one of {', '.join(FILE_FORMATS)}",
+            )
+        )
     if not path.exists():
         raise UnreadableFile(Problem(None, None, None, "no such file"))
     if path.stat().st_size == 0:
@@ -51,22 +57,42 @@ def read_chunks(path: Path, options: FileOptions, chunk_rows: int = CHUNK_ROWS) 
 
 
 def _csv(path: Path, options: FileOptions, chunk_rows: int) -> Iterator[Chunk]:
-    encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") in ("utf-8", "utf8") \
+    encoding = (
+        "utf-8-sig"
+        if options.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
         else options.encoding
+    )
     try:
-        reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                             sep=options.delimiter, encoding=encoding, chunksize=chunk_rows,
-                             skip_blank_lines=True)
+        reader = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            sep=options.delimiter,
+            encoding=encoding,
+            chunksize=chunk_rows,
+            skip_blank_lines=True,
+        )
         first_row = 2
         for frame in reader:
             yield Chunk(frame, first_row)
             first_row += len(frame)
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(Problem(None, None, None, (
-            f"not {options.encoding} text (undecodable byte near byte offset {exc.start}); "
-            f"set file.encoding in the profile, e.g. cp1252 for files saved by Excel"))) from None
+        raise UnreadableFile(
+            Problem(
+                None,
+                None,
+                None,
+                (
+                    f"not {options.encoding} text (undecodable byte near byte offset {exc.start}); "
+                    f"set file.encoding in the profile, e.g. cp1252 for files saved by Excel"
+                ),
+            )
+        ) from None
     except pd.errors.EmptyDataError:
-        raise UnreadableFile(Problem(None, None, None, "the file is empty (no header row)")) from None
+        raise UnreadableFile(
+            Problem(None, None, None, "the file is empty (no header row)")
+        ) from None
     except pd.errors.ParserError as exc:
         raise UnreadableFile(Problem(None, None, None, f"not a readable CSV file: {exc}")) from None
 
@@ -77,22 +103,34 @@ def _xlsx(path: Path, options: FileOptions, chunk_rows: int) -> Iterator[Chunk]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise UnreadableFile(Problem(None, None, None, f"not a readable XLSX workbook ({exc})")) from None
+        raise UnreadableFile(
+            Problem(None, None, None, f"not a readable XLSX workbook ({exc})")
+        ) from None
     try:
         if options.sheet is not None and options.sheet not in book.sheetnames:
-            raise UnreadableFile(Problem(None, None, options.sheet, (
-                f"no such sheet; the workbook has: {', '.join(book.sheetnames)}")))
+            raise UnreadableFile(
+                Problem(
+                    None,
+                    None,
+                    options.sheet,
+                    (f"no such sheet; the workbook has: {', '.join(book.sheetnames)}"),
+                )
+            )
         sheet = book[options.sheet] if options.sheet else book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None or all(h is None for h in header):
-            raise UnreadableFile(Problem(None, None, sheet.title, "the sheet is empty (no header row)"))
-        names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+            raise UnreadableFile(
+                Problem(None, None, sheet.title, "the sheet is empty (no header row)")
+            )
+        names = [
+            str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)
+        ]
         batch, first_row = [], 2
         for row in rows:
             if all(v is None for v in row):
                 continue
-            batch.append([_cell_text(v) for v in row[:len(names)]])
+            batch.append([_cell_text(v) for v in row[: len(names)]])
             if len(batch) == chunk_rows:
                 yield Chunk(pd.DataFrame(batch, columns=names), first_row)
                 first_row += len(batch)
@@ -118,7 +156,9 @@ def _parquet(path: Path, options: FileOptions, chunk_rows: int) -> Iterator[Chun
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise UnreadableFile(Problem(None, None, None, f"not a readable Parquet file ({exc})")) from None
+        raise UnreadableFile(
+            Problem(None, None, None, f"not a readable Parquet file ({exc})")
+        ) from None
     first_row = 1  # Parquet has no header row: records count from 1
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         yield Chunk(_arrow_to_frame(batch), first_row)

@@ -16,8 +16,16 @@ import pyarrow.compute as pc
 
 from misper.incidents.errors import Problem, Problems
 from misper.incidents.frame import LIST_DTYPE
-from misper.incidents.schema import (BY_NAME, COLUMNS, LIST_SEPARATOR, NAMES, REQUIRED, TIMEZONE,
-                                     Column, Kind)
+from misper.incidents.schema import (
+    BY_NAME,
+    COLUMNS,
+    LIST_SEPARATOR,
+    NAMES,
+    REQUIRED,
+    TIMEZONE,
+    Column,
+    Kind,
+)
 
 EARLIEST = pd.Timestamp("1980-01-01")  # before this a date is a typing error, not history
 ISO_HINT = "a date-time in ISO 8601 form, e.g. 2022-03-05T22:41"
@@ -47,18 +55,27 @@ class Tally:
     extra_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"rows": self.rows, "missing": dict(self.missing),
-                "mapped_to_other": dict(self.mapped_to_other), "postcodes_cut": self.postcodes_cut,
-                "distances_computed": self.distances_computed, "extra_columns": self.extra_columns}
+        return {
+            "rows": self.rows,
+            "missing": dict(self.missing),
+            "mapped_to_other": dict(self.mapped_to_other),
+            "postcodes_cut": self.postcodes_cut,
+            "distances_computed": self.distances_computed,
+            "extra_columns": self.extra_columns,
+        }
 
     def warnings(self) -> list[str]:
-        out = [f"{n:,} unknown value(s) in {c} kept as 'other'" for c, n in
-               self.mapped_to_other.items()]
+        out = [
+            f"{n:,} unknown value(s) in {c} kept as 'other'"
+            for c, n in self.mapped_to_other.items()
+        ]
         if self.postcodes_cut:
             out.append(f"{self.postcodes_cut:,} full postcode(s) cut to their sector")
         if self.extra_columns:
-            out.append(f"kept {len(self.extra_columns)} column(s) outside the schema: "
-                       + ", ".join(self.extra_columns))
+            out.append(
+                f"kept {len(self.extra_columns)} column(s) outside the schema: "
+                + ", ".join(self.extra_columns)
+            )
         return out
 
 
@@ -68,12 +85,18 @@ def check_header(columns: list[str], problems: Problems) -> None:
             problems.add(Problem(None, name, None, "required column is missing from the file"))
 
 
-def parse_chunk(raw: pd.DataFrame, first_row: int, options: Options, problems: Problems,
-                tally: Tally) -> pd.DataFrame:
+def parse_chunk(
+    raw: pd.DataFrame, first_row: int, options: Options, problems: Problems, tally: Tally
+) -> pd.DataFrame:
     """Typed canonical columns (canonical order) then extras as text; faults go to `problems`."""
     rows = first_row + np.arange(len(raw))
-    raw = raw.assign(**{c.name: pd.Series(c.default, index=raw.index, dtype=object)
-                        for c in COLUMNS if c.default is not None and c.name not in raw})
+    raw = raw.assign(
+        **{
+            c.name: pd.Series(c.default, index=raw.index, dtype=object)
+            for c in COLUMNS
+            if c.default is not None and c.name not in raw
+        }
+    )
     out: dict[str, pd.Series] = {}
     for name in [n for n in NAMES if n in raw.columns]:
         out[name] = _parse(BY_NAME[name], raw[name], rows, options, problems, tally)
@@ -96,8 +119,10 @@ def _arrow_text(values: pd.Series) -> pa.Array:
     if isinstance(values.dtype, (pd.ArrowDtype, pd.StringDtype)) and values.dtype != object:
         array = pa.array(values.array)
     else:
-        array = pa.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object),
-                         from_pandas=True)
+        array = pa.array(
+            values.astype(object).where(values.notna(), None).to_numpy(dtype=object),
+            from_pandas=True,
+        )
     if not pa.types.is_string(array.type):
         array = pc.cast(array, pa.string())
     array = pc.utf8_trim_whitespace(array)
@@ -121,8 +146,11 @@ def _codes(values: pd.Series, allowed, lower: bool = True) -> tuple[np.ndarray, 
 def _parse(column: Column, values: pd.Series, rows, options, problems, tally) -> pd.Series:
     kind = column.kind
     if kind is Kind.TEXT:
-        return _parse_postcode(column, values, rows, problems, tally) if column.postcode_sector \
+        return (
+            _parse_postcode(column, values, rows, problems, tally)
+            if column.postcode_sector
             else _text(values)
+        )
     if kind is Kind.ENUM:
         return _parse_enum(column, values, rows, options, problems, tally)
     if kind is Kind.DATETIME:
@@ -145,11 +173,18 @@ def _parse_enum(column, values, rows, options, problems, tally) -> pd.Series:
         tally.mapped_to_other[column.name] += int(bad.sum())
         bad[:] = False
     else:
-        problems.add_mask(bad, rows, column.name, values,
-                          f"not an allowed value; expected one of {', '.join(column.values)} "
-                          f"(map it in the profile)")
-    return pd.Series(pd.Categorical.from_codes(np.where(bad, -1, codes), dtype=column.pandas_dtype),
-                     index=values.index)
+        problems.add_mask(
+            bad,
+            rows,
+            column.name,
+            values,
+            f"not an allowed value; expected one of {', '.join(column.values)} "
+            f"(map it in the profile)",
+        )
+    return pd.Series(
+        pd.Categorical.from_codes(np.where(bad, -1, codes), dtype=column.pandas_dtype),
+        index=values.index,
+    )
 
 
 def _parse_datetime(column, values, rows, options, problems) -> pd.Series:
@@ -174,15 +209,25 @@ def _parse_datetime(column, values, rows, options, problems) -> pd.Series:
             parsed[naive.index] = got.astype("datetime64[ns]")
         if zoned.any():
             got = pd.to_datetime(text[zoned], format="ISO8601", utc=True, errors="coerce")
-            parsed[zoned] = got.dt.tz_convert(TIMEZONE).dt.tz_localize(None).astype("datetime64[ns]")
+            parsed[zoned] = (
+                got.dt.tz_convert(TIMEZONE).dt.tz_localize(None).astype("datetime64[ns]")
+            )
         bad = (text.notna() & parsed.isna()).to_numpy()
-        expected = (f"not a date-time in the form {options.datetime_format!r} or ISO 8601"
-                    if options.datetime_format else f"not {ISO_HINT}")
+        expected = (
+            f"not a date-time in the form {options.datetime_format!r} or ISO 8601"
+            if options.datetime_format
+            else f"not {ISO_HINT}"
+        )
         problems.add_mask(bad, rows, column.name, values, expected)
     latest = pd.Timestamp.now().normalize() + pd.Timedelta(days=2)
     absurd = (~bad & ((parsed < EARLIEST) | (parsed > latest))).to_numpy()
-    problems.add_mask(absurd, rows, column.name, values,
-                      f"date out of range (expected between {EARLIEST:%Y-%m-%d} and today)")
+    problems.add_mask(
+        absurd,
+        rows,
+        column.name,
+        values,
+        f"date out of range (expected between {EARLIEST:%Y-%m-%d} and today)",
+    )
     return parsed
 
 
@@ -197,14 +242,24 @@ def _parse_number(column, values, rows, problems) -> pd.Series:
     bad = ~text_na & number.isna()
     if column.kind is Kind.INTEGER:
         bad |= number.notna() & (number != np.round(number))
-    problems.add_mask(bad.to_numpy(), rows, column.name, values,
-                      "not a whole number" if column.kind is Kind.INTEGER else "not a number")
+    problems.add_mask(
+        bad.to_numpy(),
+        rows,
+        column.name,
+        values,
+        "not a whole number" if column.kind is Kind.INTEGER else "not a number",
+    )
     number = number.mask(bad)
     low = column.minimum if column.minimum is not None else -np.inf
     high = column.maximum if column.maximum is not None else np.inf
     out_of_range = (number < low) | (number > high)
-    problems.add_mask(out_of_range.to_numpy(), rows, column.name, values,
-                      f"out of range (expected {_bound(low)} to {_bound(high)})")
+    problems.add_mask(
+        out_of_range.to_numpy(),
+        rows,
+        column.name,
+        values,
+        f"out of range (expected {_bound(low)} to {_bound(high)})",
+    )
     number = number.mask(out_of_range)  # reported above; also keeps inf out of the integer cast
     if column.kind is Kind.INTEGER:
         return number.round().astype("Int64")
@@ -221,8 +276,9 @@ def _parse_bool(column, values, rows, options, problems) -> pd.Series:
     spellings = sorted(options.true_values) + sorted(options.false_values)
     codes, blank = _codes(values, spellings)
     bad = (codes < 0) & ~blank
-    problems.add_mask(bad, rows, column.name, values,
-                      "not yes/no (expected e.g. true/false, yes/no, Y/N, 1/0)")
+    problems.add_mask(
+        bad, rows, column.name, values, "not yes/no (expected e.g. true/false, yes/no, Y/N, 1/0)"
+    )
     parsed = pd.array(codes < len(options.true_values), dtype="boolean")
     parsed[codes < 0] = pd.NA
     return pd.Series(parsed, index=values.index)
@@ -248,9 +304,14 @@ def _parse_list(column, values, rows, options, problems, tally) -> pd.Series:
             where = parents.to_numpy()[unknown]
             bad_rows = np.zeros(len(values), dtype=bool)
             bad_rows[where] = True
-            problems.add_mask(bad_rows, rows, column.name, values,
-                              f"holds an item not allowed; items must be among "
-                              f"{', '.join(column.values)} (map it in the profile)")
+            problems.add_mask(
+                bad_rows,
+                rows,
+                column.name,
+                values,
+                f"holds an item not allowed; items must be among "
+                f"{', '.join(column.values)} (map it in the profile)",
+            )
     counts = np.bincount(parents.to_numpy(), minlength=len(values))
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
     rebuilt = pa.ListArray.from_arrays(offsets, items, mask=pc.is_null(lists))
@@ -263,13 +324,19 @@ def _parse_postcode(column, values, rows, problems, tally) -> pd.Series:
     full = text.str.extract(f"^{_FULL_POSTCODE}$")
     is_full = full[0].notna().to_numpy()
     is_sector = text.str.fullmatch(_SECTOR).fillna(False).to_numpy(dtype=bool)
-    sector = np.where(is_full, (full[0] + " " + full[1]).to_numpy(dtype=object),
-                      np.where(is_sector, text.to_numpy(dtype=object), None))
+    sector = np.where(
+        is_full,
+        (full[0] + " " + full[1]).to_numpy(dtype=object),
+        np.where(is_sector, text.to_numpy(dtype=object), None),
+    )
     found = codes >= 0
     bad = found & ~np.append(is_full | is_sector, True)[codes]
-    problems.add_mask(bad, rows, column.name, values,
-                      "not a postcode sector (e.g. 'HP4 1') or a full postcode")
-    tally.postcodes_cut += int((found & np.append(is_full, False)[codes]).sum())  # privacy by default
+    problems.add_mask(
+        bad, rows, column.name, values, "not a postcode sector (e.g. 'HP4 1') or a full postcode"
+    )
+    tally.postcodes_cut += int(
+        (found & np.append(is_full, False)[codes]).sum()
+    )  # privacy by default
     out = np.append(sector, None)[codes]
     return pd.Series(out, index=values.index, dtype="string[pyarrow]")
 
@@ -277,15 +344,44 @@ def _parse_postcode(column, values, rows, problems, tally) -> pd.Series:
 def _check_rows(typed: pd.DataFrame, raw: pd.DataFrame, rows, problems: Problems) -> None:
     for name in REQUIRED:
         if name in typed:
-            empty = (_text(raw[name]).isna() if not pd.api.types.is_datetime64_any_dtype(raw[name])
-                     else raw[name].isna())
-            problems.add_mask(empty.to_numpy(), rows, name, raw[name], "required; the cell is empty")
-    _order(typed, raw, rows, problems, "reported_at", "found_at", "found_at",
-           "before reported_at (found before the police were told)")
-    _order(typed, raw, rows, problems, "last_seen_at", "reported_at", "last_seen_at",
-           "after reported_at (last seen after the police were told)")
-    _order(typed, raw, rows, problems, "found_at", "rhi_completed_at", "rhi_completed_at",
-           "before found_at (interview before the child was found)")
+            empty = (
+                _text(raw[name]).isna()
+                if not pd.api.types.is_datetime64_any_dtype(raw[name])
+                else raw[name].isna()
+            )
+            problems.add_mask(
+                empty.to_numpy(), rows, name, raw[name], "required; the cell is empty"
+            )
+    _order(
+        typed,
+        raw,
+        rows,
+        problems,
+        "reported_at",
+        "found_at",
+        "found_at",
+        "before reported_at (found before the police were told)",
+    )
+    _order(
+        typed,
+        raw,
+        rows,
+        problems,
+        "last_seen_at",
+        "reported_at",
+        "last_seen_at",
+        "after reported_at (last seen after the police were told)",
+    )
+    _order(
+        typed,
+        raw,
+        rows,
+        problems,
+        "found_at",
+        "rhi_completed_at",
+        "rhi_completed_at",
+        "before found_at (interview before the child was found)",
+    )
 
 
 def _order(typed, raw, rows, problems, earlier: str, later: str, blamed: str, message: str) -> None:
@@ -311,7 +407,10 @@ def _derive_distance(typed: pd.DataFrame, tally: Tally) -> None:
 
 def haversine_miles(lat1, lon1, lat2, lon2):
     """Great-circle distance in miles between points given in radians."""
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(a))
 
 
@@ -326,6 +425,9 @@ def duplicate_rids(rids: pa.Array, rows: np.ndarray, problems: Problems) -> None
     where = np.flatnonzero(dup.to_numpy())
     for i in where[: max(problems.limit - len(problems.items), 0)]:
         rid = series.iloc[i]
-        problems.items.append(Problem(int(rows[i]), "rid", rid,
-                                      f"duplicate incident id (first on row {first_row[rid]})"))
+        problems.items.append(
+            Problem(
+                int(rows[i]), "rid", rid, f"duplicate incident id (first on row {first_row[rid]})"
+            )
+        )
     problems.total += len(where)

@@ -21,14 +21,23 @@ PRECISION_SHARES = (0.05, 0.10)
 
 def _one_hot(frame: pd.DataFrame, column: str, label: str) -> pd.DataFrame:
     values = frame[column].astype("string").fillna("unknown")
-    return pd.DataFrame({f"{label}: {v}": (values == v).to_numpy(dtype=float)
-                         for v in BY_NAME[column].values if v != "unknown"}, index=frame.index)
+    return pd.DataFrame(
+        {
+            f"{label}: {v}": (values == v).to_numpy(dtype=float)
+            for v in BY_NAME[column].values
+            if v != "unknown"
+        },
+        index=frame.index,
+    )
 
 
-def _multi_hot(frame: pd.DataFrame, column: str, values: tuple[str, ...], label: str) -> pd.DataFrame:
+def _multi_hot(
+    frame: pd.DataFrame, column: str, values: tuple[str, ...], label: str
+) -> pd.DataFrame:
     matrix, _ = indicator(frame[column], values)
-    return pd.DataFrame(matrix.astype(float), columns=[f"{label}: {v}" for v in values],
-                        index=frame.index)
+    return pd.DataFrame(
+        matrix.astype(float), columns=[f"{label}: {v}" for v in values], index=frame.index
+    )
 
 
 def _earlier_with(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -43,16 +52,20 @@ def _earlier_with(frame: pd.DataFrame, column: str) -> np.ndarray:
 def features(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     """Feature table (one row per episode, same index) and the optional columns skipped, with why."""
     if frame["age"].isna().any():
-        raise ValueError(f"age is empty in {int(frame['age'].isna().sum())} incidents (a required "
-                         "column): load the file through misper.incidents.load to find them")
+        raise ValueError(
+            f"age is empty in {int(frame['age'].isna().sum())} incidents (a required "
+            "column): load the file through misper.incidents.load to find them"
+        )
     past = history(frame)
-    out = {"older (age)": frame["age"].astype("float64"),
-           "first episode": (past["previous_count"] == 0).astype(float),
-           "many previous episodes (log count)": np.log1p(past["previous_count"].astype(float)),
-           # Decays from 1 (previous episode just now) towards 0; 0 for a first episode.
-           "recent previous episode": np.exp(-past["hours_since_previous"] / (24 * 30)).fillna(0),
-           "previous episode still open": past["previous_open"].astype(float),
-           "long previous episode (log hours)": np.log1p(past["previous_hours"].fillna(0))}
+    out = {
+        "older (age)": frame["age"].astype("float64"),
+        "first episode": (past["previous_count"] == 0).astype(float),
+        "many previous episodes (log count)": np.log1p(past["previous_count"].astype(float)),
+        # Decays from 1 (previous episode just now) towards 0; 0 for a first episode.
+        "recent previous episode": np.exp(-past["hours_since_previous"] / (24 * 30)).fillna(0),
+        "previous episode still open": past["previous_open"].astype(float),
+        "long previous episode (log hours)": np.log1p(past["previous_hours"].fillna(0)),
+    }
     for days in WINDOWS_DAYS:
         out[f"episodes in previous {days} days"] = count_before(frame, days).astype(float)
     for who in ("self", "police", "parent_carer", "care_staff"):
@@ -66,16 +79,21 @@ def features(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         "reason_codes": lambda: _multi_hot(frame, "reason_codes", REASON_CODES, "reason"),
         "reason_vulnerability": lambda: pd.DataFrame(
             {"reason is a vulnerability": nonempty(frame["reason_vulnerability"]).astype(float)},
-            index=frame.index),
+            index=frame.index,
+        ),
         # Children going missing together is known when they are reported; associates named
         # later (e.g. where found) are only used from earlier episodes.
-        "linked_rids": lambda: pd.DataFrame({
-            "missing with other children now": nonempty(frame["linked_rids"]).astype(float),
-            "earlier episodes with other children": _earlier_with(frame, "linked_rids")},
-            index=frame.index),
-        "associate_ids": lambda: pd.DataFrame({
-            "earlier episodes with associates named": _earlier_with(frame, "associate_ids")},
-            index=frame.index),
+        "linked_rids": lambda: pd.DataFrame(
+            {
+                "missing with other children now": nonempty(frame["linked_rids"]).astype(float),
+                "earlier episodes with other children": _earlier_with(frame, "linked_rids"),
+            },
+            index=frame.index,
+        ),
+        "associate_ids": lambda: pd.DataFrame(
+            {"earlier episodes with associates named": _earlier_with(frame, "associate_ids")},
+            index=frame.index,
+        ),
     }
     for column, build in optional.items():
         if column in frame.columns:
@@ -92,8 +110,9 @@ def labels(frame: pd.DataFrame, k: int = 3, days: int = 90) -> pd.DataFrame:
     """
     later = count_after(frame, days)
     known = frame["reported_at"] + pd.Timedelta(days=days) <= frame["reported_at"].max()
-    return pd.DataFrame({"later": later, "repeat": later >= k, "known": known.to_numpy()},
-                        index=frame.index)
+    return pd.DataFrame(
+        {"later": later, "repeat": later >= k, "known": known.to_numpy()}, index=frame.index
+    )
 
 
 class RepeatEarlyWarning:
@@ -104,7 +123,7 @@ class RepeatEarlyWarning:
         self.days = days
         self.regularisation = regularisation
 
-    def fit(self, x: pd.DataFrame, y: pd.Series) -> "RepeatEarlyWarning":
+    def fit(self, x: pd.DataFrame, y: pd.Series) -> RepeatEarlyWarning:
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(y, dtype=bool)
@@ -118,7 +137,9 @@ class RepeatEarlyWarning:
         return self
 
     def _scaled(self, x: pd.DataFrame) -> np.ndarray:
-        return (x.reindex(columns=self.features_, fill_value=0.0).to_numpy() - self.mean_) / self.scale_
+        return (
+            x.reindex(columns=self.features_, fill_value=0.0).to_numpy() - self.mean_
+        ) / self.scale_
 
     def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
         return self.model_.predict_proba(self._scaled(x))[:, 1]
@@ -138,8 +159,9 @@ class RepeatEarlyWarning:
     @property
     def summary(self) -> pd.DataFrame:
         """Odds ratio per standard deviation of each feature."""
-        return pd.DataFrame({"odds_ratio_per_sd": np.exp(self.model_.coef_[0])},
-                            index=self.features_).sort_values("odds_ratio_per_sd", ascending=False)
+        return pd.DataFrame(
+            {"odds_ratio_per_sd": np.exp(self.model_.coef_[0])}, index=self.features_
+        ).sort_values("odds_ratio_per_sd", ascending=False)
 
 
 def precision_at(y: np.ndarray, score: np.ndarray, share: float) -> float:
@@ -157,11 +179,16 @@ def scores(y: np.ndarray, score: np.ndarray, probability: np.ndarray | None) -> 
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     y = np.asarray(y, dtype=bool)
-    out = {"episodes": len(y), "repeat": int(y.sum()),
-           "auc": float(roc_auc_score(y, score)) if 0 < y.sum() < len(y) else float("nan")}
+    out = {
+        "episodes": len(y),
+        "repeat": int(y.sum()),
+        "auc": float(roc_auc_score(y, score)) if 0 < y.sum() < len(y) else float("nan"),
+    }
     for share in PRECISION_SHARES:
         out[f"precision_top_{share:.0%}"] = precision_at(y, score, share)
-    out["brier"] = float(brier_score_loss(y, probability)) if probability is not None else float("nan")
+    out["brier"] = (
+        float(brier_score_loss(y, probability)) if probability is not None else float("nan")
+    )
     return out
 
 
@@ -171,8 +198,13 @@ def _rate_by_value(train_values: pd.Series, train_y: np.ndarray, values: pd.Seri
     return values.map(rates).fillna(float(np.mean(train_y))).to_numpy()
 
 
-def evaluate_early_warning(frame: pd.DataFrame, k: int = 3, days: int = 90,
-                           test_from: pd.Timestamp | None = None, min_group: int = 10) -> dict:
+def evaluate_early_warning(
+    frame: pd.DataFrame,
+    k: int = 3,
+    days: int = 90,
+    test_from: pd.Timestamp | None = None,
+    min_group: int = 10,
+) -> dict:
     """Train on episodes whose label window closed before `test_from`, test on the rest.
 
     `test_from` defaults to 1 January of the year of the last report. Returns the model, a table of scores
@@ -189,20 +221,29 @@ def evaluate_early_warning(frame: pd.DataFrame, k: int = 3, days: int = 90,
     train = (frame["reported_at"] + window < test_from).to_numpy()
     test = ((frame["reported_at"] >= test_from) & target["known"]).to_numpy()
     if test.sum() == 0:
-        raise ValueError(f"no test episodes: none reported from {test_from.date()} with {days} days "
-                         f"of data after them (data ends {end.date()})")
+        raise ValueError(
+            f"no test episodes: none reported from {test_from.date()} with {days} days "
+            f"of data after them (data ends {end.date()})"
+        )
     y_train, y_test = target["repeat"].to_numpy()[train], target["repeat"].to_numpy()[test]
     model = RepeatEarlyWarning(k, days).fit(x[train], y_train)
     p = model.predict_proba(x[test])
     previous = pd.Series(history(frame)["previous_count"].clip(upper=20).to_numpy())
-    in_care = (frame["in_care"].isin(IN_CARE).to_numpy().astype(float)
-               if "in_care" in frame.columns else None)
+    in_care = (
+        frame["in_care"].isin(IN_CARE).to_numpy().astype(float)
+        if "in_care" in frame.columns
+        else None
+    )
     rows = {"model": scores(y_test, p, p)}
     rows["baseline: previous episodes"] = scores(
-        y_test, previous[test].to_numpy(), _rate_by_value(previous[train], y_train, previous[test]))
+        y_test, previous[test].to_numpy(), _rate_by_value(previous[train], y_train, previous[test])
+    )
     if in_care is not None:
-        rows["baseline: in care"] = scores(y_test, in_care[test], _rate_by_value(
-            pd.Series(in_care[train]), y_train, pd.Series(in_care[test])))
+        rows["baseline: in care"] = scores(
+            y_test,
+            in_care[test],
+            _rate_by_value(pd.Series(in_care[train]), y_train, pd.Series(in_care[test])),
+        )
     table = pd.DataFrame(rows).T
     observed, predicted = calibration_curve(y_test, p, n_bins=10, strategy="quantile")
     by_group = []
@@ -217,28 +258,49 @@ def evaluate_early_warning(frame: pd.DataFrame, k: int = 3, days: int = 90,
             if min(positives, int(member.sum()) - positives) < min_group:
                 continue
             row = scores(y_test[member], p[member], p[member])
-            row["previous_episodes_auc"] = scores(y_test[member], previous[test].to_numpy()[member],
-                                                  None)["auc"]
+            row["previous_episodes_auc"] = scores(
+                y_test[member], previous[test].to_numpy()[member], None
+            )["auc"]
             if in_care is not None:
                 row["in_care_auc"] = scores(y_test[member], in_care[test][member], None)["auc"]
-            row["beats_baselines"] = bool(row["auc"] > max(row["previous_episodes_auc"],
-                                                           row.get("in_care_auc", 0.0)))
-            row.update({"by": column, "group": value, "mean_predicted": float(p[member].mean()),
-                        "observed_rate": positives / int(member.sum())})
+            row["beats_baselines"] = bool(
+                row["auc"] > max(row["previous_episodes_auc"], row.get("in_care_auc", 0.0))
+            )
+            row.update(
+                {
+                    "by": column,
+                    "group": value,
+                    "mean_predicted": float(p[member].mean()),
+                    "observed_rate": positives / int(member.sum()),
+                }
+            )
             by_group.append(row)
-    beats = [name for name in table.index[1:]
-             if table.loc["model", "auc"] <= table.loc[name, "auc"]]
-    verdict = ("The model beats both baselines on ROC AUC." if not beats else
-               f"The model does NOT beat {', '.join(beats)} on ROC AUC.")
-    return {"model": model, "k": k, "days": days, "test_from": test_from,
-            "train_episodes": int(train.sum()), "test_episodes": int(test.sum()),
-            "scores": table, "verdict": verdict, "skipped": skipped,
-            "reliability": pd.DataFrame({"mean_predicted": predicted, "observed": observed}),
-            "by_group": pd.DataFrame(by_group)}
+    beats = [
+        name for name in table.index[1:] if table.loc["model", "auc"] <= table.loc[name, "auc"]
+    ]
+    verdict = (
+        "The model beats both baselines on ROC AUC."
+        if not beats
+        else f"The model does NOT beat {', '.join(beats)} on ROC AUC."
+    )
+    return {
+        "model": model,
+        "k": k,
+        "days": days,
+        "test_from": test_from,
+        "train_episodes": int(train.sum()),
+        "test_episodes": int(test.sum()),
+        "scores": table,
+        "verdict": verdict,
+        "skipped": skipped,
+        "reliability": pd.DataFrame({"mean_predicted": predicted, "observed": observed}),
+        "by_group": pd.DataFrame(by_group),
+    }
 
 
-def rank_children(frame: pd.DataFrame, k: int = 3, days: int = 90, top_reasons: int = 3,
-                  active_only: bool = True) -> tuple[pd.DataFrame, RepeatEarlyWarning]:
+def rank_children(
+    frame: pd.DataFrame, k: int = 3, days: int = 90, top_reasons: int = 3, active_only: bool = True
+) -> tuple[pd.DataFrame, RepeatEarlyWarning]:
     """Each child's chance of k more episodes in `days` from their latest episode, highest first.
 
     The model is trained on every episode whose window has closed; each child is scored at their
@@ -255,13 +317,19 @@ def rank_children(frame: pd.DataFrame, k: int = 3, days: int = 90, top_reasons: 
         latest = latest[~target.loc[latest.index, "known"].to_numpy()]
     p = model.predict_proba(x.loc[latest.index])
     counts = frame.groupby("pid", observed=True).size()
-    ranked = pd.DataFrame({
-        "pid": latest["pid"].to_numpy(),
-        "probability": p,
-        "episodes": counts.reindex(latest["pid"]).to_numpy(),
-        "latest_rid": latest["rid"].to_numpy(),
-        "latest_reported_at": latest["reported_at"].to_numpy(),
-        "reasons": model.reasons(x.loc[latest.index], top_reasons),
-    }).sort_values("probability", ascending=False, kind="stable").reset_index(drop=True)
+    ranked = (
+        pd.DataFrame(
+            {
+                "pid": latest["pid"].to_numpy(),
+                "probability": p,
+                "episodes": counts.reindex(latest["pid"]).to_numpy(),
+                "latest_rid": latest["rid"].to_numpy(),
+                "latest_reported_at": latest["reported_at"].to_numpy(),
+                "reasons": model.reasons(x.loc[latest.index], top_reasons),
+            }
+        )
+        .sort_values("probability", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     return ranked, model

@@ -13,8 +13,15 @@ import pyarrow.compute as pc
 from misper.analysis.lists import indicator
 from misper.analysis.selection import child_reports
 
-EXPLOITATION_FLAGS = ("cse", "cce", "county_lines", "gang", "criminal", "trafficking",
-                      "modern_slavery")
+EXPLOITATION_FLAGS = (
+    "cse",
+    "cce",
+    "county_lines",
+    "gang",
+    "criminal",
+    "trafficking",
+    "modern_slavery",
+)
 MENTAL_HEALTH_FLAGS = ("suicide", "self_harm", "mental_health")
 # The report found most short episodes start between 10pm and 3am, so that is one band.
 HOUR_BANDS = ((3, "03-08"), (8, "08-16"), (16, "16-22"), (22, "22-03"))
@@ -37,13 +44,16 @@ def durations(frame: pd.DataFrame, now: pd.Timestamp | None = None) -> pd.DataFr
     """
     now = data_end(frame) if now is None else pd.Timestamp(now)
     reported = frame["reported_at"]
-    found = frame["found_at"] if "found_at" in frame.columns else pd.Series(pd.NaT, index=frame.index)
+    found = (
+        frame["found_at"] if "found_at" in frame.columns else pd.Series(pd.NaT, index=frame.index)
+    )
     ended = found.notna() & (found <= now)
     stop = found.where(ended, now)
     hours = (stop - reported) / pd.Timedelta(hours=1)
     hours = hours.where((hours >= 0) & (reported <= now))
-    return pd.DataFrame({"hours": hours.astype("float64"), "ended": ended.astype(bool)},
-                        index=frame.index)
+    return pd.DataFrame(
+        {"hours": hours.astype("float64"), "ended": ended.astype(bool)}, index=frame.index
+    )
 
 
 def band(values: pd.Series, bands: tuple[tuple[int, str], ...]) -> pd.Series:
@@ -73,7 +83,7 @@ def nonempty(lists: pd.Series) -> pd.Series:
 def _keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Int64 keys child * span + minute per episode, and the same sorted, for range counting."""
     codes = pd.factorize(frame["pid"])[0].astype(np.int64)
-    minutes = ((frame["reported_at"] - frame["reported_at"].min()) // pd.Timedelta(minutes=1))
+    minutes = (frame["reported_at"] - frame["reported_at"].min()) // pd.Timedelta(minutes=1)
     minutes = minutes.to_numpy(dtype=np.int64)
     span = int(minutes.max()) + 10 * 366 * 24 * 60 + 1  # room for windows reaching past the ends
     keys = codes * span + minutes
@@ -108,7 +118,9 @@ def history(frame: pd.DataFrame) -> pd.DataFrame:
     same_child = ordered["pid"].to_numpy()[1:] == ordered["pid"].to_numpy()[:-1]
     same_child = np.concatenate([[False], same_child])
     reported = ordered["reported_at"].to_numpy()
-    previous_reported = np.concatenate([[np.datetime64("NaT")], reported[:-1]]).astype(reported.dtype)
+    previous_reported = np.concatenate([[np.datetime64("NaT")], reported[:-1]]).astype(
+        reported.dtype
+    )
     if "found_at" in frame.columns:
         found = ordered["found_at"].to_numpy()
         previous_found = np.concatenate([[np.datetime64("NaT")], found[:-1]]).astype(found.dtype)
@@ -116,23 +128,31 @@ def history(frame: pd.DataFrame) -> pd.DataFrame:
         previous_found = np.full(len(ordered), np.datetime64("NaT"), dtype=reported.dtype)
     # A previous episode still open when this one was reported has no known duration yet.
     known = same_child & ~np.isnat(previous_found) & (previous_found <= reported)
-    previous_hours = np.where(known, (previous_found - previous_reported) / np.timedelta64(1, "h"),
-                              np.nan)
+    previous_hours = np.where(
+        known, (previous_found - previous_reported) / np.timedelta64(1, "h"), np.nan
+    )
     previous_hours[previous_hours < 0] = np.nan  # found before reported: a recording error
     if "found_by" in frame.columns:
-        last_by = np.concatenate([["none"], ordered["found_by"].astype(object).fillna("unknown")
-                                  .to_numpy()[:-1]]).astype(object)
+        last_by = np.concatenate(
+            [["none"], ordered["found_by"].astype(object).fillna("unknown").to_numpy()[:-1]]
+        ).astype(object)
     else:
         last_by = np.full(len(ordered), "unknown", dtype=object)
     last_by = np.where(~same_child, "none", np.where(known, last_by, "not_yet"))
-    out = pd.DataFrame({
-        "previous_count": ordered.groupby("pid", sort=False, observed=True).cumcount().to_numpy(),
-        "hours_since_previous": np.where(
-            same_child, (reported - previous_reported) / np.timedelta64(1, "h"), np.nan),
-        "previous_hours": previous_hours,
-        "previous_open": same_child & ~known,
-        "previous_found_by": last_by,
-    }, index=ordered.index)
+    out = pd.DataFrame(
+        {
+            "previous_count": ordered.groupby("pid", sort=False, observed=True)
+            .cumcount()
+            .to_numpy(),
+            "hours_since_previous": np.where(
+                same_child, (reported - previous_reported) / np.timedelta64(1, "h"), np.nan
+            ),
+            "previous_hours": previous_hours,
+            "previous_open": same_child & ~known,
+            "previous_found_by": last_by,
+        },
+        index=ordered.index,
+    )
     return out.loc[frame.index]
 
 

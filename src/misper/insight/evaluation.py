@@ -26,13 +26,18 @@ def select_group(frame: pd.DataFrame, group: str) -> pd.Series:
             raise ValueError("group place:... needs the column missing_from_place_id, absent here")
         return (frame["missing_from_place_id"] == group.removeprefix("place:")).fillna(False)
     if group not in MISSING_FROM_TYPES:
-        raise ValueError(f"group {group!r}: expected one of {', '.join(MISSING_FROM_TYPES)} "
-                         "or place:ID")
+        raise ValueError(
+            f"group {group!r}: expected one of {', '.join(MISSING_FROM_TYPES)} or place:ID"
+        )
     return (frame["missing_from_type"] == group).fillna(False).astype(bool)
 
 
-def incident_counts(frame: pd.DataFrame, freq: str = "week", rows: pd.Series | None = None,
-                    span: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> pd.DataFrame:
+def incident_counts(
+    frame: pd.DataFrame,
+    freq: str = "week",
+    rows: pd.Series | None = None,
+    span: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+) -> pd.DataFrame:
     """Incidents per whole week (Monday-Sunday) or calendar month inside the data's span.
 
     Periods cut by the start or end of the data are left out: a half week would look like a drop.
@@ -42,19 +47,30 @@ def incident_counts(frame: pd.DataFrame, freq: str = "week", rows: pd.Series | N
         raise ValueError(f"freq {freq!r}: expected one of {', '.join(FREQUENCIES)}")
     first, last = span or (frame["reported_at"].min(), frame["reported_at"].max())
     periods = pd.period_range(first, last, freq=FREQUENCIES[freq])
-    whole = periods[(periods.start_time >= first.normalize())
-                    & (periods.end_time <= last.normalize() + pd.Timedelta(days=1))]
+    whole = periods[
+        (periods.start_time >= first.normalize())
+        & (periods.end_time <= last.normalize() + pd.Timedelta(days=1))
+    ]
     chosen = frame["reported_at"] if rows is None else frame.loc[rows.to_numpy(), "reported_at"]
     counts = chosen.dt.to_period(FREQUENCIES[freq]).value_counts()
-    return pd.DataFrame({"start": whole.start_time,
-                         "days": ((whole.end_time - whole.start_time).days + 1).astype(float),
-                         "incidents": counts.reindex(whole, fill_value=0).to_numpy()})
+    return pd.DataFrame(
+        {
+            "start": whole.start_time,
+            "days": ((whole.end_time - whole.start_time).days + 1).astype(float),
+            "incidents": counts.reindex(whole, fill_value=0).to_numpy(),
+        }
+    )
 
 
 def _season(start: pd.Series) -> pd.DataFrame:
     angle = 2 * np.pi * start.dt.dayofyear.to_numpy() / 365.25
-    return pd.DataFrame({f"{fn.__name__}{k}": fn(k * angle) for k in range(1, HARMONICS + 1)
-                         for fn in (np.sin, np.cos)})
+    return pd.DataFrame(
+        {
+            f"{fn.__name__}{k}": fn(k * angle)
+            for k in range(1, HARMONICS + 1)
+            for fn in (np.sin, np.cos)
+        }
+    )
 
 
 class InterruptedTimeSeries:
@@ -64,26 +80,38 @@ class InterruptedTimeSeries:
         self.intervention = intervention
         self.confidence = confidence
 
-    def fit(self, counts: pd.DataFrame, comparison: pd.DataFrame | None = None
-            ) -> "InterruptedTimeSeries":
+    def fit(
+        self, counts: pd.DataFrame, comparison: pd.DataFrame | None = None
+    ) -> InterruptedTimeSeries:
         import statsmodels.api as sm
 
         when = pd.Timestamp(self.intervention)
         post = (counts["start"] >= when).to_numpy()
         if post.sum() < 3 or (~post).sum() < 3:
-            raise ValueError(f"intervention {when.date()}: need at least 3 periods on each side, "
-                             f"have {(~post).sum()} before and {post.sum()} after")
+            raise ValueError(
+                f"intervention {when.date()}: need at least 3 periods on each side, "
+                f"have {(~post).sum()} before and {post.sum()} after"
+            )
         years = ((counts["start"] - counts["start"].iloc[0]).dt.days / 365.25).to_numpy()
         after = np.where(post, (counts["start"] - when).dt.days / 365.25, 0.0)
         design = pd.DataFrame({"level_change": post.astype(float), "trend_change": after})
         if comparison is None:
-            design = pd.concat([pd.DataFrame({"const": 1.0, "trend": years}),
-                                _season(counts["start"]), design], axis=1)
-            model = sm.GLM(counts["incidents"].to_numpy(), design, family=sm.families.Poisson(),
-                           exposure=counts["days"].to_numpy())
+            design = pd.concat(
+                [pd.DataFrame({"const": 1.0, "trend": years}), _season(counts["start"]), design],
+                axis=1,
+            )
+            model = sm.GLM(
+                counts["incidents"].to_numpy(),
+                design,
+                family=sm.families.Poisson(),
+                exposure=counts["days"].to_numpy(),
+            )
         else:
-            if not comparison["start"].reset_index(drop=True).equals(
-                    counts["start"].reset_index(drop=True)):
+            if (
+                not comparison["start"]
+                .reset_index(drop=True)
+                .equals(counts["start"].reset_index(drop=True))
+            ):
                 raise ValueError("the comparison series must cover the same periods")
             # Poisson with a fixed effect per period is, conditioning on each period's total, a
             # logistic model of the treated share: same estimates, three parameters instead of
@@ -106,11 +134,14 @@ class InterruptedTimeSeries:
         self.autocorrelation_ = float(np.corrcoef(residuals[:-1], residuals[1:])[0, 1])
         alpha = 1 - self.confidence
         ci = self.result_.conf_int(alpha)
-        self.effects_ = pd.DataFrame({
-            "rate_ratio": np.exp(self.result_.params[["level_change", "trend_change"]]),
-            "lower": np.exp(ci.loc[["level_change", "trend_change"], 0]),
-            "upper": np.exp(ci.loc[["level_change", "trend_change"], 1]),
-            "p": self.result_.pvalues[["level_change", "trend_change"]]})
+        self.effects_ = pd.DataFrame(
+            {
+                "rate_ratio": np.exp(self.result_.params[["level_change", "trend_change"]]),
+                "lower": np.exp(ci.loc[["level_change", "trend_change"], 0]),
+                "upper": np.exp(ci.loc[["level_change", "trend_change"], 1]),
+                "p": self.result_.pvalues[["level_change", "trend_change"]],
+            }
+        )
         self.effects_.index = ["level change at the intervention", "trend change per year after"]
         return self
 
@@ -133,8 +164,14 @@ class InterruptedTimeSeries:
             total = (self.counts_["incidents"] + self.comparison_["incidents"]).to_numpy()
             fitted = total * share
             expected = total * (1 - share) * share0 / (1 - share0)
-        return pd.DataFrame({"start": self.counts_["start"], "observed": self.counts_["incidents"],
-                             "fitted": np.asarray(fitted), "counterfactual": np.asarray(expected)})
+        return pd.DataFrame(
+            {
+                "start": self.counts_["start"],
+                "observed": self.counts_["incidents"],
+                "fitted": np.asarray(fitted),
+                "counterfactual": np.asarray(expected),
+            }
+        )
 
     @property
     def post_change_(self) -> float:
@@ -144,9 +181,13 @@ class InterruptedTimeSeries:
         return float(c.loc[after, "fitted"].sum() / c.loc[after, "counterfactual"].sum() - 1)
 
 
-def evaluate_intervention(frame: pd.DataFrame, intervention: str | pd.Timestamp,
-                          group: str | None = None, comparison: str | None = None,
-                          freq: str = "week") -> InterruptedTimeSeries:
+def evaluate_intervention(
+    frame: pd.DataFrame,
+    intervention: str | pd.Timestamp,
+    group: str | None = None,
+    comparison: str | None = None,
+    freq: str = "week",
+) -> InterruptedTimeSeries:
     """The interrupted time series of `group` (all incidents if None), against `comparison` if given."""
     span = (frame["reported_at"].min(), frame["reported_at"].max())
     rows = None if group is None else select_group(frame, group)
@@ -156,7 +197,9 @@ def evaluate_intervention(frame: pd.DataFrame, intervention: str | pd.Timestamp,
         others = select_group(frame, comparison)
         both = int((others & (True if rows is None else rows)).sum())
         if both:
-            raise ValueError(f"the comparison {comparison!r} shares {both:,} incidents with the "
-                             f"group {group or 'all incidents'!r}: they must be apart")
+            raise ValueError(
+                f"the comparison {comparison!r} shares {both:,} incidents with the "
+                f"group {group or 'all incidents'!r}: they must be apart"
+            )
         control = incident_counts(frame, freq, others, span)
     return InterruptedTimeSeries(intervention).fit(counts, control)

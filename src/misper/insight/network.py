@@ -26,8 +26,14 @@ def _explode(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False)
     parents = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False))
     rows = frame.iloc[parents]
-    return pd.DataFrame({"rid": rows["rid"].to_numpy(), "pid": rows["pid"].to_numpy(),
-                         "reported_at": rows["reported_at"].to_numpy(), "item": flat})
+    return pd.DataFrame(
+        {
+            "rid": rows["rid"].to_numpy(),
+            "pid": rows["pid"].to_numpy(),
+            "reported_at": rows["reported_at"].to_numpy(),
+            "item": flat,
+        }
+    )
 
 
 def associate_links(frame: pd.DataFrame) -> pd.DataFrame:
@@ -36,10 +42,16 @@ def associate_links(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("the network needs the column associate_ids, absent here")
     links = _explode(frame, "associate_ids").rename(columns={"item": "associate_id"})
     per_rid = frame.set_index("rid")
-    in_care = (per_rid["in_care"].isin(IN_CARE) if "in_care" in frame.columns
-               else pd.Series(False, index=per_rid.index))
-    flagged = (has_any(per_rid["risk_flags"], EXPLOITATION_FLAGS) if "risk_flags" in frame.columns
-               else pd.Series(False, index=per_rid.index))
+    in_care = (
+        per_rid["in_care"].isin(IN_CARE)
+        if "in_care" in frame.columns
+        else pd.Series(False, index=per_rid.index)
+    )
+    flagged = (
+        has_any(per_rid["risk_flags"], EXPLOITATION_FLAGS)
+        if "risk_flags" in frame.columns
+        else pd.Series(False, index=per_rid.index)
+    )
     links["in_care"] = in_care.reindex(links["rid"]).to_numpy(dtype=bool)
     links["flagged"] = flagged.reindex(links["rid"]).to_numpy(dtype=bool)
     return links
@@ -61,19 +73,49 @@ def associate_ranking(frame: pd.DataFrame) -> pd.DataFrame:
     """Associates by number of distinct children they link (then children in care, flagged, incidents)."""
     links = associate_links(frame)
     if links.empty:
-        return pd.DataFrame(columns=["rank", "associate_id", "children", "children_in_care",
-                                     "children_flagged", "incidents", "first", "last"])
+        return pd.DataFrame(
+            columns=[
+                "rank",
+                "associate_id",
+                "children",
+                "children_in_care",
+                "children_flagged",
+                "incidents",
+                "first",
+                "last",
+            ]
+        )
     children = links.groupby("associate_id").agg(
-        children=("pid", "nunique"), incidents=("rid", "nunique"),
-        first=("reported_at", "min"), last=("reported_at", "max"))
+        children=("pid", "nunique"),
+        incidents=("rid", "nunique"),
+        first=("reported_at", "min"),
+        last=("reported_at", "max"),
+    )
     for column, name in (("in_care", "children_in_care"), ("flagged", "children_flagged")):
-        children[name] = links[links[column]].groupby("associate_id")["pid"].nunique().reindex(
-            children.index, fill_value=0)
-    ranked = children.sort_values(["children", "children_in_care", "children_flagged", "incidents"],
-                                  ascending=False, kind="stable").reset_index()
+        children[name] = (
+            links[links[column]]
+            .groupby("associate_id")["pid"]
+            .nunique()
+            .reindex(children.index, fill_value=0)
+        )
+    ranked = children.sort_values(
+        ["children", "children_in_care", "children_flagged", "incidents"],
+        ascending=False,
+        kind="stable",
+    ).reset_index()
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
-    return ranked[["rank", "associate_id", "children", "children_in_care", "children_flagged",
-                   "incidents", "first", "last"]]
+    return ranked[
+        [
+            "rank",
+            "associate_id",
+            "children",
+            "children_in_care",
+            "children_flagged",
+            "incidents",
+            "first",
+            "last",
+        ]
+    ]
 
 
 def build_graph(frame: pd.DataFrame) -> nx.Graph:
@@ -88,8 +130,9 @@ def build_graph(frame: pd.DataFrame) -> nx.Graph:
     # Both children's incidents may list each other: one pair of incidents is one link.
     ends = np.sort(pairs[["pid_a", "pid_b"]].to_numpy(dtype=object), axis=1)
     rids = np.sort(pairs[["rid", "linked_rid"]].to_numpy(dtype=object), axis=1)
-    together = pd.DataFrame({"a": ends[:, 0], "b": ends[:, 1],
-                             "outing": rids[:, 0] + "|" + rids[:, 1]})
+    together = pd.DataFrame(
+        {"a": ends[:, 0], "b": ends[:, 1], "outing": rids[:, 0] + "|" + rids[:, 1]}
+    )
     for (a, b), n in together.groupby(["a", "b"])["outing"].nunique().items():
         graph.add_edge(CHILD + a, CHILD + b, weight=int(n))
     return graph
@@ -105,8 +148,13 @@ def communities(graph: nx.Graph, seed: int = 0, min_children: int = 2) -> pd.Dat
     for members in nx.community.louvain_communities(linked, weight="weight", seed=seed):
         kids = sorted(m for m in members if m.startswith(CHILD))
         if len(kids) >= min_children:
-            rows.append({"children": len(kids), "associates": len(members) - len(kids),
-                         "members": sorted(members)})
+            rows.append(
+                {
+                    "children": len(kids),
+                    "associates": len(members) - len(kids),
+                    "members": sorted(members),
+                }
+            )
     out = pd.DataFrame(rows, columns=["children", "associates", "members"])
     out = out.sort_values(["children", "associates"], ascending=False, ignore_index=True)
     out.insert(0, "community", np.arange(1, len(out) + 1))
@@ -120,21 +168,26 @@ def over_time(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         graph = build_graph(part)
         found = communities(graph, seed)
         ranking = associate_ranking(part)
-        rows.append({
-            "year": int(year),
-            "children_linked": sum(1 for n in graph if n.startswith(CHILD) and graph.degree(n)),
-            "associates": sum(1 for n in graph if n.startswith(ASSOCIATE)),
-            "communities": len(found),
-            "largest_community_children": int(found["children"].max()) if len(found) else 0,
-            "top_associate": ranking["associate_id"].iloc[0] if len(ranking) else None,
-            "top_associate_children": int(ranking["children"].iloc[0]) if len(ranking) else 0})
+        rows.append(
+            {
+                "year": int(year),
+                "children_linked": sum(1 for n in graph if n.startswith(CHILD) and graph.degree(n)),
+                "associates": sum(1 for n in graph if n.startswith(ASSOCIATE)),
+                "communities": len(found),
+                "largest_community_children": int(found["children"].max()) if len(found) else 0,
+                "top_associate": ranking["associate_id"].iloc[0] if len(ranking) else None,
+                "top_associate_children": int(ranking["children"].iloc[0]) if len(ranking) else 0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def precision_at_k(ranking: pd.DataFrame, truth: pd.DataFrame, ks: tuple[int, ...] = (10, 20)
-                   ) -> dict[int, float]:
+def precision_at_k(
+    ranking: pd.DataFrame, truth: pd.DataFrame, ks: tuple[int, ...] = (10, 20)
+) -> dict[int, float]:
     """Share of the top-k ranked associates that the truth table marks `is_exploiter`."""
     exploiter = truth.set_index("associate_id")["is_exploiter"].astype(bool)
     top = ranking.sort_values("rank")["associate_id"]
-    return {k: float(exploiter.reindex(top.iloc[:k]).fillna(False).mean()) for k in ks
-            if len(top) >= k}
+    return {
+        k: float(exploiter.reindex(top.iloc[:k]).fillna(False).mean()) for k in ks if len(top) >= k
+    }

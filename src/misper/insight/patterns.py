@@ -19,47 +19,68 @@ MAX_GAP_DAYS = 7  # the report's top three went missing "every few days"
 MIN_EPISODES = 3
 
 
-def intense_periods(frame: pd.DataFrame, max_gap_days: float = MAX_GAP_DAYS,
-                    min_episodes: int = MIN_EPISODES) -> pd.DataFrame:
+def intense_periods(
+    frame: pd.DataFrame, max_gap_days: float = MAX_GAP_DAYS, min_episodes: int = MIN_EPISODES
+) -> pd.DataFrame:
     """One row per intense period: pid, start, end, episodes, days."""
     ordered = frame.sort_values(["pid", "reported_at"])[["pid", "reported_at"]]
     pid = ordered["pid"].to_numpy()
     at = ordered["reported_at"]
     gap_days = at.diff().dt.total_seconds().to_numpy() / 86400
     new_run = np.concatenate([[True], (pid[1:] != pid[:-1]) | (gap_days[1:] > max_gap_days)])
-    runs = ordered.assign(run=np.cumsum(new_run)).groupby("run").agg(
-        pid=("pid", "first"), start=("reported_at", "min"), end=("reported_at", "max"),
-        episodes=("reported_at", "size"))
+    runs = (
+        ordered.assign(run=np.cumsum(new_run))
+        .groupby("run")
+        .agg(
+            pid=("pid", "first"),
+            start=("reported_at", "min"),
+            end=("reported_at", "max"),
+            episodes=("reported_at", "size"),
+        )
+    )
     runs = runs[runs["episodes"] >= min_episodes].reset_index(drop=True)
     runs["days"] = (runs["end"] - runs["start"]).dt.total_seconds() / 86400
     return runs
 
 
-def child_patterns(frame: pd.DataFrame, min_child_episodes: int = 2,
-                   max_gap_days: float = MAX_GAP_DAYS, min_episodes: int = MIN_EPISODES
-                   ) -> pd.DataFrame:
+def child_patterns(
+    frame: pd.DataFrame,
+    min_child_episodes: int = 2,
+    max_gap_days: float = MAX_GAP_DAYS,
+    min_episodes: int = MIN_EPISODES,
+) -> pd.DataFrame:
     """Per child with at least `min_child_episodes`: counts, intense periods and the report's pattern."""
     start, end = period_of(frame)
     period_days = (end - start).days + 1
     counts = frame.groupby("pid", observed=True).size()
     bursts = intense_periods(frame, max_gap_days, min_episodes)
-    per_child = bursts.groupby("pid").agg(intense_periods=("episodes", "size"),
-                                          longest_intense=("episodes", "max"),
-                                          first_intense_start=("start", "min"))
+    per_child = bursts.groupby("pid").agg(
+        intense_periods=("episodes", "size"),
+        longest_intense=("episodes", "max"),
+        first_intense_start=("start", "min"),
+    )
     chosen = frame[frame["pid"].isin(counts.index[counts >= min_child_episodes])]
     chosen = chosen.sort_values(["pid", "reported_at"])
     pids = chosen["pid"].to_numpy()
     days = np.floor((chosen["reported_at"] - start).dt.total_seconds().to_numpy() / 86400)
     at = chosen["reported_at"].to_numpy()
     edges = np.flatnonzero(pids[1:] != pids[:-1]) + 1
-    rows = [{"pid": pids[i], "episodes": j - i, "first": at[i], "last": at[j - 1],
-             **classify_pattern(days[i:j], period_days)}
-            for i, j in zip(np.concatenate([[0], edges]), np.concatenate([edges, [len(pids)]]))
-            if j > i]
+    rows = [
+        {
+            "pid": pids[i],
+            "episodes": j - i,
+            "first": at[i],
+            "last": at[j - 1],
+            **classify_pattern(days[i:j], period_days),
+        }
+        for i, j in zip(np.concatenate([[0], edges]), np.concatenate([edges, [len(pids)]]))
+        if j > i
+    ]
     out = pd.DataFrame(rows)
     if out.empty:
         return out
     out = out.join(per_child, on="pid")
-    out[["intense_periods", "longest_intense"]] = out[["intense_periods", "longest_intense"]
-                                                      ].fillna(0).astype(int)
+    out[["intense_periods", "longest_intense"]] = (
+        out[["intense_periods", "longest_intense"]].fillna(0).astype(int)
+    )
     return out.sort_values("episodes", ascending=False, ignore_index=True)

@@ -13,9 +13,16 @@ import pandas as pd
 from scipy.stats import norm
 
 from misper.incidents.frame import LIST_DTYPE, to_canonical
-
-from misper.insight.episodes import (AGE_BANDS, EXPLOITATION_FLAGS, HOUR_BANDS, MENTAL_HEALTH_FLAGS,
-                                     band, durations, has_any, history)
+from misper.insight.episodes import (
+    AGE_BANDS,
+    EXPLOITATION_FLAGS,
+    HOUR_BANDS,
+    MENTAL_HEALTH_FLAGS,
+    band,
+    durations,
+    has_any,
+    history,
+)
 
 GUIDANCE_HOURS = (1, 2, 4, 8, 12, 24)
 CALIBRATION_HOURS = (2, 6, 24)
@@ -34,8 +41,14 @@ GUIDANCE_LEVELS = (
     ("missing_from_type",),
     (),
 )
-CATEGORICAL = ("missing_from_type", "hour_band", "day_type", "age_band", "previous_band",
-               "previous_duration_band")
+CATEGORICAL = (
+    "missing_from_type",
+    "hour_band",
+    "day_type",
+    "age_band",
+    "previous_band",
+    "previous_duration_band",
+)
 FLAGS = ("exploitation_flag", "mental_health_flag")
 MIN_HOURS = 1 / 60  # a return recorded at the minute of the report still took some time
 MIN_LEVEL = 10
@@ -44,26 +57,36 @@ MIN_LEVEL = 10
 def episode_context(frame: pd.DataFrame, with_history: bool = True) -> pd.DataFrame:
     """The context of each episode known when it was reported (where from, when, who, history)."""
     reported = frame["reported_at"]
-    flags = frame["risk_flags"] if "risk_flags" in frame.columns else pd.Series(
-        [None] * len(frame), index=frame.index, dtype=LIST_DTYPE)
+    flags = (
+        frame["risk_flags"]
+        if "risk_flags" in frame.columns
+        else pd.Series([None] * len(frame), index=frame.index, dtype=LIST_DTYPE)
+    )
     past = history(frame) if with_history else None
-    context = pd.DataFrame({
-        "missing_from_type": frame["missing_from_type"].astype("string").fillna("other"),
-        "hour_band": band(reported.dt.hour, HOUR_BANDS),
-        "day_type": pd.Series(np.where(reported.dt.dayofweek >= 5, "weekend", "weekday"),
-                              index=frame.index, dtype="string"),
-        "age_band": band(frame["age"].astype("float64"), AGE_BANDS),
-        "exploitation_flag": has_any(flags, EXPLOITATION_FLAGS),
-        "mental_health_flag": has_any(flags, MENTAL_HEALTH_FLAGS),
-    }, index=frame.index)
+    context = pd.DataFrame(
+        {
+            "missing_from_type": frame["missing_from_type"].astype("string").fillna("other"),
+            "hour_band": band(reported.dt.hour, HOUR_BANDS),
+            "day_type": pd.Series(
+                np.where(reported.dt.dayofweek >= 5, "weekend", "weekday"),
+                index=frame.index,
+                dtype="string",
+            ),
+            "age_band": band(frame["age"].astype("float64"), AGE_BANDS),
+            "exploitation_flag": has_any(flags, EXPLOITATION_FLAGS),
+            "mental_health_flag": has_any(flags, MENTAL_HEALTH_FLAGS),
+        },
+        index=frame.index,
+    )
     if past is not None:
         context["previous_band"] = band(past["previous_count"], PREVIOUS_BANDS)
         context["previous_duration_band"] = band(past["previous_hours"], PREVIOUS_DURATION_BANDS)
     return context
 
 
-def survival_frame(frame: pd.DataFrame, now: pd.Timestamp | None = None,
-                   context: pd.DataFrame | None = None) -> pd.DataFrame:
+def survival_frame(
+    frame: pd.DataFrame, now: pd.Timestamp | None = None, context: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per usable episode: `hours`, `ended`, `reported_at` and the context columns.
 
     `context` (from `episode_context` on a larger frame) lets a part of the data keep the history
@@ -77,8 +100,12 @@ def survival_frame(frame: pd.DataFrame, now: pd.Timestamp | None = None,
     return out
 
 
-def kaplan_meier(hours: np.ndarray, ended: np.ndarray, at: tuple[float, ...] = GUIDANCE_HOURS,
-                 confidence: float = 0.95) -> pd.DataFrame:
+def kaplan_meier(
+    hours: np.ndarray,
+    ended: np.ndarray,
+    at: tuple[float, ...] = GUIDANCE_HOURS,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
     """Share of episodes ended by each time in `at`, with an exponential-Greenwood interval.
 
     The interval is the log(-log) one (Kalbfleisch & Prentice), the default of R's survfit
@@ -94,7 +121,9 @@ def kaplan_meier(hours: np.ndarray, ended: np.ndarray, at: tuple[float, ...] = G
     at_risk = len(hours) - np.concatenate([[0], np.cumsum(leaving)[:-1]])
     surviving = np.cumprod(1 - deaths / at_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
-        greenwood = np.cumsum(np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0))
+        greenwood = np.cumsum(
+            np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0)
+        )
     position = np.searchsorted(times, np.asarray(at, dtype="float64"), side="right") - 1
     s = np.where(position >= 0, surviving[np.maximum(position, 0)], 1.0)
     g = np.where(position >= 0, greenwood[np.maximum(position, 0)], 0.0)
@@ -103,12 +132,14 @@ def kaplan_meier(hours: np.ndarray, ended: np.ndarray, at: tuple[float, ...] = G
         spread = z * np.sqrt(g) / np.abs(np.log(s))
         upper_s = np.where((s > 0) & (s < 1), s ** np.exp(-spread), s)
         lower_s = np.where((s > 0) & (s < 1), s ** np.exp(spread), s)
-    return pd.DataFrame({"hours": at, "share_ended": 1 - s, "lower": 1 - upper_s,
-                         "upper": 1 - lower_s})
+    return pd.DataFrame(
+        {"hours": at, "share_ended": 1 - s, "lower": 1 - upper_s, "upper": 1 - lower_s}
+    )
 
 
-def km_by_group(episodes: pd.DataFrame, by: str, at: tuple[float, ...] = GUIDANCE_HOURS,
-                min_episodes: int = 10) -> pd.DataFrame:
+def km_by_group(
+    episodes: pd.DataFrame, by: str, at: tuple[float, ...] = GUIDANCE_HOURS, min_episodes: int = 10
+) -> pd.DataFrame:
     """Kaplan-Meier share ended by each time, per value of context column `by` (small groups left out)."""
     rows = []
     for value, group in episodes.groupby(by, observed=True):
@@ -139,9 +170,14 @@ def without_history(levels=GUIDANCE_LEVELS) -> tuple[tuple[str, ...], ...]:
 TARGET = "\x00target"  # the new episode's stand-in pid while its history is worked out
 
 
-def wait_guidance(history_frame: pd.DataFrame, episode: dict | pd.Series, now: pd.Timestamp,
-                  min_similar: int = 30, hours: tuple[float, ...] = GUIDANCE_HOURS,
-                  previous: pd.DataFrame | None = None) -> WaitGuidance:
+def wait_guidance(
+    history_frame: pd.DataFrame,
+    episode: dict | pd.Series,
+    now: pd.Timestamp,
+    min_similar: int = 30,
+    hours: tuple[float, ...] = GUIDANCE_HOURS,
+    previous: pd.DataFrame | None = None,
+) -> WaitGuidance:
     """Share of similar past episodes ended by 1, 2, 4, 8, 12, 24 h, falling back to broader groups.
 
     `episode` holds the canonical fields of the new episode (at least missing_from_type, reported_at,
@@ -171,8 +207,9 @@ def wait_guidance(history_frame: pd.DataFrame, episode: dict | pd.Series, now: p
     levels = GUIDANCE_LEVELS if with_history else without_history()
     level, match = _similar(context, usable, target, min_similar, levels)
     chosen = spells[match]
-    table = kaplan_meier(chosen["hours"].clip(lower=MIN_HOURS).to_numpy(),
-                         chosen["ended"].to_numpy(), hours)
+    table = kaplan_meier(
+        chosen["hours"].clip(lower=MIN_HOURS).to_numpy(), chosen["ended"].to_numpy(), hours
+    )
     return WaitGuidance(level, int(match.sum()), int(chosen["ended"].sum()), table)
 
 
@@ -184,19 +221,26 @@ def _target_context(episode: dict | pd.Series, previous: pd.DataFrame | None) ->
         return episode_context(fields, with_history=False).iloc[0]
     earlier = previous[previous["reported_at"] < fields["reported_at"].iloc[0]]
     columns = [c for c in ("reported_at", "found_at", "found_by") if c in earlier.columns]
-    own = pd.concat([earlier[columns].assign(pid=TARGET),
-                     fields[["reported_at"]].assign(pid=TARGET)], ignore_index=True)
+    own = pd.concat(
+        [earlier[columns].assign(pid=TARGET), fields[["reported_at"]].assign(pid=TARGET)],
+        ignore_index=True,
+    )
     past = history(own).iloc[-1]
     context = episode_context(fields, with_history=False).iloc[0].copy()
     context["previous_band"] = band(pd.Series([past["previous_count"]]), PREVIOUS_BANDS).iloc[0]
-    context["previous_duration_band"] = band(pd.Series([past["previous_hours"]]),
-                                             PREVIOUS_DURATION_BANDS).iloc[0]
+    context["previous_duration_band"] = band(
+        pd.Series([past["previous_hours"]]), PREVIOUS_DURATION_BANDS
+    ).iloc[0]
     return context
 
 
-def _similar(context: pd.DataFrame, usable: np.ndarray, target: pd.Series, min_similar: int,
-             levels: tuple[tuple[str, ...], ...] = GUIDANCE_LEVELS
-             ) -> tuple[tuple[str, ...], np.ndarray]:
+def _similar(
+    context: pd.DataFrame,
+    usable: np.ndarray,
+    target: pd.Series,
+    min_similar: int,
+    levels: tuple[tuple[str, ...], ...] = GUIDANCE_LEVELS,
+) -> tuple[tuple[str, ...], np.ndarray]:
     """The narrowest of `levels` with `min_similar` usable matches, and the matches."""
     for level in levels:
         match = usable.copy()
@@ -207,9 +251,13 @@ def _similar(context: pd.DataFrame, usable: np.ndarray, target: pd.Series, min_s
     raise AssertionError("unreachable: the last level matches every usable episode")
 
 
-def evaluate_wait_guidance(frame: pd.DataFrame, test_from: pd.Timestamp,
-                           now: pd.Timestamp | None = None, min_similar: int = 30,
-                           hours: tuple[float, ...] = GUIDANCE_HOURS) -> pd.DataFrame:
+def evaluate_wait_guidance(
+    frame: pd.DataFrame,
+    test_from: pd.Timestamp,
+    now: pd.Timestamp | None = None,
+    min_similar: int = 30,
+    hours: tuple[float, ...] = GUIDANCE_HOURS,
+) -> pd.DataFrame:
     """Check the triage guidance on later episodes: what it said against what happened.
 
     Each episode reported from `test_from` gets the guidance computed from the episodes before
@@ -230,18 +278,25 @@ def evaluate_wait_guidance(frame: pd.DataFrame, test_from: pd.Timestamp,
     for values, rows in test.groupby(key, observed=True).indices.items():
         level, match = _similar(context, usable, pd.Series(values, index=key), min_similar)
         chosen = spells[match]
-        predicted[rows] = kaplan_meier(chosen["hours"].clip(lower=MIN_HOURS).to_numpy(),
-                                       chosen["ended"].to_numpy(), hours)["share_ended"].to_numpy()
+        predicted[rows] = kaplan_meier(
+            chosen["hours"].clip(lower=MIN_HOURS).to_numpy(), chosen["ended"].to_numpy(), hours
+        )["share_ended"].to_numpy()
         used[rows] = " + ".join(level) or "all episodes"
     out = []
     for label, members in [("all", np.ones(len(test), dtype=bool))] + [
-            (f"matched on {u}", used == u) for u in sorted(set(used))]:
-        observed = kaplan_meier(test["hours"].to_numpy()[members],
-                                test["ended"].to_numpy()[members], hours)
-        out.append(observed.assign(group=label, episodes=int(members.sum()),
-                                   guidance=predicted[members].mean(axis=0)))
-    return pd.concat(out, ignore_index=True)[["group", "episodes", "hours", "guidance",
-                                              "share_ended", "lower", "upper"]]
+        (f"matched on {u}", used == u) for u in sorted(set(used))
+    ]:
+        observed = kaplan_meier(
+            test["hours"].to_numpy()[members], test["ended"].to_numpy()[members], hours
+        )
+        out.append(
+            observed.assign(
+                group=label, episodes=int(members.sum()), guidance=predicted[members].mean(axis=0)
+            )
+        )
+    return pd.concat(out, ignore_index=True)[
+        ["group", "episodes", "hours", "guidance", "share_ended", "lower", "upper"]
+    ]
 
 
 class TimeToReturnModel:
@@ -260,7 +315,7 @@ class TimeToReturnModel:
             design = design.reindex(columns=self.columns_, fill_value=0.0)
         return design
 
-    def fit(self, episodes: pd.DataFrame) -> "TimeToReturnModel":
+    def fit(self, episodes: pd.DataFrame) -> TimeToReturnModel:
         from lifelines import CoxPHFitter
 
         missing = {"hours", "ended", *CATEGORICAL, *FLAGS} - set(episodes.columns)
@@ -285,16 +340,25 @@ class TimeToReturnModel:
     def summary(self) -> pd.DataFrame:
         """Hazard ratio of returning per context value against its reference, with 95% interval."""
         s = self.cox_.summary
-        return pd.DataFrame({"hazard_ratio": s["exp(coef)"],
-                             "lower": s["exp(coef) lower 95%"], "upper": s["exp(coef) upper 95%"],
-                             "p": s["p"]})
+        return pd.DataFrame(
+            {
+                "hazard_ratio": s["exp(coef)"],
+                "lower": s["exp(coef) lower 95%"],
+                "upper": s["exp(coef) upper 95%"],
+                "p": s["p"],
+            }
+        )
 
-    def predict_ended_by(self, episodes: pd.DataFrame,
-                         hours: tuple[float, ...] = CALIBRATION_HOURS) -> pd.DataFrame:
+    def predict_ended_by(
+        self, episodes: pd.DataFrame, hours: tuple[float, ...] = CALIBRATION_HOURS
+    ) -> pd.DataFrame:
         """Predicted probability that each episode has ended by each time (one column per time)."""
         surv = self.cox_.predict_survival_function(self._design(episodes), times=list(hours))
-        return pd.DataFrame((1 - surv.to_numpy()).T, index=episodes.index,
-                            columns=[f"ended_by_{h:g}h" for h in hours])
+        return pd.DataFrame(
+            (1 - surv.to_numpy()).T,
+            index=episodes.index,
+            columns=[f"ended_by_{h:g}h" for h in hours],
+        )
 
     def concordance(self, episodes: pd.DataFrame) -> float:
         """Harrell's concordance on `episodes` (0.5 = chance), censoring handled."""
@@ -304,8 +368,9 @@ class TimeToReturnModel:
         return float(concordance_index(episodes["hours"], -risk, episodes["ended"]))
 
 
-def evaluate_time_to_return(frame: pd.DataFrame, test_from: pd.Timestamp,
-                            now: pd.Timestamp | None = None, groups: int = 5) -> dict:
+def evaluate_time_to_return(
+    frame: pd.DataFrame, test_from: pd.Timestamp, now: pd.Timestamp | None = None, groups: int = 5
+) -> dict:
     """Fit on episodes reported before `test_from` (censored there), test on those after.
 
     Returns concordance on the test period, and calibration at 2/6/24 h: the mean predicted share
@@ -317,22 +382,38 @@ def evaluate_time_to_return(frame: pd.DataFrame, test_from: pd.Timestamp,
     train = survival_frame(frame[frame["reported_at"] < test_from], test_from, context)
     test = survival_frame(frame[frame["reported_at"] >= test_from], now, context)
     if test.empty or train.empty:
-        raise ValueError(f"hold-out from {test_from.date()}: {len(train):,} episodes before it and "
-                         f"{len(test):,} from it; both are needed")
+        raise ValueError(
+            f"hold-out from {test_from.date()}: {len(train):,} episodes before it and "
+            f"{len(test):,} from it; both are needed"
+        )
     model = TimeToReturnModel().fit(train)
     predicted = model.predict_ended_by(test, CALIBRATION_HOURS)
     rows = []
     speed = pd.qcut(predicted.iloc[:, 0].rank(method="first"), groups, labels=False)
     for label, members in [("all", np.ones(len(test), dtype=bool))] + [
-            (f"fifth {g + 1}", (speed == g).to_numpy()) for g in range(groups)]:
-        observed = kaplan_meier(test["hours"].to_numpy()[members], test["ended"].to_numpy()[members],
-                                CALIBRATION_HOURS)
+        (f"fifth {g + 1}", (speed == g).to_numpy()) for g in range(groups)
+    ]:
+        observed = kaplan_meier(
+            test["hours"].to_numpy()[members], test["ended"].to_numpy()[members], CALIBRATION_HOURS
+        )
         for i, h in enumerate(CALIBRATION_HOURS):
-            rows.append({"group": label, "hours": h, "episodes": int(members.sum()),
-                         "predicted": float(predicted.iloc[members, i].mean()),
-                         "observed": float(observed["share_ended"].iloc[i]),
-                         "lower": float(observed["lower"].iloc[i]),
-                         "upper": float(observed["upper"].iloc[i])})
-    return {"model": model, "train_episodes": len(train), "test_episodes": len(test),
-            "test_open": int((~test["ended"]).sum()), "concordance": model.concordance(test),
-            "train_concordance": model.concordance(train), "calibration": pd.DataFrame(rows)}
+            rows.append(
+                {
+                    "group": label,
+                    "hours": h,
+                    "episodes": int(members.sum()),
+                    "predicted": float(predicted.iloc[members, i].mean()),
+                    "observed": float(observed["share_ended"].iloc[i]),
+                    "lower": float(observed["lower"].iloc[i]),
+                    "upper": float(observed["upper"].iloc[i]),
+                }
+            )
+    return {
+        "model": model,
+        "train_episodes": len(train),
+        "test_episodes": len(test),
+        "test_open": int((~test["ended"]).sum()),
+        "concordance": model.concordance(test),
+        "train_concordance": model.concordance(train),
+        "calibration": pd.DataFrame(rows),
+    }

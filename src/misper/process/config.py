@@ -33,11 +33,15 @@ class PhilomenaRules(_Strict):
 
 def _known(allowed: tuple[str, ...], what: str):
     """A pydantic check that every item of a tuple field is one of `allowed`."""
+
     def check(value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = set(value) - set(allowed)
         if unknown:
-            raise ValueError(f"unknown {what} {sorted(unknown)}; expected among {', '.join(allowed)}")
+            raise ValueError(
+                f"unknown {what} {sorted(unknown)}; expected among {', '.join(allowed)}"
+            )
         return value
+
     return AfterValidator(check)
 
 

@@ -12,7 +12,9 @@ import pandas as pd
 from misper.process.config import EmergingRules
 
 
-def emerging_frequent(incidents: pd.DataFrame, now: pd.Timestamp, rules: EmergingRules) -> pd.DataFrame:
+def emerging_frequent(
+    incidents: pd.DataFrame, now: pd.Timestamp, rules: EmergingRules
+) -> pd.DataFrame:
     """Columns: pid, recent, baseline, recent_per_30d, baseline_per_30d, rise, why."""
     now = pd.Timestamp(now)
     recent_start = now - pd.Timedelta(days=rules.recent_days)
@@ -20,17 +22,21 @@ def emerging_frequent(incidents: pd.DataFrame, now: pd.Timestamp, rules: Emergin
     times = incidents[["pid", "reported_at"]]
     times = times[(times.reported_at > base_start) & (times.reported_at <= now)]
     is_recent = times.reported_at > recent_start
-    counts = pd.DataFrame({
-        "recent": is_recent.groupby(times.pid, observed=True).sum(),
-        "baseline": (~is_recent).groupby(times.pid, observed=True).sum(),
-    }).astype(int)
+    counts = pd.DataFrame(
+        {
+            "recent": is_recent.groupby(times.pid, observed=True).sum(),
+            "baseline": (~is_recent).groupby(times.pid, observed=True).sum(),
+        }
+    ).astype(int)
     counts["recent_per_30d"] = counts.recent * 30 / rules.recent_days
     counts["baseline_per_30d"] = counts.baseline * 30 / rules.baseline_days
     counts["rise"] = counts.recent_per_30d - counts.baseline_per_30d
     listed = counts[(counts.recent >= rules.min_recent_episodes) & (counts.rise > 0)].copy()
     listed["why"] = [
         f"{r.recent} episodes in the last {rules.recent_days} days against {r.baseline} in the "
-        f"{rules.baseline_days} days before" + (" (new to the list of repeats)" if r.baseline == 0 else "")
-        for r in listed.itertuples()]
+        f"{rules.baseline_days} days before"
+        + (" (new to the list of repeats)" if r.baseline == 0 else "")
+        for r in listed.itertuples()
+    ]
     listed = listed.sort_values(["rise", "recent"], ascending=False, kind="stable")
     return listed.rename_axis("pid").reset_index()

@@ -50,8 +50,9 @@ def marm_reasons(history: Sequence[Episode], rules: EscalationRules) -> list[str
     return reasons
 
 
-def mace_reasons(history: Sequence[Episode], marm_referred_at: pd.Timestamp | None,
-                 rules: EscalationRules) -> list[str]:
+def mace_reasons(
+    history: Sequence[Episode], marm_referred_at: pd.Timestamp | None, rules: EscalationRules
+) -> list[str]:
     """Why a child already referred to a MARM should go to a MACE (episodes continued after it)."""
     if marm_referred_at is None:
         return []

@@ -42,8 +42,11 @@ def _empty(value) -> bool:
     return False
 
 
-def review_due(last_reviewed: pd.Timestamp | None, last_placement_change: pd.Timestamp | None,
-               rules: PhilomenaRules) -> pd.Timestamp | None:
+def review_due(
+    last_reviewed: pd.Timestamp | None,
+    last_placement_change: pd.Timestamp | None,
+    rules: PhilomenaRules,
+) -> pd.Timestamp | None:
     """When the next review is due: 90 days after the last, or at once after a placement change.
 
     None means never reviewed: due now (the caller shows it as overdue from the profile's creation).
@@ -51,6 +54,8 @@ def review_due(last_reviewed: pd.Timestamp | None, last_placement_change: pd.Tim
     if last_reviewed is None:
         return None
     due = pd.Timestamp(last_reviewed) + pd.Timedelta(days=rules.review_days)
-    if last_placement_change is not None and pd.Timestamp(last_placement_change) > pd.Timestamp(last_reviewed):
+    if last_placement_change is not None and pd.Timestamp(last_placement_change) > pd.Timestamp(
+        last_reviewed
+    ):
         return min(due, pd.Timestamp(last_placement_change))
     return due

@@ -10,8 +10,8 @@ from misper.process.config import ReturnHomeInterviewRules
 
 
 class Clock(str, Enum):
-    DUE = "due"                      # not done, still within the target
-    OVERDUE = "overdue"              # not done, target passed: notify, list for the council
+    DUE = "due"  # not done, still within the target
+    OVERDUE = "overdue"  # not done, target passed: notify, list for the council
     ON_TIME = "completed_on_time"
     LATE = "completed_late"
 
@@ -43,9 +43,13 @@ def monthly_compliance(interviews: pd.DataFrame, rules: ReturnHomeInterviewRules
     for column in ("offered", "accepted", "shared_with_police"):
         frame[column] = frame[column].astype("boolean").fillna(False).astype(bool)
     table = frame.groupby("month").agg(
-        episodes=("found_at", "size"), offered=("offered", "sum"), accepted=("accepted", "sum"),
-        completed=("completed", "sum"), within_target=("within_target", "sum"),
-        shared_with_police=("shared_with_police", "sum"))
+        episodes=("found_at", "size"),
+        offered=("offered", "sum"),
+        accepted=("accepted", "sum"),
+        completed=("completed", "sum"),
+        within_target=("within_target", "sum"),
+        shared_with_police=("shared_with_police", "sum"),
+    )
     for column in ("offered", "completed", "within_target", "shared_with_police"):
         table[f"{column}_share"] = table[column] / table["episodes"]
     return table.reset_index()

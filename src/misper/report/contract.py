@@ -40,19 +40,32 @@ def build(ctx, sections: list[Section]) -> dict:
     """The JSON object; values come from the protected tables, so --publish applies to both outputs."""
     shared, values = ctx.shared, ctx.values
     skipped = {k: v for s in sections for k, v in s.skipped.items()}
-    data: dict = {"n_incidents": shared.n_incidents, "n_children": shared.n_children,
-                  "period": {"start": shared.start.date().isoformat(), "end": shared.end.date().isoformat()}}
+    data: dict = {
+        "n_incidents": shared.n_incidents,
+        "n_children": shared.n_children,
+        "period": {"start": shared.start.date().isoformat(), "end": shared.end.date().isoformat()},
+    }
     annual = _find(sections, "annual_analysed")
-    data["annual"] = [{"year": int(y), "incidents": annual.value(y, "incidents"),
-                       "children": annual.value(y, "children"), "per_day": annual.value(y, "per_day")}
-                      for y in annual.frame.index]
+    data["annual"] = [
+        {
+            "year": int(y),
+            "incidents": annual.value(y, "incidents"),
+            "children": annual.value(y, "children"),
+            "per_day": annual.value(y, "per_day"),
+        }
+        for y in annual.frame.index
+    ]
     data["monthly"] = _mapping(_find(sections, "monthly"), "incidents")
     data["missing_from"] = _mapping(_find(sections, "missing_from"), "incidents")
     conc = values.get("concentration", {})
-    data["repeat"] = {k: conc.get(k) for k in ("top_decile_share", "gini", "share_children_once",
-                                                "repeat_incident_share")}
+    data["repeat"] = {
+        k: conc.get(k)
+        for k in ("top_decile_share", "gini", "share_children_once", "repeat_incident_share")
+    }
     duration = values.get("duration") or {}
-    data["duration"] = {k: duration.get(k) for k in ("median_hours", "share_within_24h", "share_within_48h")}
+    data["duration"] = {
+        k: duration.get(k) for k in ("median_hours", "share_within_24h", "share_within_48h")
+    }
     if not duration:
         skipped.setdefault("duration", "no incident has both reported_at and found_at")
     distance = _find(sections, "distance")
@@ -71,29 +84,54 @@ def build(ctx, sections: list[Section]) -> dict:
     data["risk_flags"] = _mapping(_find(sections, "risk_flags"), "share")
     top = _find(sections, "top_children_period")
     data["top_children"] = [
-        {"rank": int(rank), **({} if ctx.publish else {"pid": str(top.frame.loc[rank, "pid"])}),
-         "incidents": top.value(rank, "incidents"), "in_care_mostly": bool(top.frame.loc[rank, "in_care_mostly"]),
-         "from_care_share": top.value(rank, "from_care_share")} for rank in top.frame.index]
+        {
+            "rank": int(rank),
+            **({} if ctx.publish else {"pid": str(top.frame.loc[rank, "pid"])}),
+            "incidents": top.value(rank, "incidents"),
+            "in_care_mostly": bool(top.frame.loc[rank, "in_care_mostly"]),
+            "from_care_share": top.value(rank, "from_care_share"),
+        }
+        for rank in top.frame.index
+    ]
     data["workload"] = _workload(shared, ctx.publish)
     sectors, places = _find(sections, "sectors"), _find(sections, "places")
     data["hotspots"] = {
-        "postcode_sectors": [{"sector": str(k), "incidents": sectors.value(k, "incidents")}
-                             for k in sectors.frame.index] if sectors else None,
-        "places": [{"place_id": str(k), "incidents": places.value(k, "incidents"),
-                    "children": places.value(k, "children")} for k in places.frame.index] if places else None}
-    for key, value in (("distance_bands", data["distance_bands"]), ("found_by", data["found_by"]),
-                       ("found_how", data["found_how"]), ("risk_flags", data["risk_flags"]),
-                       ("workload.narratives_mean", data["workload"]["narratives_mean"]),
-                       ("workload.tasks_mean_by_risk", data["workload"]["tasks_mean_by_risk"]),
-                       ("hotspots.postcode_sectors", data["hotspots"]["postcode_sectors"]),
-                       ("hotspots.places", data["hotspots"]["places"])):
+        "postcode_sectors": [
+            {"sector": str(k), "incidents": sectors.value(k, "incidents")}
+            for k in sectors.frame.index
+        ]
+        if sectors
+        else None,
+        "places": [
+            {
+                "place_id": str(k),
+                "incidents": places.value(k, "incidents"),
+                "children": places.value(k, "children"),
+            }
+            for k in places.frame.index
+        ]
+        if places
+        else None,
+    }
+    for key, value in (
+        ("distance_bands", data["distance_bands"]),
+        ("found_by", data["found_by"]),
+        ("found_how", data["found_how"]),
+        ("risk_flags", data["risk_flags"]),
+        ("workload.narratives_mean", data["workload"]["narratives_mean"]),
+        ("workload.tasks_mean_by_risk", data["workload"]["tasks_mean_by_risk"]),
+        ("hotspots.postcode_sectors", data["hotspots"]["postcode_sectors"]),
+        ("hotspots.places", data["hotspots"]["places"]),
+    ):
         if value is None:
             skipped.setdefault(key, _reason(skipped, key))
     data["skipped"] = skipped
     data["suppressed"] = ctx.publish
     if ctx.publish:
-        data["suppression"] = (f"counts below 5 shown as {SUPPRESSED!r}; cells hidden to protect them (secondary "
-                               f"suppression, and shares built on hidden counts) as {SECONDARY!r}; pids left out")
+        data["suppression"] = (
+            f"counts below 5 shown as {SUPPRESSED!r}; cells hidden to protect them (secondary "
+            f"suppression, and shares built on hidden counts) as {SECONDARY!r}; pids left out"
+        )
     return plain(data)
 
 
@@ -106,8 +144,10 @@ def _workload(shared, publish: bool) -> dict:
     if {"tasks_count", "risk_final"} <= set(frame.columns) and frame["tasks_count"].notna().any():
         groups = groups_of(frame["tasks_count"], frame["risk_final"])
         # a mean over fewer than 5 incidents could be one child's figure: hidden when publishing
-        out["tasks_mean_by_risk"] = {k: SECONDARY if publish and len(v) < THRESHOLD else float(v.mean())
-                                     for k, v in groups.items()}
+        out["tasks_mean_by_risk"] = {
+            k: SECONDARY if publish and len(v) < THRESHOLD else float(v.mean())
+            for k, v in groups.items()
+        }
     return out
 
 

@@ -27,11 +27,15 @@ class Table:
     title: str
     frame: pd.DataFrame
     counts: tuple[Counts, ...] = ()
-    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> counts it rests on
+    derived: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # column -> counts it rests on
     total_row: bool = False  # show a Total row (sums of the count columns)
     highlight: pd.DataFrame | None = None  # cells to emphasise (same shape as frame)
     note: str = ""
-    shown: pd.DataFrame | None = None  # frame as published: counts below 5 as "<5", other hidden cells "[c]"
+    shown: pd.DataFrame | None = (
+        None  # frame as published: counts below 5 as "<5", other hidden cells "[c]"
+    )
     suppressed: pd.DataFrame | None = None  # mask of suppressed cells, frame-shaped (+ Total row)
 
     def protect(self, publish: bool) -> None:
@@ -48,16 +52,22 @@ class Table:
                 cols = list(block.columns)
                 values = body[cols].to_numpy(dtype=float)
                 try:
-                    full = suppression.suppress(values, rows_known=block.rows_known,
-                                                cols_known=block.cols_known, name=self.title)
+                    full = suppression.suppress(
+                        values,
+                        rows_known=block.rows_known,
+                        cols_known=block.cols_known,
+                        name=self.title,
+                    )
                 except suppression.TooFewToPublish:
                     full = suppression.suppress_all(values)  # nothing of a tiny table is shown
                 where = [frame.columns.get_loc(c) for c in cols]
-                mask.iloc[:len(body), where] = full[:-1, :-1]
-                small.iloc[:len(body), where] = full[:-1, :-1] & suppression.primary(values)
+                mask.iloc[: len(body), where] = full[:-1, :-1]
+                small.iloc[: len(body), where] = full[:-1, :-1] & suppression.primary(values)
                 if self.total_row:
                     mask.iloc[len(body), where] = full[-1, :-1]
-                    small.iloc[len(body), where] = full[-1, :-1] & suppression.primary(values.sum(axis=0))
+                    small.iloc[len(body), where] = full[-1, :-1] & suppression.primary(
+                        values.sum(axis=0)
+                    )
             for column, bases in self.derived.items():
                 mask[column] = mask[column] | mask[list(bases)].any(axis=1)
         shown = frame.astype(object)
@@ -85,8 +95,11 @@ class Table:
             return None
         if isinstance(v, (bool, np.bool_)):
             return bool(v)
-        if isinstance(v, (int, np.integer)) or (isinstance(v, float) and float(v).is_integer()
-                                                and any(column in b.columns for b in self.counts)):
+        if isinstance(v, (int, np.integer)) or (
+            isinstance(v, float)
+            and float(v).is_integer()
+            and any(column in b.columns for b in self.counts)
+        ):
             return int(v)
         return float(v) if isinstance(v, (float, np.floating)) else v
 

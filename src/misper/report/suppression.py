@@ -18,7 +18,9 @@ from scipy.linalg import null_space
 
 THRESHOLD = 5  # counts 1..THRESHOLD-1 are suppressed; zero says nothing about a child
 SUPPRESSED = "<5"  # shown in place of a count below the threshold
-SECONDARY = "[c]"  # shown in place of a larger count (or a share, mean or total) hidden to protect one
+SECONDARY = (
+    "[c]"  # shown in place of a larger count (or a share, mean or total) hidden to protect one
+)
 _EPS = 1e-7
 
 
@@ -66,7 +68,9 @@ def hidden(shape: tuple[int, int], rows_known: bool, cols_known: bool) -> np.nda
 def _check(values, name: str) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
-        raise DisclosureError(f"{name}: expected a 2-D table of counts, got {values.ndim} dimension(s)")
+        raise DisclosureError(
+            f"{name}: expected a 2-D table of counts, got {values.ndim} dimension(s)"
+        )
     if np.isnan(values).any() or (values < 0).any() or (values != np.round(values)).any():
         raise DisclosureError(f"{name}: counts must be whole numbers >= 0")
     return values
@@ -120,7 +124,9 @@ def suppress(values, *, rows_known: bool, cols_known: bool, name: str = "table")
         mask[:, -1] = mask[-1, :] = False
         return mask
     if 0 < table[-1, -1] < THRESHOLD:
-        raise TooFewToPublish(f"{name}: only {SUPPRESSED} incidents in all; too few incidents to publish")
+        raise TooFewToPublish(
+            f"{name}: only {SUPPRESSED} incidents in all; too few incidents to publish"
+        )
     unpublished = hidden(table.shape, rows_known, cols_known)
     mask = primary(table) & ~unpublished
     mask[-1, -1] = False  # the grand total is published
@@ -132,7 +138,9 @@ def suppress(values, *, rows_known: bool, cols_known: bool, name: str = "table")
         open_[-1, -1] = False
         partner = _partner(table, open_, tuple(np.argwhere(exposed)[0]))
         if partner is None:
-            raise TooFewToPublish(f"{name}: its totals reveal a small count; too few incidents to publish")
+            raise TooFewToPublish(
+                f"{name}: its totals reveal a small count; too few incidents to publish"
+            )
         mask[partner] = True
 
 
@@ -145,4 +153,4 @@ def suppress_column(values, *, total_known: bool = True, name: str = "table") ->
     """Mask over a single column of counts (its total is published when total_known)."""
     column = np.asarray(values, dtype=float).reshape(-1, 1)
     mask = suppress(column, rows_known=False, cols_known=total_known, name=name)
-    return mask[:len(column), 0]
+    return mask[: len(column), 0]

@@ -16,7 +16,10 @@ MAX_SHEET_NAME = 31
 
 def _sheet_names(tables: list[Table]) -> list[str]:
     """Unique by their number; Excel forbids []:*?/\\ and more than 31 characters."""
-    return [re.sub(r"[\[\]:*?/\\]", "", f"{i}_{t.key}")[:MAX_SHEET_NAME] for i, t in enumerate(tables, start=1)]
+    return [
+        re.sub(r"[\[\]:*?/\\]", "", f"{i}_{t.key}")[:MAX_SHEET_NAME]
+        for i, t in enumerate(tables, start=1)
+    ]
 
 
 def _cell(value):
@@ -53,8 +56,13 @@ def write(report: Report, path: Path) -> None:
         cover.write(row, 1, str(value))
         row += 1
     cover.write(row + 1, 0, "Publication", bold)
-    cover.write(row + 1, 1, "Counts below 5 shown as <5; cells hidden to protect them as [c]; pids left out."
-                if report.publish else "Not for publication: holds small counts and pseudonymous ids.")
+    cover.write(
+        row + 1,
+        1,
+        "Counts below 5 shown as <5; cells hidden to protect them as [c]; pids left out."
+        if report.publish
+        else "Not for publication: holds small counts and pseudonymous ids.",
+    )
     cover.write(row + 2, 0, "Contents", bold)
     cover.write_url(row + 2, 1, "internal:'Contents'!A1", string="See the Contents sheet")
     cover.set_column(0, 0, 28)
@@ -69,8 +77,13 @@ def write(report: Report, path: Path) -> None:
     note_of = {}
     for i, section in enumerate(report.sections, start=1):
         note_of[section.key] = f"note {i}"
-        notes.write_row(2 + i, 0, [f"note {i}", section.title] + [section.method.get(k, "") for k in
-                                                                 ("definition", "denominator", "excluded")], wrap)
+        notes.write_row(
+            2 + i,
+            0,
+            [f"note {i}", section.title]
+            + [section.method.get(k, "") for k in ("definition", "denominator", "excluded")],
+            wrap,
+        )
     notes.set_column(0, 0, 9)
     notes.set_column(1, 1, 30)
     notes.set_column(2, 4, 60)
@@ -88,19 +101,37 @@ def write(report: Report, path: Path) -> None:
         sheet = book.add_worksheet(name)
         section = next(s for s in report.sections if table in s.tables)
         sheet.write(0, 0, table.title, title)
-        sheet.write(1, 0, f"This worksheet contains one table. Method: see {note_of[section.key]} on the Notes sheet."
-                    + (" Counts below 5 are shown as <5, cells hidden to protect them as [c]." if report.publish else ""))
+        sheet.write(
+            1,
+            0,
+            f"This worksheet contains one table. Method: see {note_of[section.key]} on the Notes sheet."
+            + (
+                " Counts below 5 are shown as <5, cells hidden to protect them as [c]."
+                if report.publish
+                else ""
+            ),
+        )
         shown = table.shown
         header = [str(shown.index.name or "row")] + [str(c) for c in shown.columns]
         sheet.write_row(3, 0, header, bold)
-        for r, (label, values) in enumerate(zip(shown.index, shown.itertuples(index=False)), start=4):
-            sheet.write(r, 0, _cell(label) if not isinstance(label, (int, np.integer)) else int(label))
+        for r, (label, values) in enumerate(
+            zip(shown.index, shown.itertuples(index=False)), start=4
+        ):
+            sheet.write(
+                r, 0, _cell(label) if not isinstance(label, (int, np.integer)) else int(label)
+            )
             for c, (column, value) in enumerate(zip(shown.columns, values), start=1):
                 value = _cell(value)
                 if value is None:
                     continue
-                sheet.write(r, c, value, share if "share" in str(column) and isinstance(value, float) else
-                            (number if isinstance(value, float) else None))
+                sheet.write(
+                    r,
+                    c,
+                    value,
+                    share
+                    if "share" in str(column) and isinstance(value, float)
+                    else (number if isinstance(value, float) else None),
+                )
         sheet.set_column(0, 0, 28)
         sheet.set_column(1, len(header), 14)
         sheet.freeze_panes(4, 1)

@@ -21,13 +21,13 @@ class Calendar:
     start: date
     end: date  # inclusive
     days: int
-    factor: np.ndarray         # demand factor of each day (month x weekday)
-    cumulative: np.ndarray     # len days+1: cumulative factor at each midnight
-    school: np.ndarray         # cumulative factor of school days (for reports from education)
+    factor: np.ndarray  # demand factor of each day (month x weekday)
+    cumulative: np.ndarray  # len days+1: cumulative factor at each midnight
+    school: np.ndarray  # cumulative factor of school days (for reports from education)
     years: list[tuple[int, float, float]]  # (year, first day, end day) clipped to the range
 
     @classmethod
-    def of(cls, start: date, end: date) -> "Calendar":
+    def of(cls, start: date, end: date) -> Calendar:
         dates = pd.date_range(start, end, freq="D")
         weekday, month = dates.weekday.to_numpy(), dates.month.to_numpy()
         factor = P.WEEKDAY_FACTOR[weekday] * P.MONTH_FACTOR[month - 1]

@@ -62,7 +62,9 @@ def year_targets(start: date, end: date) -> list[YearTarget]:
     """
     ref = reference()
     annual = {row["year"]: row for row in ref["annual"]}
-    u18_scale = ref["dataset"]["u18_incidents_2019_2022"] / sum(r["reports_u18"] for r in annual.values())
+    u18_scale = ref["dataset"]["u18_incidents_2019_2022"] / sum(
+        r["reports_u18"] for r in annual.values()
+    )
     cla = ref["repeats"]["cla_2022"]
     care_2022 = cla["incidents_children_in_care"] / cla["reports_u18"]
     out = []
@@ -72,18 +74,23 @@ def year_targets(start: date, end: date) -> list[YearTarget]:
         fraction = ((last - first).days + 1) / ((date(year, 12, 31) - date(year, 1, 1)).days + 1)
         reports = row["reports_u18"] * u18_scale
         care_reports = reports * care_share(row["year"], care_2022)
-        care_children = cla["children_in_care_reported"] * (
-            care_reports / (cla["incidents_children_in_care"] * u18_scale)) ** 0.8
-        out.append(YearTarget(
-            year=year, fraction=fraction,
-            reports_u18=reports * fraction,
-            children_u18=row["individuals_u18"] * u18_scale * fraction,
-            reports_care=care_reports * fraction,
-            children_care=care_children * fraction,
-            reports_adult=(row["reports_all_ages"] - row["reports_u18"]) * fraction,
-            individuals_adult=(row["individuals_all_ages"] - row["individuals_u18"]) * fraction,
-            incident_only=(row["missing_incidents"] - row["reports_all_ages"]) * fraction,
-        ))
+        care_children = (
+            cla["children_in_care_reported"]
+            * (care_reports / (cla["incidents_children_in_care"] * u18_scale)) ** 0.8
+        )
+        out.append(
+            YearTarget(
+                year=year,
+                fraction=fraction,
+                reports_u18=reports * fraction,
+                children_u18=row["individuals_u18"] * u18_scale * fraction,
+                reports_care=care_reports * fraction,
+                children_care=care_children * fraction,
+                reports_adult=(row["reports_all_ages"] - row["reports_u18"]) * fraction,
+                individuals_adult=(row["individuals_all_ages"] - row["individuals_u18"]) * fraction,
+                incident_only=(row["missing_incidents"] - row["reports_all_ages"]) * fraction,
+            )
+        )
     return out
 
 
@@ -136,4 +143,3 @@ def authority_rows() -> dict[str, np.ndarray]:
 def care_home_sectors() -> list[tuple[str, int]]:
     """Table 10: one care home per listed sector (26 rows, as the county's 26 homes) and its count."""
     return [(sector, count) for sector, count in reference()["postcode_sectors_2022"]]
-

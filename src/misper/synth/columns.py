@@ -16,14 +16,17 @@ def ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     return pd.Series(pc.binary_join_element_wise(prefix, text, "").to_numpy(zero_copy_only=False))
 
 
-def lists(n: int, rows: np.ndarray, values: np.ndarray, null: np.ndarray | None = None) -> pd.Series:
+def lists(
+    n: int, rows: np.ndarray, values: np.ndarray, null: np.ndarray | None = None
+) -> pd.Series:
     """A list column from (row, value) pairs; rows in `null` are unknown rather than empty."""
     rows = np.asarray(rows, dtype=np.int64)
     order = np.argsort(rows, kind="stable")
     offsets = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int32)
     mask = None if null is None else pa.array(null)
-    array = pa.ListArray.from_arrays(pa.array(offsets), pa.array(values[order], pa.string()),
-                                     mask=mask)
+    array = pa.ListArray.from_arrays(
+        pa.array(offsets), pa.array(values[order], pa.string()), mask=mask
+    )
     return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 

@@ -21,12 +21,26 @@ from misper.synth.population import ADULT, CARE, HOME
 REPORT, INCIDENT_ONLY = 0, 1
 # Where children in care go missing from when not from their family home, and adults.
 CARE_FROM = {"care_home": 0.985, "education": 0.012, "hospital": 0.003}
-ADULT_FROM = {"home": 0.8, "hospital": 0.08, "mha_sectioned": 0.03, "mha_voluntary": 0.02,
-              "street": 0.02, "town_centre": 0.01, "care_home": 0.02, "other": 0.02}
+ADULT_FROM = {
+    "home": 0.8,
+    "hospital": 0.08,
+    "mha_sectioned": 0.03,
+    "mha_voluntary": 0.02,
+    "street": 0.02,
+    "town_centre": 0.01,
+    "care_home": 0.02,
+    "other": 0.02,
+}
 
 
-def allocate(rng, cal: Calendar, segments: pd.DataFrame, stratum: np.ndarray,
-             reports: np.ndarray, incident_only: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def allocate(
+    rng,
+    cal: Calendar,
+    segments: pd.DataFrame,
+    stratum: np.ndarray,
+    reports: np.ndarray,
+    incident_only: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Incidents (segment, person, year, day, record_type) and the demand scale per year x stratum.
 
     `reports[y, s]` is the number of reports of stratum s in year y; `incident_only[y]` the
@@ -69,8 +83,13 @@ def _draw(rng, segment_rows, weight, count, year, record_type) -> pd.DataFrame:
     return pd.DataFrame({"segment": rows, "year": year, "record_type": record_type})
 
 
-def where_from(rng, inc: pd.DataFrame, persons: pd.DataFrame, targets: dict[str, float],
-               care_report_share: float) -> np.ndarray:
+def where_from(
+    rng,
+    inc: pd.DataFrame,
+    persons: pd.DataFrame,
+    targets: dict[str, float],
+    care_report_share: float,
+) -> np.ndarray:
     """missing_from_type of each incident given the person's stratum (Table 2 overall).
 
     Children not in care take what is left of Table 2 once the children in care's own mix is
@@ -104,8 +123,9 @@ def time_of_day(rng, cal: Calendar, inc: pd.DataFrame, kind: np.ndarray) -> np.n
     school = kind == "education"
     open_days = cal.demand(inc["lo"].to_numpy()[school], inc["hi"].to_numpy()[school], school=True)
     redo = np.flatnonzero(school)[open_days > 0]
-    day[redo] = cal.place(inc["lo"].to_numpy()[redo], inc["hi"].to_numpy()[redo],
-                          rng.random(len(redo)), school=True)
+    day[redo] = cal.place(
+        inc["lo"].to_numpy()[redo], inc["hi"].to_numpy()[redo], rng.random(len(redo)), school=True
+    )
     kind[np.flatnonzero(school)[open_days <= 0]] = "home"  # a spell with no school day in it
     profile = np.where(np.isin(kind, ["care_home", "home", "education"]), kind, "other")
     hour = np.empty(len(day))
@@ -115,8 +135,15 @@ def time_of_day(rng, cal: Calendar, inc: pd.DataFrame, kind: np.ndarray) -> np.n
     return day + (hour + rng.random(len(day))) / 24.0
 
 
-def missing_place(rng, inc: pd.DataFrame, kind: np.ndarray, persons: pd.DataFrame,
-                  places: pd.DataFrame, history: pd.DataFrame, t: np.ndarray) -> np.ndarray:
+def missing_place(
+    rng,
+    inc: pd.DataFrame,
+    kind: np.ndarray,
+    persons: pd.DataFrame,
+    places: pd.DataFrame,
+    history: pd.DataFrame,
+    t: np.ndarray,
+) -> np.ndarray:
     """Place row missing from: family home, placement at the time, school, or a public place."""
     person = inc["person"].to_numpy()
     place = persons["home_place"].to_numpy()[person].copy()
@@ -134,8 +161,9 @@ def missing_place(rng, inc: pd.DataFrame, kind: np.ndarray, persons: pd.DataFram
     return place
 
 
-def pair_co_missing(rng, inc: pd.DataFrame, persons: pd.DataFrame, kind: np.ndarray,
-                    t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pair_co_missing(
+    rng, inc: pd.DataFrame, persons: pd.DataFrame, kind: np.ndarray, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Pair reports of children in the same peer group and year; the second takes the first's time.
 
     Returns the rows of the first and second of each pair; `t` of the second is moved onto the
@@ -143,14 +171,23 @@ def pair_co_missing(rng, inc: pd.DataFrame, persons: pd.DataFrame, kind: np.ndar
     """
     group = persons["peer_group"].to_numpy()[inc["person"].to_numpy()]
     who = inc["person"].to_numpy()
-    offered = np.flatnonzero((group >= 0) & (inc["record_type"].to_numpy() == REPORT)
-                             & (kind != "education") & (rng.random(len(inc)) < P.LINK_PROBABILITY))
+    offered = np.flatnonzero(
+        (group >= 0)
+        & (inc["record_type"].to_numpy() == REPORT)
+        & (kind != "education")
+        & (rng.random(len(inc)) < P.LINK_PROBABILITY)
+    )
     key = group[offered] * 1000 + inc["year"].to_numpy()[offered]
     # The r-th offered report of each member of a group-year is paired with another member's r-th:
     # rows sharing (group-year, r) belong to different children by construction.
     shuffled = np.lexsort((rng.random(len(offered)), who[offered], key))
     offered, key = offered[shuffled], key[shuffled]
-    r = pd.DataFrame({"key": key, "who": who[offered]}).groupby(["key", "who"]).cumcount().to_numpy()
+    r = (
+        pd.DataFrame({"key": key, "who": who[offered]})
+        .groupby(["key", "who"])
+        .cumcount()
+        .to_numpy()
+    )
     block = np.lexsort((rng.random(len(offered)), r, key))
     offered, key, r = offered[block], key[block], r[block]
     same = (key[1:] == key[:-1]) & (r[1:] == r[:-1])
@@ -158,33 +195,51 @@ def pair_co_missing(rng, inc: pd.DataFrame, persons: pd.DataFrame, kind: np.ndar
     lead = np.flatnonzero(same & (position[:-1] % 2 == 0))
     first, second = offered[lead], offered[lead + 1]
     # Only with someone whose own spell covers that moment (not yet 18, still going missing).
-    ok = (who[first] != who[second]) & (
-        persons["active_from"].to_numpy()[who[second]] <= t[first]) & (
-        t[first] < persons["active_to"].to_numpy()[who[second]] - 1.0)
+    ok = (
+        (who[first] != who[second])
+        & (persons["active_from"].to_numpy()[who[second]] <= t[first])
+        & (t[first] < persons["active_to"].to_numpy()[who[second]] - 1.0)
+    )
     first, second = first[ok], second[ok]
     t[second] = t[first] + rng.uniform(1, 20, len(second)) / 1440.0
     return first, second
 
 
-def durations(rng, t: np.ndarray, age: np.ndarray, record_type: np.ndarray,
-              exploiter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def durations(
+    rng, t: np.ndarray, age: np.ndarray, record_type: np.ndarray, exploiter: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Hours from report to found and the scenario of each episode (Figure 8's two patterns)."""
     n = len(t)
     hour = np.floor((t % 1.0) * 24).astype(int)
     u = rng.random(n)
     report = record_type == REPORT
-    curfew = report & (age >= 12) & (age < 18) & np.isin(hour, P.CURFEW_HOURS) & (
-        u < P.CURFEW_PROBABILITY)
-    overnight = report & ~curfew & np.isin(hour, P.OVERNIGHT_HOURS) & (
-        rng.random(n) < P.OVERNIGHT_PROBABILITY)
+    curfew = (
+        report
+        & (age >= 12)
+        & (age < 18)
+        & np.isin(hour, P.CURFEW_HOURS)
+        & (u < P.CURFEW_PROBABILITY)
+    )
+    overnight = (
+        report
+        & ~curfew
+        & np.isin(hour, P.OVERNIGHT_HOURS)
+        & (rng.random(n) < P.OVERNIGHT_PROBABILITY)
+    )
     long_p = np.where(exploiter, P.LONG_PROBABILITY_EXPLOITER, P.LONG_PROBABILITY)
     long = report & ~curfew & ~overnight & (rng.random(n) < long_p)
-    scenario = np.select([~report, curfew, overnight, long],
-                         ["incident_only", "curfew", "overnight", "long"], "short")
+    scenario = np.select(
+        [~report, curfew, overnight, long],
+        ["incident_only", "curfew", "overnight", "long"],
+        "short",
+    )
     hours = np.empty(n)
-    for name, (median, sigma) in (("incident_only", P.INCIDENT_ONLY_DURATION),
-                                  ("curfew", P.CURFEW_DURATION), ("short", P.SHORT_DURATION),
-                                  ("long", P.LONG_DURATION)):
+    for name, (median, sigma) in (
+        ("incident_only", P.INCIDENT_ONLY_DURATION),
+        ("curfew", P.CURFEW_DURATION),
+        ("short", P.SHORT_DURATION),
+        ("long", P.LONG_DURATION),
+    ):
         pick = scenario == name
         hours[pick] = median * np.exp(sigma * rng.standard_normal(pick.sum()))
     pick = scenario == "overnight"

@@ -31,12 +31,28 @@ import pyarrow.parquet as pq
 
 from misper.incidents.frame import to_canonical, write_incidents
 from misper.incidents.schema import MARKERS, RISK_FLAGS
-from misper.synth import (calibration, columns, episodes, geography, outcomes, places, recording,
-                          traits)
+from misper.synth import (
+    calibration,
+    columns,
+    episodes,
+    geography,
+    outcomes,
+    places,
+    recording,
+    traits,
+)
 from misper.synth import parameters as P
 from misper.synth.calendar import Calendar
-from misper.synth.population import (ADULT, CARE, STRATA, YEAR, People, calibrate_fill,
-                                     occasional_people, repeat_people)
+from misper.synth.population import (
+    ADULT,
+    CARE,
+    STRATA,
+    YEAR,
+    People,
+    calibrate_fill,
+    occasional_people,
+    repeat_people,
+)
 
 DEFAULT_START = date(2019, 1, 1)
 DEFAULT_END = date(2022, 12, 31)
@@ -53,8 +69,12 @@ class Synthetic:
     def summary(self) -> dict[str, object]:
         frame = self.incidents
         u18 = frame[(frame["age"] < 18) & (frame["record_type"] == "missing_report")]
-        return {"rows": len(frame), "u18_reports": len(u18), "children": u18["pid"].nunique(),
-                "years": sorted(frame["reported_at"].dt.year.unique().tolist())}
+        return {
+            "rows": len(frame),
+            "u18_reports": len(u18),
+            "children": u18["pid"].nunique(),
+            "years": sorted(frame["reported_at"].dt.year.unique().tolist()),
+        }
 
 
 def default_incidents(start: date = DEFAULT_START, end: date = DEFAULT_END) -> int:
@@ -62,8 +82,12 @@ def default_incidents(start: date = DEFAULT_START, end: date = DEFAULT_END) -> i
     return int(round(sum(t.reports_u18 for t in calibration.year_targets(start, end))))
 
 
-def generate(incidents: int | None = None, seed: int = 0, start: date = DEFAULT_START,
-             end: date = DEFAULT_END) -> Synthetic:
+def generate(
+    incidents: int | None = None,
+    seed: int = 0,
+    start: date = DEFAULT_START,
+    end: date = DEFAULT_END,
+) -> Synthetic:
     """Generate a synthetic force's incidents over [start, end] (inclusive); deterministic per seed."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -99,29 +123,71 @@ def generate(incidents: int | None = None, seed: int = 0, start: date = DEFAULT_
     order = np.argsort(t, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    inc, kind, t, place = inc.iloc[order].reset_index(drop=True), kind[order], t[order], place[order]
+    inc, kind, t, place = (
+        inc.iloc[order].reset_index(drop=True),
+        kind[order],
+        t[order],
+        place[order],
+    )
     first, second = rank[first], rank[second]
 
     frame, truth_incidents, associates = _episodes_frame(
-        rng, cal, inc, persons, place_table, sectors, kind, t, place, first, second,
-        n_u18 / calibration.reference()["dataset"]["u18_incidents_2019_2022"])
-    report_counts = np.bincount(inc["person"].to_numpy()[inc["record_type"].to_numpy() == episodes.REPORT],
-                                minlength=len(persons))
-    truth = _truth(persons, people.bursts, history, place_table, associates, report_counts,
-                   truth_incidents, demand_scale, reports, distinct, incident_only, cal, start)
+        rng,
+        cal,
+        inc,
+        persons,
+        place_table,
+        sectors,
+        kind,
+        t,
+        place,
+        first,
+        second,
+        n_u18 / calibration.reference()["dataset"]["u18_incidents_2019_2022"],
+    )
+    report_counts = np.bincount(
+        inc["person"].to_numpy()[inc["record_type"].to_numpy() == episodes.REPORT],
+        minlength=len(persons),
+    )
+    truth = _truth(
+        persons,
+        people.bursts,
+        history,
+        place_table,
+        associates,
+        report_counts,
+        truth_incidents,
+        demand_scale,
+        reports,
+        distinct,
+        incident_only,
+        cal,
+        start,
+    )
     return Synthetic(incidents=frame, truth=truth, seed=seed)
 
 
 def _cells(targets, scale: float, n_u18: int):
     """Integer reports per year x stratum (children's summing exactly to n_u18), distinct, unconverted."""
-    want = np.array([[t.reports_u18 - t.reports_care, t.reports_care, t.reports_adult]
-                     for t in targets]) * scale
+    want = (
+        np.array(
+            [[t.reports_u18 - t.reports_care, t.reports_care, t.reports_adult] for t in targets]
+        )
+        * scale
+    )
     children = np.floor(want[:, :ADULT]).ravel()
     remainder = want[:, :ADULT].ravel() - children
-    children[np.argsort(-remainder, kind="stable")[:n_u18 - int(children.sum())]] += 1
+    children[np.argsort(-remainder, kind="stable")[: n_u18 - int(children.sum())]] += 1
     reports = np.column_stack([children.reshape(-1, ADULT), np.round(want[:, ADULT])]).astype(int)
-    distinct = np.array([[t.children_u18 - t.children_care, t.children_care, t.individuals_adult]
-                         for t in targets]) * scale
+    distinct = (
+        np.array(
+            [
+                [t.children_u18 - t.children_care, t.children_care, t.individuals_adult]
+                for t in targets
+            ]
+        )
+        * scale
+    )
     incident_only = np.round(np.array([t.incident_only for t in targets]) * scale).astype(int)
     return reports, distinct, incident_only
 
@@ -135,8 +201,10 @@ def _people(rng, cal: Calendar, scale: float, reports: np.ndarray, distinct: np.
     seg_person = people.segments["person"].to_numpy()
     rate = people.segments["rate"].to_numpy()
     for y, (_, first, last) in enumerate(cal.years):
-        overlap = rate * cal.demand(np.maximum(people.segments["start"].to_numpy(), first),
-                                    np.minimum(people.segments["end"].to_numpy(), last))
+        overlap = rate * cal.demand(
+            np.maximum(people.segments["start"].to_numpy(), first),
+            np.minimum(people.segments["end"].to_numpy(), last),
+        )
         for s in range(len(STRATA)):
             mine = seg_stratum == s
             mu = np.bincount(seg_person[mine], weights=overlap[mine], minlength=n_repeat)
@@ -147,7 +215,8 @@ def _people(rng, cal: Calendar, scale: float, reports: np.ndarray, distinct: np.
             for _ in range(8):  # the pool doubles until it holds enough; bounded for safety
                 pool = occasional_people(rng, cal, s, y, size)
                 pool_mu = pool.segments["rate"].to_numpy() * cal.demand(
-                    pool.segments["start"].to_numpy(), pool.segments["end"].to_numpy())
+                    pool.segments["start"].to_numpy(), pool.segments["end"].to_numpy()
+                )
                 k = calibrate_fill(mu, pool_mu, reports[y, s], wanted) if wanted > 0 else 0
                 if k < size:
                     break
@@ -165,8 +234,9 @@ def _people(rng, cal: Calendar, scale: float, reports: np.ndarray, distinct: np.
     return People(persons, segments, people.bursts)
 
 
-def _episodes_frame(rng, cal, inc, persons, place_table, sectors, kind, t, place, first, second,
-                    death_scale):
+def _episodes_frame(
+    rng, cal, inc, persons, place_table, sectors, kind, t, place, first, second, death_scale
+):
     """Every column of the canonical table for the allocated incidents."""
     n = len(inc)
     person = inc["person"].to_numpy()
@@ -188,7 +258,9 @@ def _episodes_frame(rng, cal, inc, persons, place_table, sectors, kind, t, place
 
     # Associates named on the report: an exploiter on many of an exploited child's reports.
     n_exploiters = int(associates["is_exploiter"].sum())
-    which = np.where((link[person, 1] >= 0) & (rng.random(n) < 0.5), link[person, 1], link[person, 0])
+    which = np.where(
+        (link[person, 1] >= 0) & (rng.random(n) < 0.5), link[person, 1], link[person, 0]
+    )
     exploited = persons["exploitation_risk"].to_numpy()[person]
     named_p = np.where(exploited, P.EXPLOITER_NAMED, P.ASSOCIATE_NAMED)
     named = report & (which >= 0) & (rng.random(n) < named_p)
@@ -197,7 +269,9 @@ def _episodes_frame(rng, cal, inc, persons, place_table, sectors, kind, t, place
     birth = persons["birth"].to_numpy()[person]
     age = np.floor((t - birth) / YEAR).astype(np.int64)
     hours, scenario = episodes.durations(rng, t, age, record_type, exploiter)
-    hours[second] = np.maximum(hours[first] + (t[first] - t[second]) * 24 + rng.uniform(0, 0.25, len(second)), 0.1)
+    hours[second] = np.maximum(
+        hours[first] + (t[first] - t[second]) * 24 + rng.uniform(0, 0.25, len(second)), 0.1
+    )
     scenario[second] = scenario[first]
 
     by = outcomes.found_by(rng, scenario, exploiter, kind, child_report)
@@ -206,45 +280,71 @@ def _episodes_frame(rng, cal, inc, persons, place_table, sectors, kind, t, place
     lat = place_table["lat"].to_numpy()[place]
     lon = place_table["lon"].to_numpy()[place]
     origin_sector = place_table["sector"].to_numpy(dtype=object)[place]
-    found = outcomes.distances(rng, at_origin, exploiter, lat, lon, sectors, origin_sector,
-                               child_report)
+    found = outcomes.distances(
+        rng, at_origin, exploiter, lat, lon, sectors, origin_sector, child_report
+    )
     # The second of a pair is found with the first: same place, same people finding them.
     by[second], how[second] = by[first], how[first]
     same_place = place[first] == place[second]
-    location[second] = np.where(np.isin(location[first], outcomes.ORIGIN_KINDS) & ~same_place,
-                                "friend_address", location[first])
+    location[second] = np.where(
+        np.isin(location[first], outcomes.ORIGIN_KINDS) & ~same_place,
+        "friend_address",
+        location[first],
+    )
     for column in ("found_lat", "found_lon", "out_of_uk", "found_postcode_sector"):
         found[column][second] = found[column][first]
-    moved = geography.haversine_miles(lat[second], lon[second], found["found_lat"][second],
-                                      found["found_lon"][second])
-    found["distance_miles"][second] = np.where(found["out_of_uk"][second],
-                                               found["distance_miles"][first], np.round(moved, 2))
+    moved = geography.haversine_miles(
+        lat[second], lon[second], found["found_lat"][second], found["found_lon"][second]
+    )
+    found["distance_miles"][second] = np.where(
+        found["out_of_uk"][second], found["distance_miles"][first], np.round(moved, 2)
+    )
 
     last_report = _last_of_person(person, t, child_report)
     paired = np.zeros(n, dtype=bool)
     paired[first], paired[second] = True, True
     fatal = np.zeros(n, dtype=bool)
-    fatal[outcomes.fatal_incidents(rng, np.flatnonzero(last_report & flag["suicide"] & ~paired),
-                                   death_scale)] = True
+    fatal[
+        outcomes.fatal_incidents(
+            rng, np.flatnonzero(last_report & flag["suicide"] & ~paired), death_scale
+        )
+    ] = True
     by[fatal], how[fatal], location[fatal] = "other", "other", "other"
-    initial, final = recording.risk(rng, child_report, adult_report,
-                                    flag["cse"] | flag["county_lines"] | flag["suicide"], age < 12)
+    initial, final = recording.risk(
+        rng,
+        child_report,
+        adult_report,
+        flag["cse"] | flag["county_lines"] | flag["suicide"],
+        age < 12,
+    )
 
     t0 = np.datetime64(cal.start, "m")
     minute = np.floor(t * 1440).astype(np.int64)
     reported = pd.Series((t0 + minute.astype("timedelta64[m]")).astype("datetime64[ns]"))
-    found_at = pd.Series((t0 + (minute + np.maximum(np.round(hours * 60), 1).astype(np.int64))
-                          .astype("timedelta64[m]")).astype("datetime64[ns]"))
+    found_at = pd.Series(
+        (
+            t0
+            + (minute + np.maximum(np.round(hours * 60), 1).astype(np.int64)).astype(
+                "timedelta64[m]"
+            )
+        ).astype("datetime64[ns]")
+    )
     lag_median, lag_sigma, lag_cap = P.REPORT_LAG_HOURS
-    lag = np.minimum(lag_median * np.where(kind == "care_home", 1.5, 1.0)
-                     * np.exp(lag_sigma * rng.standard_normal(n)), lag_cap)
+    lag = np.minimum(
+        lag_median
+        * np.where(kind == "care_home", 1.5, 1.0)
+        * np.exp(lag_sigma * rng.standard_normal(n)),
+        lag_cap,
+    )
     last_seen = reported - np.round(lag * 60).astype(np.int64).astype("timedelta64[m]")
 
     stratum_kind = np.array(["home", "care", "adult"], dtype=object)[stratum]
     reason_rows, reason_values = recording.reason_codes(
-        rng, scenario, stratum_kind, exploited, persons["carrier_suicide"].to_numpy()[person])
-    vul_rows, vul_values = recording.reason_vulnerability(rng, flag, child_report,
-                                                          int(child_report.sum()))
+        rng, scenario, stratum_kind, exploited, persons["carrier_suicide"].to_numpy()[person]
+    )
+    vul_rows, vul_values = recording.reason_vulnerability(
+        rng, flag, child_report, int(child_report.sum())
+    )
     circumstances, found_text = recording.texts(scenario, how)
     found_text[fatal] = "Found deceased."
 
@@ -269,9 +369,11 @@ def _episodes_frame(rng, cal, inc, persons, place_table, sectors, kind, t, place
         "in_care": persons["in_care"].to_numpy()[person],
         "responsible_authority": persons["responsible_authority"].to_numpy()[person],
         "out_of_area_placement": columns.optional_bool(
-            persons["out_of_area_placement"].to_numpy()[person], stratum == ADULT),
+            persons["out_of_area_placement"].to_numpy()[person], stratum == ADULT
+        ),
         "social_worker_allocated": columns.optional_bool(
-            persons["social_worker_allocated"].to_numpy()[person], stratum == ADULT),
+            persons["social_worker_allocated"].to_numpy()[person], stratum == ADULT
+        ),
         "missing_from_type": kind,
         "missing_from_place_id": place_table["place_id"].to_numpy(dtype=object)[place],
         "missing_from_postcode_sector": origin_sector,
@@ -289,27 +391,43 @@ def _episodes_frame(rng, cal, inc, persons, place_table, sectors, kind, t, place
         "out_of_uk": found["out_of_uk"],
         "harm": outcomes.harm(rng, n, fatal),
         "victim_of_crime": columns.optional_bool(
-            rng.random(n) < np.where(exploited, 0.12, 0.03), ~report),
-        "arrested_while_missing": (how == "arrested") | (report & (by == "police") & (rng.random(n) < 0.02)),
+            rng.random(n) < np.where(exploited, 0.12, 0.03), ~report
+        ),
+        "arrested_while_missing": (how == "arrested")
+        | (report & (by == "police") & (rng.random(n) < 0.02)),
         "risk_flags": columns.lists_from_matrix(flags, RISK_FLAGS),
         "reason_vulnerability": columns.lists(n, vul_rows, vul_values, null=~report),
         "reason_codes": columns.lists(n, reason_rows, reason_values, null=~report),
-        "markers": columns.lists(n, marker_rows, np.array(MARKERS, dtype=object)[marker_cols], null=~report),
+        "markers": columns.lists(
+            n, marker_rows, np.array(MARKERS, dtype=object)[marker_cols], null=~report
+        ),
         "circumstances_text": circumstances,
         "found_text": found_text,
         "narratives_count": recording.narratives(rng, by, report),
         "tasks_count": recording.tasks(rng, initial, reported, report),
-        "linked_rids": columns.lists(n, has_partner, rid.to_numpy(dtype=object)[partner[has_partner]]),
-        "associate_ids": columns.lists(n, np.flatnonzero(named),
-                                associates["associate_id"].to_numpy(dtype=object)[which[named]]),
+        "linked_rids": columns.lists(
+            n, has_partner, rid.to_numpy(dtype=object)[partner[has_partner]]
+        ),
+        "associate_ids": columns.lists(
+            n,
+            np.flatnonzero(named),
+            associates["associate_id"].to_numpy(dtype=object)[which[named]],
+        ),
         **recording.interviews(rng, child_report, found_at, fatal, exploited),
     }
     frame = to_canonical(pd.DataFrame(data))
-    truth_incidents = pd.DataFrame({
-        "rid": rid.to_numpy(dtype=object), "pid": data["pid"],
-        "scenario": scenario, "segment_kind": inc["segment_kind"].to_numpy(), "exploiter_named": exploiter,
-        "associate_named": named, "co_missing": paired, "fatal": fatal,
-    })
+    truth_incidents = pd.DataFrame(
+        {
+            "rid": rid.to_numpy(dtype=object),
+            "pid": data["pid"],
+            "scenario": scenario,
+            "segment_kind": inc["segment_kind"].to_numpy(),
+            "exploiter_named": exploiter,
+            "associate_named": named,
+            "co_missing": paired,
+            "fatal": fatal,
+        }
+    )
     named_rows = pd.DataFrame({"associate": which[named], "pid": data["pid"][named]})
     return frame, truth_incidents, (associates, link, named_rows)
 
@@ -330,81 +448,140 @@ def _linked_ids(link: np.ndarray, names: np.ndarray) -> pd.Series:
     return columns.lists(len(link), rows, names[link[rows, cols]])
 
 
-def _truth(persons, bursts, history, place_table, associate_parts, report_counts, truth_incidents,
-           demand_scale, reports, distinct, incident_only, cal, start) -> dict[str, pd.DataFrame]:
+def _truth(
+    persons,
+    bursts,
+    history,
+    place_table,
+    associate_parts,
+    report_counts,
+    truth_incidents,
+    demand_scale,
+    reports,
+    distinct,
+    incident_only,
+    cal,
+    start,
+) -> dict[str, pd.DataFrame]:
     """Ground truth for evaluating models: people, bursts, placements, associates, injected effects."""
     associates, link, named_rows = associate_parts
     t0 = pd.Timestamp(start)
 
     def when(days):
         seconds = np.round(np.asarray(days, dtype=float) * 86400).astype(np.int64)
-        return pd.Series(t0.to_datetime64() + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
+        return pd.Series(t0.to_datetime64() + seconds.astype("timedelta64[s]")).astype(
+            "datetime64[ns]"
+        )
 
     pid = persons["pid"].to_numpy(dtype=object)
-    people = pd.DataFrame({
-        "pid": pid,
-        "stratum": np.array(STRATA, dtype=object)[persons["stratum"].to_numpy()],
-        "kind": persons["kind"].to_numpy(), "pattern": persons["pattern"].to_numpy(),
-        "rate_per_year": persons["rate"].to_numpy(), "rate_quantile": persons["rate_quantile"].to_numpy(),
-        "active_from": when(persons["active_from"]), "active_to": when(persons["active_to"]),
-        "ceased_in_range": persons["active_to"].to_numpy() < cal.days,
-        "birth_date": when(persons["birth"]).dt.normalize(),
-        "gender": persons["gender"].to_numpy(), "ethnic_appearance": persons["ethnic_appearance"].to_numpy(),
-        "in_care": persons["in_care"].to_numpy(),
-        "responsible_authority": persons["responsible_authority"].to_numpy(),
-        "out_of_area_placement": persons["out_of_area_placement"].to_numpy(),
-        "social_worker_allocated": persons["social_worker_allocated"].to_numpy(),
-        "peer_group": persons["peer_group"].to_numpy(),
-        "home_place_id": place_table["place_id"].to_numpy()[persons["home_place"].to_numpy()],
-        "home_sector": place_table["sector"].to_numpy()[persons["home_place"].to_numpy()],
-        **{c: persons[c].to_numpy() for c in persons.columns if c.startswith("carrier_")},
-        "exploitation_risk": persons["exploitation_risk"].to_numpy(),
-        "associate_ids": _linked_ids(link, associates["associate_id"].to_numpy(dtype=object)),
-        "reports": report_counts,
-    })
+    people = pd.DataFrame(
+        {
+            "pid": pid,
+            "stratum": np.array(STRATA, dtype=object)[persons["stratum"].to_numpy()],
+            "kind": persons["kind"].to_numpy(),
+            "pattern": persons["pattern"].to_numpy(),
+            "rate_per_year": persons["rate"].to_numpy(),
+            "rate_quantile": persons["rate_quantile"].to_numpy(),
+            "active_from": when(persons["active_from"]),
+            "active_to": when(persons["active_to"]),
+            "ceased_in_range": persons["active_to"].to_numpy() < cal.days,
+            "birth_date": when(persons["birth"]).dt.normalize(),
+            "gender": persons["gender"].to_numpy(),
+            "ethnic_appearance": persons["ethnic_appearance"].to_numpy(),
+            "in_care": persons["in_care"].to_numpy(),
+            "responsible_authority": persons["responsible_authority"].to_numpy(),
+            "out_of_area_placement": persons["out_of_area_placement"].to_numpy(),
+            "social_worker_allocated": persons["social_worker_allocated"].to_numpy(),
+            "peer_group": persons["peer_group"].to_numpy(),
+            "home_place_id": place_table["place_id"].to_numpy()[persons["home_place"].to_numpy()],
+            "home_sector": place_table["sector"].to_numpy()[persons["home_place"].to_numpy()],
+            **{c: persons[c].to_numpy() for c in persons.columns if c.startswith("carrier_")},
+            "exploitation_risk": persons["exploitation_risk"].to_numpy(),
+            "associate_ids": _linked_ids(link, associates["associate_id"].to_numpy(dtype=object)),
+            "reports": report_counts,
+        }
+    )
     children = people[people["stratum"] != "adult"].reset_index(drop=True)
     adults = people[people["stratum"] == "adult"].reset_index(drop=True)
 
-    drawn = pd.DataFrame({"associate": np.concatenate([link[:, 0], link[:, 1]]),
-                          "pid": np.concatenate([pid, pid])})
+    drawn = pd.DataFrame(
+        {"associate": np.concatenate([link[:, 0], link[:, 1]]), "pid": np.concatenate([pid, pid])}
+    )
     drawn = drawn[drawn["associate"] >= 0]
     drawn = drawn.drop_duplicates().sort_values(["associate", "pid"])
     n_associates = len(associates)
     associate_table = associates.assign(
-        children=columns.lists(n_associates, drawn["associate"].to_numpy(),
-                               drawn["pid"].to_numpy(dtype=object)),
+        children=columns.lists(
+            n_associates, drawn["associate"].to_numpy(), drawn["pid"].to_numpy(dtype=object)
+        ),
         n_children=np.bincount(drawn["associate"].to_numpy(), minlength=n_associates),
-        incidents_named=np.bincount(named_rows["associate"].to_numpy(), minlength=n_associates))
+        incidents_named=np.bincount(named_rows["associate"].to_numpy(), minlength=n_associates),
+    )
 
-    burst_table = pd.DataFrame({
-        "pid": pid[bursts["person"].to_numpy()], "kind": bursts["kind"].to_numpy(),
-        "start": when(bursts["start"]), "end": when(bursts["end"]),
-        "rate_per_year": bursts["rate"].to_numpy() * YEAR})
-    placement_table = pd.DataFrame({
-        "pid": pid[history["person"].to_numpy()],
-        "place_id": place_table["place_id"].to_numpy()[history["place"].to_numpy()],
-        "place_kind": place_table["kind"].to_numpy()[history["place"].to_numpy()],
-        "sector": place_table["sector"].to_numpy()[history["place"].to_numpy()],
-        "start": when(history["start"])})
+    burst_table = pd.DataFrame(
+        {
+            "pid": pid[bursts["person"].to_numpy()],
+            "kind": bursts["kind"].to_numpy(),
+            "start": when(bursts["start"]),
+            "end": when(bursts["end"]),
+            "rate_per_year": bursts["rate"].to_numpy() * YEAR,
+        }
+    )
+    placement_table = pd.DataFrame(
+        {
+            "pid": pid[history["person"].to_numpy()],
+            "place_id": place_table["place_id"].to_numpy()[history["place"].to_numpy()],
+            "place_kind": place_table["kind"].to_numpy()[history["place"].to_numpy()],
+            "sector": place_table["sector"].to_numpy()[history["place"].to_numpy()],
+            "start": when(history["start"]),
+        }
+    )
     years = [y for y, _, _ in cal.years]
-    demand = pd.DataFrame([
-        {"year": y, "stratum": STRATA[s], "reports": int(reports[i, s]),
-         "distinct_target": float(distinct[i, s]), "demand_scale": float(demand_scale[i, s]),
-         "incident_only_all": int(incident_only[i])}
-        for i, y in enumerate(years) for s in range(len(STRATA))])
-    effects = pd.DataFrame([
-        ("task_review_date", P.TASK_REVIEW_DATE, "tasks before it x TASKS_BEFORE_REVIEW"),
-        ("tasks_before_review_high", P.TASKS_BEFORE_REVIEW["high"], "multiplier on Table 9 mean"),
-        ("tasks_before_review_medium", P.TASKS_BEFORE_REVIEW["medium"], "multiplier on Table 9 mean"),
-        ("long_episode_probability", P.LONG_PROBABILITY, "no exploiter named"),
-        ("long_episode_probability_exploiter", P.LONG_PROBABILITY_EXPLOITER, "exploiter named"),
-        ("exploiter_distance_boost", P.EXPLOITER_DISTANCE_BOOST, "odds of >10 miles"),
-        ("delay_defer_deploy_year", 2021, "incident_only rows rise from 2021 (Table 1)"),
-    ], columns=["effect", "value", "note"]).astype({"value": str})
-    return {"children": children, "adults": adults, "associates": associate_table,
-            "bursts": burst_table, "placements": placement_table,
-            "places": place_table[["place_id", "kind", "sector", "lat", "lon"]],
-            "incidents": truth_incidents, "demand": demand, "effects": effects}
+    demand = pd.DataFrame(
+        [
+            {
+                "year": y,
+                "stratum": STRATA[s],
+                "reports": int(reports[i, s]),
+                "distinct_target": float(distinct[i, s]),
+                "demand_scale": float(demand_scale[i, s]),
+                "incident_only_all": int(incident_only[i]),
+            }
+            for i, y in enumerate(years)
+            for s in range(len(STRATA))
+        ]
+    )
+    effects = pd.DataFrame(
+        [
+            ("task_review_date", P.TASK_REVIEW_DATE, "tasks before it x TASKS_BEFORE_REVIEW"),
+            (
+                "tasks_before_review_high",
+                P.TASKS_BEFORE_REVIEW["high"],
+                "multiplier on Table 9 mean",
+            ),
+            (
+                "tasks_before_review_medium",
+                P.TASKS_BEFORE_REVIEW["medium"],
+                "multiplier on Table 9 mean",
+            ),
+            ("long_episode_probability", P.LONG_PROBABILITY, "no exploiter named"),
+            ("long_episode_probability_exploiter", P.LONG_PROBABILITY_EXPLOITER, "exploiter named"),
+            ("exploiter_distance_boost", P.EXPLOITER_DISTANCE_BOOST, "odds of >10 miles"),
+            ("delay_defer_deploy_year", 2021, "incident_only rows rise from 2021 (Table 1)"),
+        ],
+        columns=["effect", "value", "note"],
+    ).astype({"value": str})
+    return {
+        "children": children,
+        "adults": adults,
+        "associates": associate_table,
+        "bursts": burst_table,
+        "placements": placement_table,
+        "places": place_table[["place_id", "kind", "sector", "lat", "lon"]],
+        "incidents": truth_incidents,
+        "demand": demand,
+        "effects": effects,
+    }
 
 
 def truth_folder(out: str | Path) -> Path:
@@ -424,7 +601,9 @@ def write_synthetic(result: Synthetic, out: str | Path) -> tuple[Path, Path]:
     staging.mkdir(parents=True)
     try:
         for name, table in result.truth.items():
-            pq.write_table(pa.Table.from_pandas(table, preserve_index=False), staging / f"{name}.parquet")
+            pq.write_table(
+                pa.Table.from_pandas(table, preserve_index=False), staging / f"{name}.parquet"
+            )
         write_incidents(result.incidents, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

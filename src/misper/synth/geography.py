@@ -15,12 +15,21 @@ _TOWNS = {
     "St Albans east": (51.775, -0.300, 2, ["AL4 0", "AL4 8", "AL4 9"]),
     "Harpenden": (51.816, -0.356, 3, ["AL5 1", "AL5 2", "AL5 4"]),
     "Hatfield": (51.764, -0.226, 4, ["AL10 0", "AL10 8", "AL10 9"]),
-    "Welwyn Garden City": (51.801, -0.196, 5, ["AL7 1", "AL7 2", "AL7 3", "AL7 4", "AL8 6", "AL8 7"]),
+    "Welwyn Garden City": (
+        51.801,
+        -0.196,
+        5,
+        ["AL7 1", "AL7 2", "AL7 3", "AL7 4", "AL8 6", "AL8 7"],
+    ),
     "Hemel Hempstead": (51.753, -0.469, 8, ["HP1 1", "HP1 2", "HP2 4", "HP2 5", "HP2 7", "HP3 9"]),
     "Berkhamsted": (51.762, -0.563, 2, ["HP4 1", "HP4 2", "HP4 3"]),
     "Tring": (51.795, -0.656, 1, ["HP23 4", "HP23 5"]),
-    "Stevenage": (51.902, -0.194, 8, ["SG1 1", "SG1 2", "SG1 3", "SG1 4", "SG2 0", "SG2 7",
-                                      "SG2 8", "SG2 9"]),
+    "Stevenage": (
+        51.902,
+        -0.194,
+        8,
+        ["SG1 1", "SG1 2", "SG1 3", "SG1 4", "SG2 0", "SG2 7", "SG2 8", "SG2 9"],
+    ),
     "Hitchin": (51.948, -0.279, 3, ["SG4 0", "SG4 9", "SG5 1", "SG5 2"]),
     "Letchworth": (51.979, -0.229, 3, ["SG6 1", "SG6 2", "SG6 3", "SG6 4"]),
     "Baldock": (51.990, -0.188, 1, ["SG7 5", "SG7 6"]),
@@ -34,8 +43,23 @@ _TOWNS = {
     "Cheshunt": (51.703, -0.035, 5, ["EN7 5", "EN7 6", "EN8 0", "EN8 8", "EN8 9"]),
     "Hoddesdon": (51.762, -0.011, 3, ["EN11 0", "EN11 8", "EN11 9"]),
     "Potters Bar": (51.696, -0.180, 2, ["EN6 1", "EN6 2", "EN6 5"]),
-    "Watford": (51.656, -0.396, 9, ["WD17 1", "WD17 2", "WD18 0", "WD18 7", "WD19 4", "WD24 4",
-                                    "WD24 5", "WD25 0", "WD25 7", "WD25 9"]),
+    "Watford": (
+        51.656,
+        -0.396,
+        9,
+        [
+            "WD17 1",
+            "WD17 2",
+            "WD18 0",
+            "WD18 7",
+            "WD19 4",
+            "WD24 4",
+            "WD24 5",
+            "WD25 0",
+            "WD25 7",
+            "WD25 9",
+        ],
+    ),
     "Bushey": (51.643, -0.360, 2, ["WD23 1", "WD23 2", "WD23 3"]),
     "Rickmansworth": (51.640, -0.472, 3, ["WD3 1", "WD3 3", "WD3 9"]),
     "Borehamwood": (51.657, -0.272, 3, ["WD6 1", "WD6 2", "WD6 4", "WD6 5"]),
@@ -54,17 +78,28 @@ def sectors() -> pd.DataFrame:
             # Spread a town's sectors around its centre so they do not share one point.
             angle = 2.4 * k
             spread = 0.012 if len(codes) > 1 else 0.0
-            rows.append((code, town, lat + spread * np.sin(angle), lon + 1.6 * spread * np.cos(angle),
-                         weight / len(codes)))
+            rows.append(
+                (
+                    code,
+                    town,
+                    lat + spread * np.sin(angle),
+                    lon + 1.6 * spread * np.cos(angle),
+                    weight / len(codes),
+                )
+            )
     frame = pd.DataFrame(rows, columns=["sector", "town", "lat", "lon", "weight"])
     frame["weight"] /= frame["weight"].sum()
     return frame
 
 
 def haversine_miles(lat1, lon1, lat2, lon2) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
@@ -74,7 +109,9 @@ def offset(lat, lon, miles, bearing_deg) -> tuple[np.ndarray, np.ndarray]:
     d = np.asarray(miles) / EARTH_RADIUS_MILES
     b = np.radians(bearing_deg)
     lat2 = np.arcsin(np.sin(lat1) * np.cos(d) + np.cos(lat1) * np.sin(d) * np.cos(b))
-    lon2 = lon1 + np.arctan2(np.sin(b) * np.sin(d) * np.cos(lat1), np.cos(d) - np.sin(lat1) * np.sin(lat2))
+    lon2 = lon1 + np.arctan2(
+        np.sin(b) * np.sin(d) * np.cos(lat1), np.cos(d) - np.sin(lat1) * np.sin(lat2)
+    )
     return np.degrees(lat2), np.degrees(lon2)
 
 
@@ -85,11 +122,14 @@ def nearest_sector(lat, lon, table: pd.DataFrame, max_miles: float = 4.0) -> np.
     lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     out = np.full(lat.shape, None, dtype=object)
     ok = np.isfinite(lat) & np.isfinite(lon)
+
     # Locally flat miles around the county: close enough for "nearest within a few miles".
     def miles(la, lo):
         return np.column_stack([la * 69.05, lo * 69.17 * np.cos(np.radians(51.8))])
+
     distance, pick = cKDTree(miles(table["lat"].to_numpy(), table["lon"].to_numpy())).query(
-        miles(lat[ok], lon[ok]))
+        miles(lat[ok], lon[ok])
+    )
     codes = table["sector"].to_numpy(dtype=object)[pick]
     codes[distance > max_miles] = None
     out[ok] = codes

@@ -16,17 +16,24 @@ from misper.synth import parameters as P
 ORIGIN_KINDS = ("home", "care_home")
 
 
-def found_by(rng, scenario: np.ndarray, exploiter: np.ndarray, kind: np.ndarray,
-             basis: np.ndarray) -> np.ndarray:
+def found_by(
+    rng, scenario: np.ndarray, exploiter: np.ndarray, kind: np.ndarray, basis: np.ndarray
+) -> np.ndarray:
     """found_by: 52% self and 32% police over the `basis` rows, leaning on the scenario."""
     ref = calibration.reference()["found"]
-    self_lean = np.select([scenario == "curfew", scenario == "overnight", scenario == "long"],
-                          [1.3, 1.2, 0.5], 1.0) * np.where(exploiter, 0.7, 1.0)
+    self_lean = np.select(
+        [scenario == "curfew", scenario == "overnight", scenario == "long"], [1.3, 1.2, 0.5], 1.0
+    ) * np.where(exploiter, 0.7, 1.0)
     police_lean = np.select([scenario == "long", scenario == "curfew"], [1.8, 0.7], 1.0) * np.where(
-        exploiter, 1.5, 1.0)
-    p_self = np.minimum(ref["returned_of_own_accord_share"] * self_lean / _mean(self_lean, basis), 0.8)
-    p_police = np.minimum(ref["police_involved_found_by_share"] * police_lean / _mean(police_lean, basis),
-                          0.95 - p_self)
+        exploiter, 1.5, 1.0
+    )
+    p_self = np.minimum(
+        ref["returned_of_own_accord_share"] * self_lean / _mean(self_lean, basis), 0.8
+    )
+    p_police = np.minimum(
+        ref["police_involved_found_by_share"] * police_lean / _mean(police_lean, basis),
+        0.95 - p_self,
+    )
     u = rng.random(len(kind))
     out = np.empty(len(kind), dtype=object)
     out[u < p_self] = "self"
@@ -36,7 +43,8 @@ def found_by(rng, scenario: np.ndarray, exploiter: np.ndarray, kind: np.ndarray,
     weights = np.array(list(P.FOUND_BY_OTHER.values()))
     swapped = weights.copy()  # from a care placement, staff rather than parents find the child
     swapped[[names.index("parent_carer"), names.index("care_staff")]] = weights[
-        [names.index("care_staff"), names.index("parent_carer")]]
+        [names.index("care_staff"), names.index("parent_carer")]
+    ]
     for in_care, w in ((False, weights), (True, swapped)):
         pick = rest & ((kind == "care_home") == in_care)
         out[pick] = np.array(names, dtype=object)[rng.choice(len(names), pick.sum(), p=w / w.sum())]
@@ -48,35 +56,79 @@ def found_how(rng, by: np.ndarray) -> np.ndarray:
     ref = calibration.reference()["found"]
     targeted = ref["police_found_how_share"] / ref["police_involved_found_by_share"]
     names = ["police_targeted", *P.FOUND_HOW_POLICE]
-    weights = np.array([targeted, *(np.array(list(P.FOUND_HOW_POLICE.values()))
-                                    * (1 - targeted) / sum(P.FOUND_HOW_POLICE.values()))])
-    out = pd.Series(by).map({
-        "self": "returned_self", "parent_carer": "found_by_carer", "care_staff": "found_by_carer",
-        "friend_relative": "other", "social_services": "found_by_other_agency",
-        "health": "found_by_other_agency", "school": "found_by_other_agency", "other": "other",
-        "unknown": "unknown"}).to_numpy(dtype=object)
+    weights = np.array(
+        [
+            targeted,
+            *(
+                np.array(list(P.FOUND_HOW_POLICE.values()))
+                * (1 - targeted)
+                / sum(P.FOUND_HOW_POLICE.values())
+            ),
+        ]
+    )
+    out = (
+        pd.Series(by)
+        .map(
+            {
+                "self": "returned_self",
+                "parent_carer": "found_by_carer",
+                "care_staff": "found_by_carer",
+                "friend_relative": "other",
+                "social_services": "found_by_other_agency",
+                "health": "found_by_other_agency",
+                "school": "found_by_other_agency",
+                "other": "other",
+                "unknown": "unknown",
+            }
+        )
+        .to_numpy(dtype=object)
+    )
     police = by == "police"
     out[police] = np.array(names, dtype=object)[rng.choice(len(names), police.sum(), p=weights)]
     return out
 
 
-def found_location(rng, by: np.ndarray, how: np.ndarray, kind: np.ndarray,
-                   exploiter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def found_location(
+    rng, by: np.ndarray, how: np.ndarray, kind: np.ndarray, exploiter: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Kind of place found and whether it is the very place missing from (distance 0)."""
     n = len(by)
     origin_type = np.where(kind == "care_home", "care_home", "home")
     tables = {
         "self": {"origin": 0.8, "friend_address": 0.14, "relative_address": 0.06},
-        "police": {"street_public": 0.35, "police_station": 0.25, "friend_address": 0.15,
-                   "associate_address": 0.08, "origin": 0.1, "other": 0.07},
-        "carer": {"friend_address": 0.35, "street_public": 0.3, "relative_address": 0.15,
-                  "origin": 0.1, "other": 0.1},
-        "other": {"friend_address": 0.3, "street_public": 0.3, "relative_address": 0.2,
-                  "hospital": 0.05, "other": 0.1, "unknown": 0.05},
+        "police": {
+            "street_public": 0.35,
+            "police_station": 0.25,
+            "friend_address": 0.15,
+            "associate_address": 0.08,
+            "origin": 0.1,
+            "other": 0.07,
+        },
+        "carer": {
+            "friend_address": 0.35,
+            "street_public": 0.3,
+            "relative_address": 0.15,
+            "origin": 0.1,
+            "other": 0.1,
+        },
+        "other": {
+            "friend_address": 0.3,
+            "street_public": 0.3,
+            "relative_address": 0.2,
+            "hospital": 0.05,
+            "other": 0.1,
+            "unknown": 0.05,
+        },
     }
-    group = np.select([by == "self", by == "police",
-                       np.isin(by, ["parent_carer", "care_staff", "friend_relative"])],
-                      ["self", "police", "carer"], "other")
+    group = np.select(
+        [
+            by == "self",
+            by == "police",
+            np.isin(by, ["parent_carer", "care_staff", "friend_relative"]),
+        ],
+        ["self", "police", "carer"],
+        "other",
+    )
     place = np.empty(n, dtype=object)
     for name, table in tables.items():
         pick = group == name
@@ -92,9 +144,16 @@ def found_location(rng, by: np.ndarray, how: np.ndarray, kind: np.ndarray,
     return place, at_origin
 
 
-def distances(rng, at_origin: np.ndarray, exploiter: np.ndarray, lat: np.ndarray, lon: np.ndarray,
-              sectors: pd.DataFrame, origin_sector: np.ndarray,
-              basis: np.ndarray) -> dict[str, np.ndarray]:
+def distances(
+    rng,
+    at_origin: np.ndarray,
+    exploiter: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    sectors: pd.DataFrame,
+    origin_sector: np.ndarray,
+    basis: np.ndarray,
+) -> dict[str, np.ndarray]:
     """Found coordinates, distance and sector, with Table 4's bands over the `basis` rows."""
     shares = calibration.distance_shares()
     bands = list(shares)
@@ -116,7 +175,7 @@ def distances(rng, at_origin: np.ndarray, exploiter: np.ndarray, lat: np.ndarray
     lo = np.array([calibration.DISTANCE_BANDS[b][0] for b in bands])[band]
     hi = np.array([calibration.DISTANCE_BANDS[b][1] for b in bands])[band]
     u = rng.random(n)
-    miles = np.where(band == 0, 0.1 + (hi - 0.1) * u ** 1.5, lo + 0.05 + (hi - lo - 0.05) * u)
+    miles = np.where(band == 0, 0.1 + (hi - 0.1) * u**1.5, lo + 0.05 + (hi - lo - 0.05) * u)
     abroad = band == bands.index("Out of UK")
     # Far journeys go west, north or south: east of the county there is soon sea.
     bearing = np.where(miles > 40, rng.uniform(190, 390, n), rng.uniform(0, 360, n))
@@ -127,8 +186,13 @@ def distances(rng, at_origin: np.ndarray, exploiter: np.ndarray, lat: np.ndarray
     distance[abroad] = np.round(miles[abroad], 0)
     sector = geography.nearest_sector(flat, flon, sectors)
     sector[at_origin] = origin_sector[at_origin]
-    return {"found_lat": flat, "found_lon": flon, "distance_miles": distance,
-            "out_of_uk": abroad, "found_postcode_sector": sector}
+    return {
+        "found_lat": flat,
+        "found_lon": flon,
+        "distance_miles": distance,
+        "out_of_uk": abroad,
+        "found_postcode_sector": sector,
+    }
 
 
 def harm(rng, n: int, fatal: np.ndarray) -> np.ndarray:

@@ -10,13 +10,24 @@ import numpy as np
 import pandas as pd
 
 from misper.synth import calibration
-from misper.synth.columns import ids
 from misper.synth import parameters as P
+from misper.synth.columns import ids
 from misper.synth.population import ADULT, CARE, YEAR
 
-PUBLIC_KINDS = ("hospital", "street", "town_centre", "leisure", "mha_sectioned", "mha_voluntary",
-                "detention", "youth_custody", "licensed_premises", "public_transport",
-                "special_event", "other")
+PUBLIC_KINDS = (
+    "hospital",
+    "street",
+    "town_centre",
+    "leisure",
+    "mha_sectioned",
+    "mha_voluntary",
+    "detention",
+    "youth_custody",
+    "licensed_premises",
+    "public_transport",
+    "special_event",
+    "other",
+)
 PUBLIC_PER_KIND = 8
 JITTER_DEG = 0.006  # about 0.4 miles: addresses around a sector's centroid
 
@@ -37,13 +48,22 @@ def build_places(rng, persons: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFr
     tables.append(homes)
     n_care = int((persons["stratum"] == CARE).sum())
     n_sl = max(5, int(round(P.SUPPORTED_LIVING_PER_CARE_CHILD * n_care)))
-    tables.append(_at(sectors, rng.choice(len(sectors), n_sl, p=sectors["weight"].to_numpy()),
-                      "supported_living", rng))
+    tables.append(
+        _at(
+            sectors,
+            rng.choice(len(sectors), n_sl, p=sectors["weight"].to_numpy()),
+            "supported_living",
+            rng,
+        )
+    )
     for kind in PUBLIC_KINDS:
         tables.append(_at(sectors, rng.choice(len(sectors), PUBLIC_PER_KIND), kind, rng))
     places = pd.concat(tables, ignore_index=True)
-    prefix = places["kind"].map({"home": "H", "school": "E", "care_home": "C",
-                                 "supported_living": "S"}).fillna("X")
+    prefix = (
+        places["kind"]
+        .map({"home": "H", "school": "E", "care_home": "C", "supported_living": "S"})
+        .fillna("X")
+    )
     number = places.groupby(prefix).cumcount().to_numpy() + 1
     places["place_id"] = prefix.to_numpy(dtype=object) + ids("", number, 6).to_numpy(dtype=object)
     persons["home_place"] = np.arange(n)
@@ -54,20 +74,27 @@ def build_places(rng, persons: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFr
 
 def _at(sectors: pd.DataFrame, rows: np.ndarray, kind: str, rng) -> pd.DataFrame:
     chosen = sectors.iloc[rows]
-    return pd.DataFrame({
-        "kind": kind, "sector": chosen["sector"].to_numpy(),
-        "lat": chosen["lat"].to_numpy() + rng.normal(0, JITTER_DEG, len(rows)),
-        "lon": chosen["lon"].to_numpy() + rng.normal(0, 1.6 * JITTER_DEG, len(rows)),
-    })
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "sector": chosen["sector"].to_numpy(),
+            "lat": chosen["lat"].to_numpy() + rng.normal(0, JITTER_DEG, len(rows)),
+            "lon": chosen["lon"].to_numpy() + rng.normal(0, 1.6 * JITTER_DEG, len(rows)),
+        }
+    )
 
 
 def placements(rng, persons: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Placement history of each child in care: a move every few months, home or supported living."""
     care = persons.index[persons["stratum"] == CARE].to_numpy()
     most = 24
-    gaps = P.PLACEMENT_MOVE_DAYS_MIN + rng.exponential(P.PLACEMENT_MOVE_DAYS_MEAN, (len(care), most))
+    gaps = P.PLACEMENT_MOVE_DAYS_MIN + rng.exponential(
+        P.PLACEMENT_MOVE_DAYS_MEAN, (len(care), most)
+    )
     first = persons["active_from"].to_numpy()[care] - rng.uniform(0, YEAR, len(care))
-    starts = first[:, None] + np.concatenate([np.zeros((len(care), 1)), np.cumsum(gaps, 1)[:, :-1]], 1)
+    starts = first[:, None] + np.concatenate(
+        [np.zeros((len(care), 1)), np.cumsum(gaps, 1)[:, :-1]], 1
+    )
     keep = starts < persons["active_to"].to_numpy()[care][:, None]
     keep[:, 0] = True
     person = np.broadcast_to(care[:, None], starts.shape)[keep]
@@ -76,8 +103,11 @@ def placements(rng, persons: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame
     homes, living = pools["care_home"], pools["supported_living"]
     weight = places["attraction"].to_numpy()[homes]
     in_home = rng.random(len(person)) < P.CARE_HOME_PLACEMENT_SHARE
-    place = np.where(in_home, rng.choice(homes, len(person), p=weight / weight.sum()),
-                     rng.choice(living, len(person)))
+    place = np.where(
+        in_home,
+        rng.choice(homes, len(person), p=weight / weight.sum()),
+        rng.choice(living, len(person)),
+    )
     return pd.DataFrame({"person": person, "start": start, "place": place})
 
 
@@ -100,27 +130,38 @@ def care_characteristics(rng, persons: pd.DataFrame) -> None:
     names = np.array(list(rows))
     in_care = np.array([r[0] + r[1] for r in rows.values()])
     not_care = np.array([r[2] for r in rows.values()])
-    authority = np.where(stratum == CARE, rng.choice(names, n, p=in_care / in_care.sum()),
-                         rng.choice(names, n, p=not_care / not_care.sum()))
+    authority = np.where(
+        stratum == CARE,
+        rng.choice(names, n, p=in_care / in_care.sum()),
+        rng.choice(names, n, p=not_care / not_care.sum()),
+    )
     persons["responsible_authority"] = np.where(stratum == ADULT, None, authority)
     # Children in care are "full_care" until traits.care_orders splits them over their reports.
-    persons["in_care"] = np.where(stratum == CARE, "full_care",
-                                  np.where(stratum == ADULT, "unknown", "no"))
+    persons["in_care"] = np.where(
+        stratum == CARE, "full_care", np.where(stratum == ADULT, "unknown", "no")
+    )
     # Placed in Hertfordshire by another council: the only out-of-area children a Herts report sees.
     persons["out_of_area_placement"] = (stratum == CARE) & ~np.isin(
-        authority, [calibration.HERTFORDSHIRE, "Unknown"])
+        authority, [calibration.HERTFORDSHIRE, "Unknown"]
+    )
     repeat_weight = np.minimum(persons["rate"].to_numpy() / 12.0, 1.0)
     persons["social_worker_allocated"] = (stratum == CARE) | (
-        rng.random(n) < 0.12 + 0.83 * repeat_weight)
+        rng.random(n) < 0.12 + 0.83 * repeat_weight
+    )
     persons["home_share"] = np.where(stratum == CARE, rng.beta(*P.CARE_CHILD_HOME_SHARE, n), 0.0)
 
 
 def peer_groups(rng, persons: pd.DataFrame) -> None:
     """Groups of three children of the same setting and town who sometimes go missing together."""
-    candidates = persons.index[(persons["stratum"] != ADULT) & (persons["kind"] == "repeat")
-                               & (rng.random(len(persons)) < P.PEER_GROUP_SHARE)]
+    candidates = persons.index[
+        (persons["stratum"] != ADULT)
+        & (persons["kind"] == "repeat")
+        & (rng.random(len(persons)) < P.PEER_GROUP_SHARE)
+    ]
     town = persons["home_town"].to_numpy()[candidates]
-    order = np.lexsort((rng.random(len(candidates)), town, persons["stratum"].to_numpy()[candidates]))
+    order = np.lexsort(
+        (rng.random(len(candidates)), town, persons["stratum"].to_numpy()[candidates])
+    )
     group = np.full(len(persons), -1)
     group[candidates.to_numpy()[order]] = np.arange(len(candidates)) // P.PEER_GROUP_SIZE
     persons["peer_group"] = group

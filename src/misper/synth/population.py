@@ -25,9 +25,9 @@ YEAR = 365.25
 
 @dataclass
 class People:
-    persons: pd.DataFrame   # one row per person, index = person number
+    persons: pd.DataFrame  # one row per person, index = person number
     segments: pd.DataFrame  # person, start, end, rate (per day), kind (base, burst, sentinel)
-    bursts: pd.DataFrame    # truth: burst and sentinel segments
+    bursts: pd.DataFrame  # truth: burst and sentinel segments
 
 
 def repeat_people(rng: np.random.Generator, cal: Calendar, scale: float) -> People:
@@ -36,8 +36,9 @@ def repeat_people(rng: np.random.Generator, cal: Calendar, scale: float) -> Peop
     span = (cal.days + lead_in) / YEAR
     parts = []
     for adult, inflow, median, sigma in (
-            (False, P.REPEAT_CHILD_INFLOW_PER_YEAR, P.REPEAT_RATE_MEDIAN, P.REPEAT_RATE_SIGMA),
-            (True, P.REPEAT_ADULT_INFLOW_PER_YEAR, P.ADULT_RATE_MEDIAN, P.ADULT_RATE_SIGMA)):
+        (False, P.REPEAT_CHILD_INFLOW_PER_YEAR, P.REPEAT_RATE_MEDIAN, P.REPEAT_RATE_SIGMA),
+        (True, P.REPEAT_ADULT_INFLOW_PER_YEAR, P.ADULT_RATE_MEDIAN, P.ADULT_RATE_SIGMA),
+    ):
         n = max(int(round(inflow * scale * span)), 1)
         # Stratified quantiles: the tail (who is the most frequently missing) is stable across seeds.
         q = (rng.permutation(n) + rng.random(n)) / n
@@ -52,11 +53,20 @@ def repeat_people(rng: np.random.Generator, cal: Calendar, scale: float) -> Peop
             inside = np.clip(start + spell, 0, cal.days) - np.clip(start, 0, cal.days)
             expected = (np.argsort(np.argsort(rate * inside)) + 0.5) / n
             a, b = P.REPEAT_CARE_SHARE
-            stratum = np.where(rng.random(n) < a + b * expected ** 2, CARE, HOME)
+            stratum = np.where(rng.random(n) < a + b * expected**2, CARE, HOME)
             rate = np.where(stratum == HOME, P.HOME_REPEAT_RATE_FACTOR * rate, rate)
-        parts.append(pd.DataFrame({"stratum": stratum, "kind": "repeat", "rate": rate,
-                                   "rate_quantile": q, "active_from": start,
-                                   "active_to": start + spell}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "stratum": stratum,
+                    "kind": "repeat",
+                    "rate": rate,
+                    "rate_quantile": q,
+                    "active_from": start,
+                    "active_to": start + spell,
+                }
+            )
+        )
     persons = pd.concat(parts, ignore_index=True)
     _birth_and_gender(rng, persons)
     _clip_to_age(persons)
@@ -65,25 +75,39 @@ def repeat_people(rng: np.random.Generator, cal: Calendar, scale: float) -> Peop
     return People(persons, segments, bursts)
 
 
-def occasional_people(rng: np.random.Generator, cal: Calendar, stratum: int, year_index: int,
-                      size: int) -> People:
+def occasional_people(
+    rng: np.random.Generator, cal: Calendar, stratum: int, year_index: int, size: int
+) -> People:
     """A pool of one-off people of a stratum, each active through one (clipped) calendar year."""
     _, first, last = cal.years[year_index]
-    persons = pd.DataFrame({
-        "stratum": np.full(size, stratum), "kind": "occasional",
-        "rate": np.exp(P.OCCASIONAL_RATE_SIGMA * rng.standard_normal(size)),
-        "rate_quantile": np.nan, "active_from": np.full(size, first), "active_to": np.full(size, last)})
+    persons = pd.DataFrame(
+        {
+            "stratum": np.full(size, stratum),
+            "kind": "occasional",
+            "rate": np.exp(P.OCCASIONAL_RATE_SIGMA * rng.standard_normal(size)),
+            "rate_quantile": np.nan,
+            "active_from": np.full(size, first),
+            "active_to": np.full(size, last),
+        }
+    )
     _birth_and_gender(rng, persons, at=(first + last) / 2)
     _clip_to_age(persons)
     persons["pattern"] = "single_year"
-    segments = pd.DataFrame({"person": persons.index.to_numpy(), "start": persons["active_from"],
-                             "end": persons["active_to"], "rate": persons["rate"] / YEAR,
-                             "kind": "base"})
+    segments = pd.DataFrame(
+        {
+            "person": persons.index.to_numpy(),
+            "start": persons["active_from"],
+            "end": persons["active_to"],
+            "rate": persons["rate"] / YEAR,
+            "kind": "base",
+        }
+    )
     return People(persons, segments, segments.iloc[:0])
 
 
-def calibrate_fill(repeat_mu: np.ndarray, pool_mu: np.ndarray, reports: float,
-                   distinct: float) -> int:
+def calibrate_fill(
+    repeat_mu: np.ndarray, pool_mu: np.ndarray, reports: float, distinct: float
+) -> int:
     """How many of the pool to add so the expected distinct people equals `distinct`.
 
     With `reports` allocated in proportion to expected counts mu, a person is reported at least
@@ -116,8 +140,11 @@ def _birth_and_gender(rng, persons: pd.DataFrame, at=None) -> None:
     female = rng.random(n) < np.where(adult, P.FEMALE_SHARE_ADULT, P.FEMALE_SHARE_CHILD)
     age = np.empty(n)
     for (setting, gender), (mean, sd, lo, hi) in P.AGE_ENTRY.items():
-        pick = ~adult & (female == (gender == "female")) & (
-            (persons["stratum"].to_numpy() == CARE) == (setting == "care"))
+        pick = (
+            ~adult
+            & (female == (gender == "female"))
+            & ((persons["stratum"].to_numpy() == CARE) == (setting == "care"))
+        )
         age[pick] = np.clip(rng.normal(mean, sd, pick.sum()), lo, hi + 0.99)
     low, shape, scale = P.ADULT_AGE
     age[adult] = np.minimum(low + 0.3 + rng.gamma(shape, scale, adult.sum()), 90.0)
@@ -131,10 +158,12 @@ def _clip_to_age(persons: pd.DataFrame) -> None:
     eighteen = persons["birth"] + 18 * YEAR
     adult = persons["stratum"] == ADULT
     # A day's margin: the hour of a report is added to its day after the day is drawn.
-    persons.loc[~adult, "active_to"] = np.minimum(persons.loc[~adult, "active_to"],
-                                                  eighteen[~adult] - 1.0)
-    persons.loc[adult, "active_from"] = np.maximum(persons.loc[adult, "active_from"],
-                                                   eighteen[adult] + 1.0)
+    persons.loc[~adult, "active_to"] = np.minimum(
+        persons.loc[~adult, "active_to"], eighteen[~adult] - 1.0
+    )
+    persons.loc[adult, "active_from"] = np.maximum(
+        persons.loc[adult, "active_from"], eighteen[adult] + 1.0
+    )
 
 
 def _patterns(rng, n: int) -> np.ndarray:
@@ -153,8 +182,10 @@ def _segments(rng, persons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     bursty = pattern != "spread"
 
     owner = np.repeat(pid[bursty], rng.choice(P.BURST_COUNT, bursty.sum()))
-    blen = np.minimum(P.BURST_DAYS_MIN + rng.exponential(P.BURST_DAYS_MEAN, len(owner)),
-                      np.maximum(length[owner], 1.0))
+    blen = np.minimum(
+        P.BURST_DAYS_MIN + rng.exponential(P.BURST_DAYS_MEAN, len(owner)),
+        np.maximum(length[owner], 1.0),
+    )
     bstart = start[owner] + rng.random(len(owner)) * np.maximum(length[owner] - blen, 0.0)
     total_blen = np.bincount(owner, weights=blen, minlength=len(pid))
     # Bursts carry the incidents the low baseline does not, so a child's expected total is kept.
@@ -167,12 +198,16 @@ def _segments(rng, persons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     base_rate = np.where(bursty, P.BURST_BASELINE * rate, rate)
     gap = rng.uniform(*P.SENTINEL_GAP_DAYS, sentinel.sum())
     sstart = np.maximum(first_burst[sentinel] - gap, start[sentinel])
-    segments = pd.DataFrame({
-        "person": np.concatenate([pid, owner, pid[sentinel]]),
-        "start": np.concatenate([base_start, bstart, sstart]),
-        "end": np.concatenate([end, bstart + blen, sstart + 1.0]),
-        "rate": np.concatenate([base_rate, brate, np.ones(sentinel.sum())]),
-        "kind": np.repeat(["base", "burst", "sentinel"], [len(pid), len(owner), sentinel.sum()]),
-    })
+    segments = pd.DataFrame(
+        {
+            "person": np.concatenate([pid, owner, pid[sentinel]]),
+            "start": np.concatenate([base_start, bstart, sstart]),
+            "end": np.concatenate([end, bstart + blen, sstart + 1.0]),
+            "rate": np.concatenate([base_rate, brate, np.ones(sentinel.sum())]),
+            "kind": np.repeat(
+                ["base", "burst", "sentinel"], [len(pid), len(owner), sentinel.sum()]
+            ),
+        }
+    )
     bursts = segments[segments["kind"] != "base"].reset_index(drop=True)
     return segments, bursts

@@ -14,14 +14,35 @@ from misper.synth import calibration
 from misper.synth import parameters as P
 from misper.synth.outcomes import _mean
 
-HOME_REASONS = {"friends_partner": 0.38, "family_argument": 0.28, "school": 0.04,
-                "mental_health": 0.04, "substance_use": 0.03, "bored": 0.05,
-                "escape_violence": 0.02, "other": 0.06, "unknown": 0.1}
-CARE_REASONS = {"friends_partner": 0.45, "placement_unhappy": 0.2, "family_argument": 0.05,
-                "bored": 0.07, "substance_use": 0.04, "mental_health": 0.04, "other": 0.05,
-                "unknown": 0.1}
-ADULT_REASONS = {"mental_health": 0.25, "family_argument": 0.2, "substance_use": 0.1,
-                 "friends_partner": 0.05, "other": 0.15, "unknown": 0.25}
+HOME_REASONS = {
+    "friends_partner": 0.38,
+    "family_argument": 0.28,
+    "school": 0.04,
+    "mental_health": 0.04,
+    "substance_use": 0.03,
+    "bored": 0.05,
+    "escape_violence": 0.02,
+    "other": 0.06,
+    "unknown": 0.1,
+}
+CARE_REASONS = {
+    "friends_partner": 0.45,
+    "placement_unhappy": 0.2,
+    "family_argument": 0.05,
+    "bored": 0.07,
+    "substance_use": 0.04,
+    "mental_health": 0.04,
+    "other": 0.05,
+    "unknown": 0.1,
+}
+ADULT_REASONS = {
+    "mental_health": 0.25,
+    "family_argument": 0.2,
+    "substance_use": 0.1,
+    "friends_partner": 0.05,
+    "other": 0.15,
+    "unknown": 0.25,
+}
 CIRCUMSTANCES = {
     "curfew": "Did not return by the agreed time in the evening.",
     "overnight": "Went out in the evening and did not come back overnight.",
@@ -42,8 +63,13 @@ FOUND_TEXT = {
 }
 
 
-def risk(rng, child_report: np.ndarray, adult_report: np.ndarray, flags_severe: np.ndarray,
-         young: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def risk(
+    rng,
+    child_report: np.ndarray,
+    adult_report: np.ndarray,
+    flags_severe: np.ndarray,
+    young: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """risk_initial and risk_final; control-room incidents without a report are not assessed."""
     tasks = calibration.reference()["workload_2022"]["tasks_mean_by_risk"]
     high_share = (tasks["combined"] - tasks["medium"]) / (tasks["high"] - tasks["medium"])
@@ -51,8 +77,9 @@ def risk(rng, child_report: np.ndarray, adult_report: np.ndarray, flags_severe: 
     lean = 1.0 + 1.5 * flags_severe + 1.0 * young
     p_high = np.minimum(high_share * lean / _mean(lean, child_report), 0.9)
     initial = np.where(rng.random(n) < 0.6, "no_apparent_risk", "absent").astype(object)
-    initial[child_report] = np.where(rng.random(child_report.sum()) < p_high[child_report],
-                                     "high", "medium")
+    initial[child_report] = np.where(
+        rng.random(child_report.sum()) < p_high[child_report], "high", "medium"
+    )
     adult_levels = np.array(["low", "medium", "high"], dtype=object)
     initial[adult_report] = adult_levels[rng.choice(3, adult_report.sum(), p=[0.3, 0.55, 0.15])]
     final = initial.copy()
@@ -78,17 +105,23 @@ def tasks(rng, initial: np.ndarray, reported: pd.Series, report: np.ndarray) -> 
 def narratives(rng, by: np.ndarray, report: np.ndarray) -> np.ndarray:
     """Narratives: mean 148 a report, a quarter more when found by social services."""
     ref = calibration.reference()["workload_2022"]
-    lean = np.where(by == "social_services", 1 + ref["narratives_found_by_social_services_uplift"], 1.0)
+    lean = np.where(
+        by == "social_services", 1 + ref["narratives_found_by_social_services_uplift"], 1.0
+    )
     lean = lean / _mean(lean, report)
     sigma = P.NARRATIVE_SIGMA
-    count = ref["narratives_mean_per_incident"] * lean * np.exp(
-        sigma * rng.standard_normal(len(by)) - sigma ** 2 / 2)
+    count = (
+        ref["narratives_mean_per_incident"]
+        * lean
+        * np.exp(sigma * rng.standard_normal(len(by)) - sigma**2 / 2)
+    )
     few = rng.integers(1, 8, len(by))  # an unconverted incident has a handful of log entries
     return np.where(report, np.maximum(np.round(count), 1), few).astype(np.int64)
 
 
-def reason_codes(rng, scenario: np.ndarray, stratum_kind: np.ndarray, exploited: np.ndarray,
-                 suicide: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def reason_codes(
+    rng, scenario: np.ndarray, stratum_kind: np.ndarray, exploited: np.ndarray, suicide: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(row, code) pairs: one reason by context, sometimes a second (Figure 12's pull factors)."""
     n = len(scenario)
     code = np.empty(n, dtype=object)
@@ -109,13 +142,18 @@ def reason_codes(rng, scenario: np.ndarray, stratum_kind: np.ndarray, exploited:
     return rows, codes
 
 
-def reason_vulnerability(rng, flags: dict[str, np.ndarray], child_report: np.ndarray,
-                         total_child_reports: int) -> tuple[np.ndarray, np.ndarray]:
+def reason_vulnerability(
+    rng, flags: dict[str, np.ndarray], child_report: np.ndarray, total_child_reports: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(row, reason) pairs: Table 5's counts, stated on some of the reports carrying the flag."""
     shares = calibration.reason_vulnerability_shares()
     rows, reasons = [], []
-    for reason, flag in (("county_lines", "county_lines"), ("gang", "gang"),
-                         ("criminality", "criminal"), ("modern_slavery", "modern_slavery")):
+    for reason, flag in (
+        ("county_lines", "county_lines"),
+        ("gang", "gang"),
+        ("criminality", "criminal"),
+        ("modern_slavery", "modern_slavery"),
+    ):
         flagged = flags[flag] & child_report
         p = min(shares[reason] * total_child_reports / max(flagged.sum(), 1), 1.0)
         pick = np.flatnonzero(flagged & (rng.random(len(flagged)) < p))
@@ -127,8 +165,9 @@ def reason_vulnerability(rng, flags: dict[str, np.ndarray], child_report: np.nda
     return np.concatenate(rows), np.concatenate(reasons)
 
 
-def interviews(rng, child_report: np.ndarray, found_at: pd.Series, fatal: np.ndarray,
-               exploited: np.ndarray) -> dict[str, object]:
+def interviews(
+    rng, child_report: np.ndarray, found_at: pd.Series, fatal: np.ndarray, exploited: np.ndarray
+) -> dict[str, object]:
     """Prevention interview (police) and return home interview (council; 72 h target)."""
     n = len(child_report)
     names = np.array(list(P.PREVENTION_INTERVIEW), dtype=object)
@@ -143,10 +182,12 @@ def interviews(rng, child_report: np.ndarray, found_at: pd.Series, fatal: np.nda
     done_at = found_at.to_numpy() + np.round(hours * 60).astype(np.int64).astype("timedelta64[m]")
     done_at[~completed] = np.datetime64("NaT")
     na = ~child_report  # not applicable: adults and unconverted incidents
-    return {"prevention_interview": prevention,
-            "rhi_offered": pd.arrays.BooleanArray(offered, na),
-            "rhi_accepted": pd.arrays.BooleanArray(accepted, na | ~offered),
-            "rhi_completed_at": pd.Series(done_at.astype("datetime64[ns]"))}
+    return {
+        "prevention_interview": prevention,
+        "rhi_offered": pd.arrays.BooleanArray(offered, na),
+        "rhi_accepted": pd.arrays.BooleanArray(accepted, na | ~offered),
+        "rhi_completed_at": pd.Series(done_at.astype("datetime64[ns]")),
+    }
 
 
 def texts(scenario: np.ndarray, how: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -37,9 +37,12 @@ def carriers(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
     }
     shares = calibration.risk_flag_shares()
     for flag, liability in liabilities.items():
-        persons[f"carrier_{flag}"] = child & _threshold(liability, reports * child,
-                                                        shares[flag] / P.FLAG_RECORDING)
-    persons["exploitation_risk"] = persons[[f"carrier_{f}" for f in (*CRIMINAL_FLAGS, "cse")]].any(axis=1)
+        persons[f"carrier_{flag}"] = child & _threshold(
+            liability, reports * child, shares[flag] / P.FLAG_RECORDING
+        )
+    persons["exploitation_risk"] = persons[[f"carrier_{f}" for f in (*CRIMINAL_FLAGS, "cse")]].any(
+        axis=1
+    )
 
 
 def _threshold(liability: np.ndarray, reports: np.ndarray, share: float) -> np.ndarray:
@@ -51,8 +54,13 @@ def _threshold(liability: np.ndarray, reports: np.ndarray, share: float) -> np.n
     return chosen & (reports > 0)
 
 
-def incident_flags(rng, person: np.ndarray, persons: pd.DataFrame, is_child_report: np.ndarray,
-                   record_type: np.ndarray) -> np.ndarray:
+def incident_flags(
+    rng,
+    person: np.ndarray,
+    persons: pd.DataFrame,
+    is_child_report: np.ndarray,
+    record_type: np.ndarray,
+) -> np.ndarray:
     """Boolean matrix incidents x RISK_FLAGS: carriers' flags recorded on most of their reports."""
     n = len(person)
     shares = calibration.risk_flag_shares()
@@ -89,10 +97,14 @@ def markers(rng, persons: pd.DataFrame) -> np.ndarray:
     suicide = persons.get("carrier_suicide", pd.Series(False, index=persons.index)).to_numpy()
     frequent = np.nan_to_num(persons["rate_quantile"].to_numpy(), nan=0.0)
     p = {
-        "weapons": np.where(criminal, 0.45, 0.02), "violence": np.where(criminal, 0.3, 0.03),
-        "drugs": np.where(criminal, 0.4, 0.03), "mental_health": np.where(suicide, 0.6, 0.05 + 0.3 * frequent),
-        "adhd": 0.06 + 0.1 * frequent, "autism": np.full(n, 0.05),
-        "learning_disability": np.full(n, 0.04), "self_harm": np.where(suicide, 0.3, 0.02),
+        "weapons": np.where(criminal, 0.45, 0.02),
+        "violence": np.where(criminal, 0.3, 0.03),
+        "drugs": np.where(criminal, 0.4, 0.03),
+        "mental_health": np.where(suicide, 0.6, 0.05 + 0.3 * frequent),
+        "adhd": 0.06 + 0.1 * frequent,
+        "autism": np.full(n, 0.05),
+        "learning_disability": np.full(n, 0.04),
+        "self_harm": np.where(suicide, 0.3, 0.02),
         "other": np.full(n, 0.03),
     }
     return np.column_stack([rng.random(n) < p[m] for m in MARKERS])
@@ -118,7 +130,8 @@ def care_orders(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
     order = care[rng.permutation(len(care))]
     mid = (np.cumsum(reports[order]) - reports[order] / 2) / max(reports[order].sum(), 1)
     persons.loc[persons.index[order], "in_care"] = np.where(
-        mid < full / (full + accommodated), "full_care", "accommodated")
+        mid < full / (full + accommodated), "full_care", "accommodated"
+    )
 
 
 def transgender(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
@@ -149,16 +162,22 @@ def associates(rng, persons: pd.DataFrame, reports: np.ndarray) -> tuple[pd.Data
     link[exploited, 0] = rng.choice(n_exploiters, len(exploited), p=weight)
     second = exploited[rng.random(len(exploited)) < 0.3]
     link[second, 1] = rng.choice(n_exploiters, len(second), p=weight)
-    others = np.flatnonzero((persons["stratum"].to_numpy() != ADULT) & (reports >= 2)
-                            & ~persons["exploitation_risk"].to_numpy())
+    others = np.flatnonzero(
+        (persons["stratum"].to_numpy() != ADULT)
+        & (reports >= 2)
+        & ~persons["exploitation_risk"].to_numpy()
+    )
     n_ordinary = max(1, int(round(P.ORDINARY_ASSOCIATES_PER_CHILD * len(others))))
     linked = others[rng.random(len(others)) < 0.3]
     link[linked, 0] = n_exploiters + rng.choice(n_ordinary, len(linked))
-    kind = np.concatenate([np.full(n_exploiters, "adult"),
-                           np.where(rng.random(n_ordinary) < 0.6, "adult", "address")])
-    table = pd.DataFrame({
-        "associate_id": [f"A{k + 1:06d}" for k in rng.permutation(len(kind))],
-        "kind": kind,
-        "is_exploiter": np.arange(len(kind)) < n_exploiters,
-    })
+    kind = np.concatenate(
+        [np.full(n_exploiters, "adult"), np.where(rng.random(n_ordinary) < 0.6, "adult", "address")]
+    )
+    table = pd.DataFrame(
+        {
+            "associate_id": [f"A{k + 1:06d}" for k in rng.permutation(len(kind))],
+            "kind": kind,
+            "is_exploiter": np.arange(len(kind)) < n_exploiters,
+        }
+    )
     return table, link

@@ -13,8 +13,9 @@ from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.placements.models import Home
 
 
-def list_agencies(session: Session, actor: Actor, kind: str | None, offset: int,
-                  limit: int) -> list[Agency]:
+def list_agencies(
+    session: Session, actor: Actor, kind: str | None, offset: int, limit: int
+) -> list[Agency]:
     access.require(actor, "agencies", "list")
     query = select(Agency).order_by(Agency.name)
     if kind:
@@ -48,8 +49,17 @@ def list_homes(session: Session, actor: Actor, offset: int, limit: int) -> list[
     return list(session.scalars(query.offset(offset).limit(limit)))
 
 
-def add_home(session: Session, actor: Actor | None, *, name: str, place_id: str, provider_id: int,
-             host_council_id: int, police_force_id: int, postcode_sector: str | None) -> Home:
+def add_home(
+    session: Session,
+    actor: Actor | None,
+    *,
+    name: str,
+    place_id: str,
+    provider_id: int,
+    host_council_id: int,
+    police_force_id: int,
+    postcode_sector: str | None,
+) -> Home:
     if actor is not None:
         access.require(actor, "homes", "create")
     agency_of_kind(session, provider_id, AgencyKind.care_provider, "provider_id")
@@ -57,9 +67,14 @@ def add_home(session: Session, actor: Actor | None, *, name: str, place_id: str,
     agency_of_kind(session, police_force_id, AgencyKind.police, "police_force_id")
     if session.scalar(select(Home.id).where(Home.place_id == place_id)) is not None:
         raise Conflict(f"place id {place_id!r} is in use")
-    home = Home(name=name, place_id=place_id, provider_id=provider_id,
-                host_council_id=host_council_id, police_force_id=police_force_id,
-                postcode_sector=postcode_sector)
+    home = Home(
+        name=name,
+        place_id=place_id,
+        provider_id=provider_id,
+        host_council_id=host_council_id,
+        police_force_id=police_force_id,
+        postcode_sector=postcode_sector,
+    )
     session.add(home)
     session.flush()
     audit.record(session, actor, "create", "home", home.id)

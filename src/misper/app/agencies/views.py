@@ -29,13 +29,20 @@ class AgencyOut(BaseModel):
 
 
 @router.get("", response_model=list[AgencyOut])
-def list_agencies(session: DB, page: Paging, actor: Actor = allowed("agencies", "list"),
-                  kind: KindName | None = None):
-    return [AgencyOut.model_validate(a, from_attributes=True)
-            for a in service.list_agencies(session, actor, kind, page.offset, page.limit)]
+def list_agencies(
+    session: DB,
+    page: Paging,
+    actor: Actor = allowed("agencies", "list"),
+    kind: KindName | None = None,
+):
+    return [
+        AgencyOut.model_validate(a, from_attributes=True)
+        for a in service.list_agencies(session, actor, kind, page.offset, page.limit)
+    ]
 
 
 @router.post("", response_model=AgencyOut, status_code=201)
 def add_agency(body: AgencyIn, session: DB, actor: Actor = allowed("agencies", "create")):
-    return AgencyOut.model_validate(service.add_agency(session, actor, body.name, body.kind),
-                                    from_attributes=True)
+    return AgencyOut.model_validate(
+        service.add_agency(session, actor, body.name, body.kind), from_attributes=True
+    )

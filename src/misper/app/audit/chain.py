@@ -35,9 +35,19 @@ BATCH_SECONDS = 0.1
 
 def event_hash(event) -> str:
     """SHA-256 over the event's content and the previous event's hash."""
-    content = [event.seq, event.at.isoformat(), event.actor_id, event.actor_role, event.action,
-               event.entity, event.entity_id, event.child_id, event.reason, event.detail,
-               event.prev_hash]
+    content = [
+        event.seq,
+        event.at.isoformat(),
+        event.actor_id,
+        event.actor_role,
+        event.action,
+        event.entity,
+        event.entity_id,
+        event.child_id,
+        event.reason,
+        event.detail,
+        event.prev_hash,
+    ]
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -58,26 +68,42 @@ def chain_pending(engine: Engine, *, wait: bool = False) -> int:
             connection.execute(text("SET LOCAL synchronous_commit = off"))
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        pending = connection.execute(select(_EVENTS).where(_EVENTS.c.seq.is_(None))
-                                     .order_by(_EVENTS.c.id)).all()
+        pending = connection.execute(
+            select(_EVENTS).where(_EVENTS.c.seq.is_(None)).order_by(_EVENTS.c.id)
+        ).all()
         if not pending:
             connection.rollback()
             return 0
-        last = connection.execute(select(_EVENTS.c.seq, _EVENTS.c.hash)
-                                  .where(_EVENTS.c.seq.is_not(None))
-                                  .order_by(_EVENTS.c.seq.desc()).limit(1)).first()
+        last = connection.execute(
+            select(_EVENTS.c.seq, _EVENTS.c.hash)
+            .where(_EVENTS.c.seq.is_not(None))
+            .order_by(_EVENTS.c.seq.desc())
+            .limit(1)
+        ).first()
         seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
         links = []
         for row in pending:
             seq += 1
             event = SimpleNamespace(**{**row._mapping, "seq": seq, "prev_hash": prev_hash})
             prev_hash = event_hash(event)
-            links.append({"event_id": row.id, "new_seq": seq, "new_prev": event.prev_hash,
-                          "new_hash": prev_hash})
-        connection.execute(update(_EVENTS)
-                           .where(_EVENTS.c.id == bindparam("event_id"), _EVENTS.c.seq.is_(None))
-                           .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"),
-                                   hash=bindparam("new_hash")), links)
+            links.append(
+                {
+                    "event_id": row.id,
+                    "new_seq": seq,
+                    "new_prev": event.prev_hash,
+                    "new_hash": prev_hash,
+                }
+            )
+        connection.execute(
+            update(_EVENTS)
+            .where(_EVENTS.c.id == bindparam("event_id"), _EVENTS.c.seq.is_(None))
+            .values(
+                seq=bindparam("new_seq"),
+                prev_hash=bindparam("new_prev"),
+                hash=bindparam("new_hash"),
+            ),
+            links,
+        )
         connection.commit()
         return len(links)
 
@@ -88,8 +114,12 @@ class _Chainer:
 
     def __init__(self, engine: Engine):
         self.engine = weakref.ref(engine)  # the chainer must not keep a disposed engine alive
-        self.lock, self.again, self.wake, self.thread = (threading.Lock(), threading.Event(),
-                                                         threading.Event(), None)
+        self.lock, self.again, self.wake, self.thread = (
+            threading.Lock(),
+            threading.Event(),
+            threading.Event(),
+            None,
+        )
         self.last = float("-inf")  # when the last round started (time.monotonic)
 
     def busy(self) -> bool:
@@ -108,8 +138,9 @@ class _Chainer:
     def hand_over(self) -> None:
         with _CHAINERS_LOCK:
             if self.thread is None:
-                self.thread = threading.Thread(target=self._follow, daemon=True,
-                                               name="misper-audit-chainer")
+                self.thread = threading.Thread(
+                    target=self._follow, daemon=True, name="misper-audit-chainer"
+                )
                 self.thread.start()
         self.wake.set()
 

@@ -17,8 +17,12 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         # The chainer's work list: the few events not yet on the chain, in id order.
-        Index("ix_audit_events_unchained", "id", postgresql_where=text("seq IS NULL"),
-              sqlite_where=text("seq IS NULL")),
+        Index(
+            "ix_audit_events_unchained",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +36,8 @@ class AuditEvent(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     child_id: Mapped[int | None] = mapped_column(index=True)
     reason: Mapped[str | None] = mapped_column(Text)
-    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON: field names, never a child's data
+    detail: Mapped[str] = mapped_column(
+        Text, default="{}"
+    )  # JSON: field names, never a child's data
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))

@@ -12,24 +12,42 @@ from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction
 
 from misper.app.access import Actor
-from misper.app.audit.chain import (GENESIS, chain_after_commit, chain_pending,  # noqa: F401
-                                    event_hash)
+from misper.app.audit.chain import (
+    GENESIS,
+    chain_after_commit,
+    chain_pending,  # noqa: F401
+    event_hash,
+)
 from misper.app.audit.models import AuditEvent
 
 _PENDING = "misper_audit_pending"
 _TO_CHAIN = "misper_audit_to_chain"
 
 
-def record(session: Session, actor: Actor | None, action: str, entity: str,
-           entity_id: object = None, *, child_id: int | None = None, reason: str | None = None,
-           detail: dict | None = None) -> None:
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    *,
+    child_id: int | None = None,
+    reason: str | None = None,
+    detail: dict | None = None,
+) -> None:
     """Add one event to the caller's transaction: inserted when it commits, gone if it rolls back,
     and put on the chain just after the commit."""
     event = AuditEvent(
-        at=datetime.now().replace(microsecond=0), actor_id=actor and actor.user_id,
-        actor_role=actor and actor.role.value, action=action, entity=entity,
-        entity_id=None if entity_id is None else str(entity_id), child_id=child_id, reason=reason,
-        detail=json.dumps(detail or {}, sort_keys=True, separators=(",", ":")))
+        at=datetime.now().replace(microsecond=0),
+        actor_id=actor and actor.user_id,
+        actor_role=actor and actor.role.value,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        child_id=child_id,
+        reason=reason,
+        detail=json.dumps(detail or {}, sort_keys=True, separators=(",", ":")),
+    )
     if not session.in_transaction():
         session.begin()  # so that a rollback before any query still forgets the event
     session.info.setdefault(_PENDING, []).append(event)
@@ -74,26 +92,34 @@ class Verification:
     pending: int = 0  # committed events not yet on the chain
 
 
-def verify(session: Session, batch: int = 10_000, *, head: str | None = None,
-           events: int | None = None) -> Verification:
+def verify(
+    session: Session, batch: int = 10_000, *, head: str | None = None, events: int | None = None
+) -> Verification:
     """Walk the chain in order; report the first event whose hash, link or number is wrong.
 
     With `head` (and `events`), a head recorded earlier: the chain must still hold that event (at
     that number), else its tail was cut off or it was rebuilt.
     """
     prev_hash, expected_seq, count, found = GENESIS, 1, 0, None
-    query = (select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq)
-             .execution_options(yield_per=batch, populate_existing=True))
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=batch, populate_existing=True)
+    )
     for event in session.scalars(query):
         if event.seq != expected_seq:
-            return Verification(False, count, prev_hash,
-                                f"event {expected_seq} is missing (next is {event.seq})")
+            return Verification(
+                False, count, prev_hash, f"event {expected_seq} is missing (next is {event.seq})"
+            )
         if event.prev_hash != prev_hash:
-            return Verification(False, count, prev_hash,
-                                f"event {event.seq} does not link to event {event.seq - 1}")
+            return Verification(
+                False, count, prev_hash, f"event {event.seq} does not link to event {event.seq - 1}"
+            )
         if event_hash(event) != event.hash:
-            return Verification(False, count, prev_hash,
-                                f"event {event.seq} was altered (its hash does not match)")
+            return Verification(
+                False, count, prev_hash, f"event {event.seq} was altered (its hash does not match)"
+            )
         if head is not None and event.hash == head:
             found = event.seq
         prev_hash, expected_seq, count = event.hash, expected_seq + 1, count + 1
@@ -104,8 +130,10 @@ def verify(session: Session, batch: int = 10_000, *, head: str | None = None,
 
 def _head_problem(head: str, events: int | None, found: int | None, count: int) -> str | None:
     if events is not None and count < events:
-        return (f"the chain ends at event {count}, before the recorded head at event {events}: "
-                "its tail was cut off")
+        return (
+            f"the chain ends at event {count}, before the recorded head at event {events}: "
+            "its tail was cut off"
+        )
     if found is None:
         return f"the recorded head {head[:12]}… is not on the chain: the log was cut or rebuilt"
     if events is not None and found != events:
@@ -118,8 +146,14 @@ def chain_and_verify(engine: Engine, session: Session, **kwargs) -> tuple[int, V
     return chain_pending(engine, wait=True), verify(session, **kwargs)
 
 
-def list_events(session: Session, *, entity: str | None = None, child_id: int | None = None,
-                offset: int = 0, limit: int = 100) -> list[AuditEvent]:
+def list_events(
+    session: Session,
+    *,
+    entity: str | None = None,
+    child_id: int | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[AuditEvent]:
     """Newest first (by id, so that events still waiting for the chain are listed too)."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     if entity:

@@ -37,17 +37,25 @@ class VerificationOut(BaseModel):
 
 
 @router.get("", response_model=list[EventOut])
-def list_events(session: DB, page: Paging, actor: Actor = allowed("audit", "list"),
-                entity: Annotated[str | None, Query(max_length=40)] = None):
-    return [EventOut.model_validate(e, from_attributes=True)
-            for e in service.list_events(session, entity=entity, offset=page.offset,
-                                         limit=page.limit)]
+def list_events(
+    session: DB,
+    page: Paging,
+    actor: Actor = allowed("audit", "list"),
+    entity: Annotated[str | None, Query(max_length=40)] = None,
+):
+    return [
+        EventOut.model_validate(e, from_attributes=True)
+        for e in service.list_events(session, entity=entity, offset=page.offset, limit=page.limit)
+    ]
 
 
 @router.get("/verify", response_model=VerificationOut)
-def verify(session: DB, actor: Actor = allowed("audit", "list"),
-           head: Annotated[str | None, Query(pattern="^[0-9a-f]{64}$")] = None,
-           events: Annotated[int | None, Query(ge=1, le=10**12)] = None):
+def verify(
+    session: DB,
+    actor: Actor = allowed("audit", "list"),
+    head: Annotated[str | None, Query(pattern="^[0-9a-f]{64}$")] = None,
+    events: Annotated[int | None, Query(ge=1, le=10**12)] = None,
+):
     """Check the chain; with a head (and its event number) recorded earlier, also that the
     tail was not cut off since."""
     return VerificationOut(**service.verify(session, head=head, events=events).__dict__)

@@ -58,24 +58,38 @@ def issue_token(session: Session, user: User, kind: str) -> str:
     """A new secret for a web session or a system's bearer token; only its hash is stored."""
     secret = secrets.token_urlsafe(32)
     now = datetime.now()
-    session.add(AuthToken(token_hash=_digest(secret), kind=kind, user_id=user.id, created_at=now,
-                          expires_at=now + LIFETIME[kind]))
+    session.add(
+        AuthToken(
+            token_hash=_digest(secret),
+            kind=kind,
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + LIFETIME[kind],
+        )
+    )
     session.flush()
     return secret
 
 
 def actor_for_token(session: Session, secret: str, kind: str) -> Actor | None:
     row = session.execute(
-        select(User).join(AuthToken, AuthToken.user_id == User.id)
-        .where(AuthToken.token_hash == _digest(secret), AuthToken.kind == kind,
-               AuthToken.revoked.is_(False), AuthToken.expires_at > datetime.now(),
-               User.disabled.is_(False))).scalar_one_or_none()
+        select(User)
+        .join(AuthToken, AuthToken.user_id == User.id)
+        .where(
+            AuthToken.token_hash == _digest(secret),
+            AuthToken.kind == kind,
+            AuthToken.revoked.is_(False),
+            AuthToken.expires_at > datetime.now(),
+            User.disabled.is_(False),
+        )
+    ).scalar_one_or_none()
     return None if row is None else actor_of(row)
 
 
 def revoke(session: Session, secret: str) -> None:
-    session.execute(update(AuthToken).where(AuthToken.token_hash == _digest(secret))
-                    .values(revoked=True))
+    session.execute(
+        update(AuthToken).where(AuthToken.token_hash == _digest(secret)).values(revoked=True)
+    )
 
 
 def revoke_all(session: Session, user_id: int) -> None:

@@ -20,5 +20,7 @@ class Child(Base):
     gender: Mapped[str | None] = mapped_column(String(16))
     ethnic_appearance: Mapped[str | None] = mapped_column(String(100))
     in_care: Mapped[str | None] = mapped_column(String(16))
-    responsible_council_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    responsible_council_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id"), index=True
+    )
     created_at: Mapped[datetime]

@@ -27,8 +27,15 @@ def visible_child(session: Session, actor: Actor, pid: str, scope=access.childre
     return child
 
 
-def list_children(session: Session, actor: Actor, *, in_care: str | None, offset: int,
-                  limit: int, pid: str | None = None) -> tuple[list[Child], int]:
+def list_children(
+    session: Session,
+    actor: Actor,
+    *,
+    in_care: str | None,
+    offset: int,
+    limit: int,
+    pid: str | None = None,
+) -> tuple[list[Child], int]:
     access.require(actor, "children", "list")
     query = select(Child).where(access.children(actor))
     if in_care:
@@ -50,12 +57,27 @@ def read_child(session: Session, actor: Actor, pid: str, reason: str | None) -> 
     return child
 
 
-def create_child(session: Session, actor: Actor | None, *, name: str | None,
-                 date_of_birth: date | None, gender: str | None, ethnic_appearance: str | None,
-                 in_care: str | None, responsible_council_id: int | None) -> Child:
-    child = Child(pid=new_pid(), name=name, date_of_birth=date_of_birth, gender=gender,
-                  ethnic_appearance=ethnic_appearance, in_care=in_care,
-                  responsible_council_id=responsible_council_id, created_at=datetime.now())
+def create_child(
+    session: Session,
+    actor: Actor | None,
+    *,
+    name: str | None,
+    date_of_birth: date | None,
+    gender: str | None,
+    ethnic_appearance: str | None,
+    in_care: str | None,
+    responsible_council_id: int | None,
+) -> Child:
+    child = Child(
+        pid=new_pid(),
+        name=name,
+        date_of_birth=date_of_birth,
+        gender=gender,
+        ethnic_appearance=ethnic_appearance,
+        in_care=in_care,
+        responsible_council_id=responsible_council_id,
+        created_at=datetime.now(),
+    )
     session.add(child)
     session.flush()
     audit.record(session, actor, "create", "child", child.id, child_id=child.id)
@@ -73,13 +95,23 @@ def update_child(session: Session, actor: Actor, pid: str, changes: dict) -> Chi
     child = visible_child(session, actor, pid)
     for name, value in changes.items():
         setattr(child, name, value)
-    audit.record(session, actor, "update", "child", child.id, child_id=child.id,
-                 detail={"fields": sorted(changes)})
+    audit.record(
+        session,
+        actor,
+        "update",
+        "child",
+        child.id,
+        child_id=child.id,
+        detail={"fields": sorted(changes)},
+    )
     return child
 
 
 def age_on(date_of_birth: date | None, when: datetime) -> int | None:
     if date_of_birth is None:
         return None
-    return when.year - date_of_birth.year - ((when.month, when.day) <
-                                              (date_of_birth.month, date_of_birth.day))
+    return (
+        when.year
+        - date_of_birth.year
+        - ((when.month, when.day) < (date_of_birth.month, date_of_birth.day))
+    )

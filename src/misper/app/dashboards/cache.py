@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,20 +29,31 @@ _entries: dict[str, OrderedDict[Hashable, object]] = {kind: OrderedDict() for ki
 
 def store_version(session: Session) -> tuple:
     """One cheap query: what the export depends on, such that any write to it changes the answer."""
+
     def stats(*columns):
         return [select(c).scalar_subquery() for c in columns]
 
     parts = [
-        *stats(func.count(Episode.id), func.max(Episode.id), func.max(Episode.updated_at),
-               func.sum(Episode.version)),
+        *stats(
+            func.count(Episode.id),
+            func.max(Episode.id),
+            func.max(Episode.updated_at),
+            func.sum(Episode.version),
+        ),
         *stats(func.count(Child.id), func.max(Child.id)),
         *stats(func.count(EpisodeLink.id), func.max(EpisodeLink.id)),
         *stats(func.count(EpisodeAssociate.id), func.max(EpisodeAssociate.id)),
         *stats(func.count(Associate.id), func.max(Associate.id)),
-        *stats(func.count(PreventionInterview.id), func.max(PreventionInterview.id),
-               func.max(PreventionInterview.recorded_at)),
-        *stats(func.count(ReturnHomeInterview.id), func.max(ReturnHomeInterview.id),
-               func.sum(ReturnHomeInterview.version)),
+        *stats(
+            func.count(PreventionInterview.id),
+            func.max(PreventionInterview.id),
+            func.max(PreventionInterview.recorded_at),
+        ),
+        *stats(
+            func.count(ReturnHomeInterview.id),
+            func.max(ReturnHomeInterview.id),
+            func.sum(ReturnHomeInterview.version),
+        ),
     ]
     row = session.execute(select(*parts)).one()
     return (str(session.get_bind().url), *(str(v) for v in row))

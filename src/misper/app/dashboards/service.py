@@ -45,30 +45,36 @@ def _scoped(session: Session, actor: Actor) -> tuple[pd.DataFrame, tuple]:
     the database on every load, so that a placement or a new episode counts at once."""
     access.require(actor, "episodes", "list")
     version = cache.store_version(session)
-    rids = session.scalars(select(Episode.rid).where(access.episodes(actor))
-                           .order_by(Episode.rid)).all()
+    rids = session.scalars(
+        select(Episode.rid).where(access.episodes(actor)).order_by(Episode.rid)
+    ).all()
     key = (version, hashlib.blake2b("\n".join(rids).encode(), digest_size=16).hexdigest())
     # An uncorrelated id list: the export joins children, which the scope's sub-queries also read.
     scope = Episode.id.in_(select(Episode.id).where(access.episodes(actor)).correlate(None))
-    frame = cache.memo((*key, "frame"), lambda: export_frame(session, scope, free_text=False),
-                       kind="frame")
+    frame = cache.memo(
+        (*key, "frame"), lambda: export_frame(session, scope, free_text=False), kind="frame"
+    )
     audit.record(session, actor, "list", "dashboard", detail={"rows": len(frame)})
     return frame, key
 
 
-def frequent_and_emerging(session: Session, actor: Actor, now: datetime,
-                          config: ProcessConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def frequent_and_emerging(
+    session: Session, actor: Actor, now: datetime, config: ProcessConfig | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The frequently-missing and emerging-frequent tables of children's missing reports (the
     report's rule), kept until the store changes; their time windows move by the minute."""
     frame, key = _scoped(session, actor)
     status = escalation_status(session, actor)
     minute = now.replace(second=0, microsecond=0)
     children = cache.memo((*key, "children"), lambda: frame[child_reports(frame)[0]])
-    frequent = cache.memo((*key, "frequent", minute, tuple(sorted(status.items()))),
-                          lambda: frequently_missing(children, minute, status))
+    frequent = cache.memo(
+        (*key, "frequent", minute, tuple(sorted(status.items()))),
+        lambda: frequently_missing(children, minute, status),
+    )
     rules = None if config is None else config.model_dump_json()
-    rising = cache.memo((*key, "emerging", minute, rules),
-                        lambda: emerging(children, minute, config))
+    rising = cache.memo(
+        (*key, "emerging", minute, rules), lambda: emerging(children, minute, config)
+    )
     return frequent, rising
 
 
@@ -87,24 +93,40 @@ def open_episodes(session: Session, actor: Actor, now: datetime) -> pd.DataFrame
     """Open episodes: rid, pid, reported_at, hours_missing, risk, review_at (delayed ones)."""
     access.require(actor, "episodes", "list")
     child = aliased(Child)  # not to be correlated with the scope's own sub-query on children
-    rows = session.execute(select(Episode.id, Episode.rid, child.pid, Episode.reported_at,
-                                  Episode.risk_final, Episode.missing_from_type)
-                           .join(child, child.id == Episode.child_id)
-                           .where(access.episodes(actor), Episode.found_at.is_(None))
-                           .order_by(Episode.reported_at)).all()
-    frame = pd.DataFrame(rows, columns=["id", "rid", "pid", "reported_at", "risk",
-                                        "missing_from_type"])
-    frame["hours_missing"] = ((pd.Timestamp(now) - pd.to_datetime(frame["reported_at"]))
-                              .dt.total_seconds() / 3600).round(1)
+    rows = session.execute(
+        select(
+            Episode.id,
+            Episode.rid,
+            child.pid,
+            Episode.reported_at,
+            Episode.risk_final,
+            Episode.missing_from_type,
+        )
+        .join(child, child.id == Episode.child_id)
+        .where(access.episodes(actor), Episode.found_at.is_(None))
+        .order_by(Episode.reported_at)
+    ).all()
+    frame = pd.DataFrame(
+        rows, columns=["id", "rid", "pid", "reported_at", "risk", "missing_from_type"]
+    )
+    frame["hours_missing"] = (
+        (pd.Timestamp(now) - pd.to_datetime(frame["reported_at"])).dt.total_seconds() / 3600
+    ).round(1)
     frame["review_at"] = pd.NaT
     if access.allowed(actor.role, "decisions", "list") and len(frame):
-        latest = (select(ControlRoomDecision.episode_id, func.max(ControlRoomDecision.id).label("d"))
-                  .where(ControlRoomDecision.episode_id.in_(frame["id"].tolist()))
-                  .group_by(ControlRoomDecision.episode_id).subquery())
-        reviews = dict(session.execute(
-            select(ControlRoomDecision.episode_id, ControlRoomDecision.review_at)
-            .join(latest, latest.c.d == ControlRoomDecision.id)
-            .where(ControlRoomDecision.decision == "delay")).all())
+        latest = (
+            select(ControlRoomDecision.episode_id, func.max(ControlRoomDecision.id).label("d"))
+            .where(ControlRoomDecision.episode_id.in_(frame["id"].tolist()))
+            .group_by(ControlRoomDecision.episode_id)
+            .subquery()
+        )
+        reviews = dict(
+            session.execute(
+                select(ControlRoomDecision.episode_id, ControlRoomDecision.review_at)
+                .join(latest, latest.c.d == ControlRoomDecision.id)
+                .where(ControlRoomDecision.decision == "delay")
+            ).all()
+        )
         frame["review_at"] = pd.to_datetime(frame["id"].map(reviews))
     frame["review_due"] = frame["review_at"].notna() & (frame["review_at"] <= pd.Timestamp(now))
     return frame.drop(columns="id")
@@ -115,12 +137,16 @@ def escalation_status(session: Session, actor: Actor) -> dict[str, str]:
     if not access.allowed(actor.role, "referrals", "list"):
         return {}
     child = aliased(Child)
-    rows = session.execute(select(child.pid, Referral.meeting, Referral.outcome)
-                           .join(child, child.id == Referral.child_id)
-                           .where(access.referrals(actor))
-                           .order_by(Referral.referred_at, Referral.id)).all()
-    return {pid: f"{meeting.upper()} " + ("outcome recorded" if outcome else "referred")
-            for pid, meeting, outcome in rows}
+    rows = session.execute(
+        select(child.pid, Referral.meeting, Referral.outcome)
+        .join(child, child.id == Referral.child_id)
+        .where(access.referrals(actor))
+        .order_by(Referral.referred_at, Referral.id)
+    ).all()
+    return {
+        pid: f"{meeting.upper()} " + ("outcome recorded" if outcome else "referred")
+        for pid, meeting, outcome in rows
+    }
 
 
 def frequently_missing(frame: pd.DataFrame, now: datetime, status: dict[str, str]) -> pd.DataFrame:
@@ -129,37 +155,52 @@ def frequently_missing(frame: pd.DataFrame, now: datetime, status: dict[str, str
     from misper.insight.patterns import child_patterns
 
     now = pd.Timestamp(now)
-    year = frame[(frame["reported_at"] > now - pd.Timedelta(days=365))
-                 & (frame["reported_at"] <= now)]
+    year = frame[
+        (frame["reported_at"] > now - pd.Timedelta(days=365)) & (frame["reported_at"] <= now)
+    ]
     columns = ["pid", "last_90_days", "last_year", "pattern", "intense_periods", "escalation"]
     if year.empty:
         return pd.DataFrame(columns=columns)
     recent = year["reported_at"] > now - pd.Timedelta(days=90)
-    counts = pd.DataFrame({"last_90_days": recent.groupby(year["pid"], observed=True).sum(),
-                           "last_year": year.groupby("pid", observed=True).size()}).astype(int)
+    counts = pd.DataFrame(
+        {
+            "last_90_days": recent.groupby(year["pid"], observed=True).sum(),
+            "last_year": year.groupby("pid", observed=True).size(),
+        }
+    ).astype(int)
     counts = counts[counts["last_year"] >= FREQUENT_EPISODES]
     if counts.empty:
         return pd.DataFrame(columns=columns)
-    patterns = child_patterns(year[year["pid"].isin(counts.index)], min_child_episodes=FREQUENT_EPISODES)
+    patterns = child_patterns(
+        year[year["pid"].isin(counts.index)], min_child_episodes=FREQUENT_EPISODES
+    )
     patterns = patterns.set_index("pid")[["pattern", "intense_periods"]]
     table = counts.join(patterns).rename_axis("pid").reset_index()
     table["escalation"] = table["pid"].map(status).fillna("none")
-    return table.sort_values(["last_90_days", "last_year"], ascending=False,
-                             ignore_index=True)[columns]
+    return table.sort_values(["last_90_days", "last_year"], ascending=False, ignore_index=True)[
+        columns
+    ]
 
 
-def emerging(frame: pd.DataFrame, now: datetime, config: ProcessConfig | None = None) -> pd.DataFrame:
-    return emerging_frequent(frame, pd.Timestamp(now), (config or default_config()).emerging_frequent)
+def emerging(
+    frame: pd.DataFrame, now: datetime, config: ProcessConfig | None = None
+) -> pd.DataFrame:
+    return emerging_frequent(
+        frame, pd.Timestamp(now), (config or default_config()).emerging_frequent
+    )
 
 
 def hotspots(frame: pd.DataFrame, start: datetime, end: datetime) -> dict[str, pd.DataFrame]:
     """Episodes per place and postcode sector missing from and found in, over [start, end)."""
-    period = frame[(frame["reported_at"] >= pd.Timestamp(start))
-                   & (frame["reported_at"] < pd.Timestamp(end))]
+    period = frame[
+        (frame["reported_at"] >= pd.Timestamp(start)) & (frame["reported_at"] < pd.Timestamp(end))
+    ]
     out = {}
-    for key, column in (("places", "missing_from_place_id"),
-                        ("from_sectors", "missing_from_postcode_sector"),
-                        ("found_sectors", "found_postcode_sector")):
+    for key, column in (
+        ("places", "missing_from_place_id"),
+        ("from_sectors", "missing_from_postcode_sector"),
+        ("found_sectors", "found_postcode_sector"),
+    ):
         if column not in period.columns:
             continue
         counts = period[column].dropna().astype(str).value_counts()
@@ -167,69 +208,129 @@ def hotspots(frame: pd.DataFrame, start: datetime, end: datetime) -> dict[str, p
     return out
 
 
-def rhi_compliance(session: Session, actor: Actor, config: ProcessConfig | None = None
-                   ) -> pd.DataFrame:
+def rhi_compliance(
+    session: Session, actor: Actor, config: ProcessConfig | None = None
+) -> pd.DataFrame:
     """Per month of return: episodes, offered, accepted, completed, within 72 h, shared."""
     access.require(actor, "return_home_interviews", "list")
     rows = session.execute(
-        select(RhiArrangement.found_at, ReturnHomeInterview.offered, ReturnHomeInterview.accepted,
-               ReturnHomeInterview.completed_at, ReturnHomeInterview.shared_with_police)
+        select(
+            RhiArrangement.found_at,
+            ReturnHomeInterview.offered,
+            ReturnHomeInterview.accepted,
+            ReturnHomeInterview.completed_at,
+            ReturnHomeInterview.shared_with_police,
+        )
         .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
-        .where(access.return_home_interviews(actor))).all()
-    frame = pd.DataFrame(rows, columns=["found_at", "offered", "accepted", "completed_at",
-                                        "shared_with_police"])
+        .where(access.return_home_interviews(actor))
+    ).all()
+    frame = pd.DataFrame(
+        rows, columns=["found_at", "offered", "accepted", "completed_at", "shared_with_police"]
+    )
     if frame.empty:
-        return pd.DataFrame(columns=["month", "episodes", "offered", "accepted", "completed",
-                                     "within_target", "shared_with_police"])
+        return pd.DataFrame(
+            columns=[
+                "month",
+                "episodes",
+                "offered",
+                "accepted",
+                "completed",
+                "within_target",
+                "shared_with_police",
+            ]
+        )
     return monthly_compliance(frame, (config or default_config()).return_home_interview)
 
 
-def care_home_feedback(session: Session, actor: Actor, start: datetime, end: datetime,
-                       config: ProcessConfig | None = None) -> pd.DataFrame:
+def care_home_feedback(
+    session: Session,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    config: ProcessConfig | None = None,
+) -> pd.DataFrame:
     """Per home in the caller's area over [start, end): episodes per resident-month, the share
     that ended within two hours by the child's own return (likely "late, not missing"), the mean
     Philomena profile completeness of its residents, and interviews completed within 72 hours."""
     access.require(actor, "homes", "list")
     access.require(actor, "episodes", "list")
     rules = (config or default_config()).return_home_interview
-    homes = session.execute(select(Home.id, Home.name).where(access.homes(actor))
-                            .order_by(Home.name)).all()
+    homes = session.execute(
+        select(Home.id, Home.name).where(access.homes(actor)).order_by(Home.name)
+    ).all()
     # Five queries for every home at once (not five per home): placements, episodes, interviews,
     # and the latest profile of each current resident.
     in_area = select(Home.id).where(access.homes(actor)).scalar_subquery()
-    placements = _grouped(session.execute(
-        select(Placement.home_id, Placement.child_id, Placement.start_date, Placement.end_date)
-        .where(Placement.home_id.in_(in_area))).all())
-    in_period = (Episode.home_id.in_(in_area), Episode.reported_at >= start,
-                 Episode.reported_at < end)
-    episodes = _grouped(session.execute(
-        select(Episode.home_id, Episode.id, Episode.reported_at, Episode.found_at,
-               Episode.found_how).where(*in_period)).all())
-    interviews = _grouped(session.execute(
-        select(Episode.home_id, RhiArrangement.found_at, ReturnHomeInterview.completed_at)
-        .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
-        .join(Episode, Episode.id == ReturnHomeInterview.episode_id).where(*in_period)).all())
-    profiles = _latest_profiles(session, select(Placement.child_id).where(
-        Placement.home_id.in_(in_area), Placement.end_date.is_(None)).scalar_subquery())
+    placements = _grouped(
+        session.execute(
+            select(
+                Placement.home_id, Placement.child_id, Placement.start_date, Placement.end_date
+            ).where(Placement.home_id.in_(in_area))
+        ).all()
+    )
+    in_period = (
+        Episode.home_id.in_(in_area),
+        Episode.reported_at >= start,
+        Episode.reported_at < end,
+    )
+    episodes = _grouped(
+        session.execute(
+            select(
+                Episode.home_id,
+                Episode.id,
+                Episode.reported_at,
+                Episode.found_at,
+                Episode.found_how,
+            ).where(*in_period)
+        ).all()
+    )
+    interviews = _grouped(
+        session.execute(
+            select(Episode.home_id, RhiArrangement.found_at, ReturnHomeInterview.completed_at)
+            .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+            .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
+            .where(*in_period)
+        ).all()
+    )
+    profiles = _latest_profiles(
+        session,
+        select(Placement.child_id)
+        .where(Placement.home_id.in_(in_area), Placement.end_date.is_(None))
+        .scalar_subquery(),
+    )
     target = timedelta(hours=rules.target_hours)
     rows = []
     for home_id, name in homes:
-        stays, found, done = (placements.get(home_id, []), episodes.get(home_id, []),
-                              interviews.get(home_id, []))
+        stays, found, done = (
+            placements.get(home_id, []),
+            episodes.get(home_id, []),
+            interviews.get(home_id, []),
+        )
         resident_days = sum(_overlap_days(s, e, start, end) for _, s, e in stays)
-        short_own = [f is not None and how == "returned_self"
-                     and (f - r) <= timedelta(hours=LATE_NOT_MISSING_HOURS)
-                     for _, r, f, how in found]
-        scores = [completeness(profiles.get(c, {}))[0] for c in {c for c, _, e in stays if e is None}]
+        short_own = [
+            f is not None
+            and how == "returned_self"
+            and (f - r) <= timedelta(hours=LATE_NOT_MISSING_HOURS)
+            for _, r, f, how in found
+        ]
+        scores = [
+            completeness(profiles.get(c, {}))[0] for c in {c for c, _, e in stays if e is None}
+        ]
         on_time = [c is not None and c <= f + target for f, c in done]
         months = resident_days / (365.25 / 12)
-        rows.append({
-            "home": name, "home_id": home_id, "episodes": len(found),
-            "resident_months": round(months, 1),
-            "episodes_per_resident_month": round(len(found) / months, 2) if months else None,
-            "short_own_return_share": _share(short_own),
-            "profile_completeness": round(sum(scores) / len(scores), 2) if scores else None,
-            "interviews": len(done), "interviews_on_time_share": _share(on_time)})
+        rows.append(
+            {
+                "home": name,
+                "home_id": home_id,
+                "episodes": len(found),
+                "resident_months": round(months, 1),
+                "episodes_per_resident_month": round(len(found) / months, 2) if months else None,
+                "short_own_return_share": _share(short_own),
+                "profile_completeness": round(sum(scores) / len(scores), 2) if scores else None,
+                "interviews": len(done),
+                "interviews_on_time_share": _share(on_time),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -248,21 +349,29 @@ def _share(flags: list[bool]) -> float | None:
 def _overlap_days(s, e, start: datetime, end: datetime) -> int:
     """Days of a placement [s, e] (e empty: ongoing) within [start, end)."""
     lo = max(pd.Timestamp(s), pd.Timestamp(start).normalize())
-    hi = min(pd.Timestamp(e) + pd.Timedelta(days=1) if e else pd.Timestamp(end),
-             pd.Timestamp(end))
+    hi = min(pd.Timestamp(e) + pd.Timedelta(days=1) if e else pd.Timestamp(end), pd.Timestamp(end))
     return max(0, (hi - lo).days)
 
 
 def _latest_profiles(session: Session, child_ids) -> dict[int, dict]:
     """Each child's latest Philomena profile content (children without one are left out);
     `child_ids` a sub-query."""
-    latest = (select(PhilomenaProfile.child_id, func.max(PhilomenaProfile.version).label("v"))
-              .where(PhilomenaProfile.child_id.in_(child_ids))
-              .group_by(PhilomenaProfile.child_id).subquery())
-    return {c: content or {} for c, content in session.execute(
-        select(PhilomenaProfile.child_id, PhilomenaProfile.content)
-        .join(latest, (latest.c.child_id == PhilomenaProfile.child_id)
-              & (latest.c.v == PhilomenaProfile.version))).all()}
+    latest = (
+        select(PhilomenaProfile.child_id, func.max(PhilomenaProfile.version).label("v"))
+        .where(PhilomenaProfile.child_id.in_(child_ids))
+        .group_by(PhilomenaProfile.child_id)
+        .subquery()
+    )
+    return {
+        c: content or {}
+        for c, content in session.execute(
+            select(PhilomenaProfile.child_id, PhilomenaProfile.content).join(
+                latest,
+                (latest.c.child_id == PhilomenaProfile.child_id)
+                & (latest.c.v == PhilomenaProfile.version),
+            )
+        ).all()
+    }
 
 
 def network(frame: pd.DataFrame, seed: int = 0) -> dict:
@@ -276,8 +385,16 @@ def network(frame: pd.DataFrame, seed: int = 0) -> dict:
     if graph.number_of_nodes() == 0:
         return {"nodes": [], "edges": []}
     positions = nx.spring_layout(graph, seed=seed, weight="weight")
-    nodes = [{"id": n, "kind": graph.nodes[n]["kind"], "label": n.split(":", 1)[-1],
-              "x": float(x), "y": float(y), "degree": graph.degree(n)}
-             for n, (x, y) in positions.items()]
+    nodes = [
+        {
+            "id": n,
+            "kind": graph.nodes[n]["kind"],
+            "label": n.split(":", 1)[-1],
+            "x": float(x),
+            "y": float(y),
+            "degree": graph.degree(n),
+        }
+        for n, (x, y) in positions.items()
+    ]
     edges = [{"a": a, "b": b, "weight": d.get("weight", 1)} for a, b, d in graph.edges(data=True)]
     return {"nodes": nodes, "edges": edges}

@@ -34,23 +34,30 @@ def frequently_missing(session: DB, actor: Actor = allowed("episodes", "list")) 
 
 
 @router.get("/dashboards/rhi-compliance")
-def rhi_compliance(session: DB, actor: Actor = allowed("return_home_interviews", "list")
-                   ) -> list[dict]:
+def rhi_compliance(
+    session: DB, actor: Actor = allowed("return_home_interviews", "list")
+) -> list[dict]:
     dash.refresh(session, datetime.now())
     return _records(dash.rhi_compliance(session, actor))
 
 
 @router.get("/dashboards/care-homes")
-def care_homes(session: DB, start: Annotated[LocalDatetime, Query()],
-               end: Annotated[LocalDatetime, Query()],
-               actor: Actor = allowed("episodes", "list")) -> list[dict]:
+def care_homes(
+    session: DB,
+    start: Annotated[LocalDatetime, Query()],
+    end: Annotated[LocalDatetime, Query()],
+    actor: Actor = allowed("episodes", "list"),
+) -> list[dict]:
     return _records(dash.care_home_feedback(session, actor, start, end))
 
 
 @router.get("/dashboards/hotspots")
-def hotspots(session: DB, start: Annotated[LocalDatetime, Query()],
-             end: Annotated[LocalDatetime, Query()],
-             actor: Actor = allowed("episodes", "list")) -> dict:
+def hotspots(
+    session: DB,
+    start: Annotated[LocalDatetime, Query()],
+    end: Annotated[LocalDatetime, Query()],
+    actor: Actor = allowed("episodes", "list"),
+) -> dict:
     parts = dash.hotspots(dash.scoped_frame(session, actor), start, end)
     return {k: _records(t) for k, t in parts.items()}
 
@@ -61,6 +68,9 @@ def network(session: DB, actor: Actor = allowed("associations", "list")) -> dict
 
 
 @router.get("/children/{pid}/timeline")
-def timeline(pid: Annotated[str, Path(min_length=1, max_length=64)], session: DB,
-             actor: Actor = allowed("children", "read")) -> list[dict]:
+def timeline(
+    pid: Annotated[str, Path(min_length=1, max_length=64)],
+    session: DB,
+    actor: Actor = allowed("children", "read"),
+) -> list[dict]:
     return [{**e, "at": e["at"].isoformat()} for e in child_timeline(session, actor, pid)]

@@ -18,9 +18,19 @@ from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.interviews.return_home import open_for_episode
 from misper.process.config import ProcessConfig
 
-FOUND_FIELDS = ("found_at", "found_by", "found_how", "found_location_type", "found_postcode_sector",
-                "distance_miles", "out_of_uk", "harm", "victim_of_crime", "arrested_while_missing",
-                "found_text")
+FOUND_FIELDS = (
+    "found_at",
+    "found_by",
+    "found_how",
+    "found_location_type",
+    "found_postcode_sector",
+    "distance_miles",
+    "out_of_uk",
+    "harm",
+    "victim_of_crime",
+    "arrested_while_missing",
+    "found_text",
+)
 
 
 @lru_cache(maxsize=1)
@@ -42,9 +52,16 @@ def distance_miles(from_sector: str | None, to_sector: str | None) -> float | No
     return round(float(haversine_miles(la1, lo1, la2, lo2)), 1)
 
 
-def close_episode(session: Session, actor: Actor, rid: str, version: int, found: dict,
-                  with_rids: list[str], associates: list[dict], config: ProcessConfig | None = None
-                  ) -> tuple[Episode, str, ReturnHomeInterview, Referral | None]:
+def close_episode(
+    session: Session,
+    actor: Actor,
+    rid: str,
+    version: int,
+    found: dict,
+    with_rids: list[str],
+    associates: list[dict],
+    config: ProcessConfig | None = None,
+) -> tuple[Episode, str, ReturnHomeInterview, Referral | None]:
     access.require(actor, "episodes", "update")
     episode = visible_episode(session, actor, rid)
     if not episode.is_open:
@@ -64,16 +81,31 @@ def close_episode(session: Session, actor: Actor, rid: str, version: int, found:
         others.append(other)
     found = dict(found)
     if found.get("distance_miles") is None:
-        computed = distance_miles(episode.missing_from_postcode_sector,
-                                  found.get("found_postcode_sector"))
+        computed = distance_miles(
+            episode.missing_from_postcode_sector, found.get("found_postcode_sector")
+        )
         if computed is not None:
             found["distance_miles"] = computed
     episode, pid = update_episode(session, actor, rid, version, found)
     for other in others:  # together both ways: each child's record shows the other
-        add_association(session, actor, rid, linked_rid=other.rid, associate_id=None,
-                        kind="unknown", description=None)
-        add_association(session, actor, other.rid, linked_rid=rid, associate_id=None,
-                        kind="unknown", description=None)
+        add_association(
+            session,
+            actor,
+            rid,
+            linked_rid=other.rid,
+            associate_id=None,
+            kind="unknown",
+            description=None,
+        )
+        add_association(
+            session,
+            actor,
+            other.rid,
+            linked_rid=rid,
+            associate_id=None,
+            kind="unknown",
+            description=None,
+        )
     for associate in associates:
         add_association(session, actor, rid, linked_rid=None, **associate)
     rhi, _ = open_for_episode(session, actor, episode, config)

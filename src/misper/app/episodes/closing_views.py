@@ -25,7 +25,9 @@ class WithAssociate(StoreModel):
 
 
 EpisodeClose = create_model(
-    "EpisodeClose", __base__=StoreModel, version=(Id, ...),
+    "EpisodeClose",
+    __base__=StoreModel,
+    version=(Id, ...),
     found_at=(canonical_type(BY_NAME["found_at"]), ...),
     with_rids=(list[Pid], Field(default_factory=list, max_length=20)),
     associates=(list[WithAssociate], Field(default_factory=list, max_length=20)),
@@ -41,12 +43,25 @@ class Closed(BaseModel):
 
 
 @router.post("/{rid}/close", response_model=Closed)
-def close(rid: Annotated[str, Path(min_length=1, max_length=64)], body: EpisodeClose, session: DB,
-          actor: Actor = allowed("episodes", "update")):
+def close(
+    rid: Annotated[str, Path(min_length=1, max_length=64)],
+    body: EpisodeClose,
+    session: DB,
+    actor: Actor = allowed("episodes", "update"),
+):
     found = body.model_dump(include=set(FOUND_FIELDS), exclude_none=True)
     episode, pid, rhi, referral = close_episode(
-        session, actor, rid, body.version, found, list(body.with_rids),
-        [a.model_dump() for a in body.associates])
-    return Closed(episode=episode_out(episode, pid), return_home_interview_id=rhi.id,
-                  referral_id=referral and referral.id,
-                  referral_meeting=referral and referral.meeting)
+        session,
+        actor,
+        rid,
+        body.version,
+        found,
+        list(body.with_rids),
+        [a.model_dump() for a in body.associates],
+    )
+    return Closed(
+        episode=episode_out(episode, pid),
+        return_home_interview_id=rhi.id,
+        referral_id=referral and referral.id,
+        referral_meeting=referral and referral.meeting,
+    )

@@ -4,18 +4,39 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Table, Text, UniqueConstraint, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from misper.app.db import Base
 from misper.incidents.schema import COLUMNS, Kind
 
 # Canonical columns that live in tables of their own (child, associations, interviews), not on the row.
-ELSEWHERE = frozenset({
-    "rid", "pid", "linked_rids", "associate_ids", "prevention_interview",
-    "rhi_offered", "rhi_accepted", "rhi_completed_at",
-})
+ELSEWHERE = frozenset(
+    {
+        "rid",
+        "pid",
+        "linked_rids",
+        "associate_ids",
+        "prevention_interview",
+        "rhi_offered",
+        "rhi_accepted",
+        "rhi_completed_at",
+    }
+)
 EPISODE_FIELDS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.name not in ELSEWHERE)
 
 
@@ -23,13 +44,18 @@ def _sql_type(column):
     if column.kind is Kind.TEXT:
         return Text() if column.free_text else String(120)
     return {
-        Kind.ENUM: String(32), Kind.DATETIME: DateTime(timezone=False), Kind.INTEGER: Integer(),
-        Kind.FLOAT: Float(), Kind.BOOL: Boolean(), Kind.LIST: JSON(none_as_null=True),
+        Kind.ENUM: String(32),
+        Kind.DATETIME: DateTime(timezone=False),
+        Kind.INTEGER: Integer(),
+        Kind.FLOAT: Float(),
+        Kind.BOOL: Boolean(),
+        Kind.LIST: JSON(none_as_null=True),
     }[column.kind]
 
 
 episodes_table = Table(
-    "episodes", Base.metadata,
+    "episodes",
+    Base.metadata,
     Column("id", Integer, primary_key=True),
     Column("rid", String(64), nullable=False, unique=True),
     Column("child_id", ForeignKey("children.id"), nullable=False, index=True),
@@ -41,15 +67,23 @@ episodes_table = Table(
     Column("associates_recorded", Boolean, nullable=False, default=False),
     Column("version", Integer, nullable=False, default=1),
     Column("updated_at", DateTime(timezone=False), nullable=False),
-    *[Column(c.name, _sql_type(c), nullable=not c.required, index=c.name == "reported_at")
-      for c in COLUMNS if c.name in EPISODE_FIELDS],
+    *[
+        Column(c.name, _sql_type(c), nullable=not c.required, index=c.name == "reported_at")
+        for c in COLUMNS
+        if c.name in EPISODE_FIELDS
+    ],
     # The police scope asks "has this child an episode in this force?" once per child: without
     # both keys in one index SQLite walks every episode of the force for each child.
     Index("ix_episodes_child_id_force_id", "child_id", "force_id"),
     # The open episodes of a force, newest first (the police's working list): without it every
     # listing reads all of the force's closed episodes too (migration 0004).
-    Index("ix_episodes_open", "force_id", "reported_at", postgresql_where=text("found_at IS NULL"),
-          sqlite_where=text("found_at IS NULL")),
+    Index(
+        "ix_episodes_open",
+        "force_id",
+        "reported_at",
+        postgresql_where=text("found_at IS NULL"),
+        sqlite_where=text("found_at IS NULL"),
+    ),
 )
 
 

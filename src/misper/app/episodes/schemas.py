@@ -7,18 +7,52 @@ from typing import Literal
 from pydantic import BaseModel, create_model
 
 from misper.app.episodes.models import EPISODE_FIELDS
-from misper.app.schemas import (Id, LocalDatetime, Name, Note, Pid, PlausibleDate, Sector, Stamp,
-                                StoreModel, canonical_type, text)
+from misper.app.schemas import (
+    Id,
+    LocalDatetime,
+    Name,
+    Note,
+    Pid,
+    PlausibleDate,
+    Sector,
+    Stamp,
+    StoreModel,
+    canonical_type,
+    text,
+)
 from misper.incidents.schema import BY_NAME, RISK_LEVELS
 
 # What a report of a child going missing gives; the rest is learnt while the episode runs.
-REPORT_FIELDS = ("reported_at", "last_seen_at", "missing_from_type", "missing_from_postcode_sector",
-                 "risk_initial", "age", "circumstances_text", "risk_flags", "markers")
+REPORT_FIELDS = (
+    "reported_at",
+    "last_seen_at",
+    "missing_from_type",
+    "missing_from_postcode_sector",
+    "risk_initial",
+    "age",
+    "circumstances_text",
+    "risk_flags",
+    "markers",
+)
 # What may change while the episode runs and when the child is found.
-CHANGE_FIELDS = ("last_seen_at", "found_at", "found_by", "found_how", "found_location_type",
-                 "found_postcode_sector", "distance_miles", "out_of_uk", "harm",
-                 "victim_of_crime", "arrested_while_missing", "risk_flags", "reason_vulnerability",
-                 "reason_codes", "markers", "found_text")
+CHANGE_FIELDS = (
+    "last_seen_at",
+    "found_at",
+    "found_by",
+    "found_how",
+    "found_location_type",
+    "found_postcode_sector",
+    "distance_miles",
+    "out_of_uk",
+    "harm",
+    "victim_of_crime",
+    "arrested_while_missing",
+    "risk_flags",
+    "reason_vulnerability",
+    "reason_codes",
+    "markers",
+    "found_text",
+)
 
 
 def _optional(names):
@@ -34,17 +68,26 @@ class NewChild(StoreModel):
 
 
 EpisodeReport = create_model(
-    "EpisodeReport", __base__=StoreModel,
-    pid=(Pid | None, None), child=(NewChild | None, None),
+    "EpisodeReport",
+    __base__=StoreModel,
+    pid=(Pid | None, None),
+    child=(NewChild | None, None),
     reported_at=(canonical_type(BY_NAME["reported_at"]), ...),
     missing_from_type=(canonical_type(BY_NAME["missing_from_type"]), ...),
     **_optional([n for n in REPORT_FIELDS if n not in ("reported_at", "missing_from_type")]),
 )
-EpisodeChange = create_model("EpisodeChange", __base__=StoreModel, version=(Id, ...),
-                             **_optional(CHANGE_FIELDS))
+EpisodeChange = create_model(
+    "EpisodeChange", __base__=StoreModel, version=(Id, ...), **_optional(CHANGE_FIELDS)
+)
 EpisodeOut = create_model(
-    "EpisodeOut", rid=(str, ...), pid=(str, ...), version=(int, ...), is_open=(bool, ...),
-    force_id=(int, ...), reported_by_agency_id=(int | None, None), home_id=(int | None, None),
+    "EpisodeOut",
+    rid=(str, ...),
+    pid=(str, ...),
+    version=(int, ...),
+    is_open=(bool, ...),
+    force_id=(int, ...),
+    reported_by_agency_id=(int | None, None),
+    home_id=(int | None, None),
     **{n: (canonical_type(BY_NAME[n], answer=True) | None, None) for n in EPISODE_FIELDS},
 )
 

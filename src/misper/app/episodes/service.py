@@ -15,8 +15,16 @@ from misper.app.access import Actor
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
 from misper.app.children.service import age_on, create_child, visible_child
-from misper.app.episodes.models import (Associate, ControlRoomDecision, Episode, EpisodeAssociate,
-                                        EpisodeLink, EpisodeUpdate, RiskAssessment, Task)
+from misper.app.episodes.models import (
+    Associate,
+    ControlRoomDecision,
+    Episode,
+    EpisodeAssociate,
+    EpisodeLink,
+    EpisodeUpdate,
+    RiskAssessment,
+    Task,
+)
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.escalation.automatic import escalate
 from misper.app.notifications.service import notify
@@ -39,14 +47,28 @@ def pid_of(session: Session, episode: Episode) -> str:
     return session.scalar(select(Child.pid).where(Child.id == episode.child_id))
 
 
-def list_episodes(session: Session, actor: Actor, *, open_only: bool | None, pid: str | None,
-                  reported_from: datetime | None, reported_to: datetime | None,
-                  risk: str | None, offset: int, limit: int) -> tuple[list[tuple[Episode, str]], int]:
+def list_episodes(
+    session: Session,
+    actor: Actor,
+    *,
+    open_only: bool | None,
+    pid: str | None,
+    reported_from: datetime | None,
+    reported_to: datetime | None,
+    risk: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Episode, str]], int]:
     access.require(actor, "episodes", "list")
-    query = (select(Episode, Child.pid).join(Child, Child.id == Episode.child_id)
-             .where(access.episodes(actor)))
+    query = (
+        select(Episode, Child.pid)
+        .join(Child, Child.id == Episode.child_id)
+        .where(access.episodes(actor))
+    )
     if open_only is not None:
-        query = query.where(Episode.found_at.is_(None) if open_only else Episode.found_at.is_not(None))
+        query = query.where(
+            Episode.found_at.is_(None) if open_only else Episode.found_at.is_not(None)
+        )
     if pid:
         query = query.where(Child.pid == pid)
     if reported_from:
@@ -56,8 +78,13 @@ def list_episodes(session: Session, actor: Actor, *, open_only: bool | None, pid
     if risk:
         query = query.where(Episode.risk_final == risk)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = list(session.execute(query.order_by(Episode.reported_at.desc(), Episode.id.desc())
-                                .offset(offset).limit(limit)).all())
+    rows = list(
+        session.execute(
+            query.order_by(Episode.reported_at.desc(), Episode.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+    )
     audit.record(session, actor, "list", "episode", detail={"ids": [e.id for e, _ in rows]})
     return rows, total
 
@@ -69,16 +96,20 @@ def read_episode(session: Session, actor: Actor, rid: str) -> tuple[Episode, str
     return episode, pid_of(session, episode)
 
 
-def report_missing(session: Session, actor: Actor, *, pid: str | None, child: dict | None,
-                   fields: dict) -> tuple[Episode, str]:
+def report_missing(
+    session: Session, actor: Actor, *, pid: str | None, child: dict | None, fields: dict
+) -> tuple[Episode, str]:
     """Open an episode. Care staff report a child living in one of their homes (the home's force
     takes it); police report any child in their area, a new one by its details."""
     access.require(actor, "episodes", "create")
     if (pid is None) == (child is None):
         raise Invalid("pid", "give either the pid of a known child or the details of a new one")
     if pid is not None:
-        scope = (lambda a: Child.pid.is_not(None)) if access.may_report_any_child(actor) \
+        scope = (
+            (lambda a: Child.pid.is_not(None))
+            if access.may_report_any_child(actor)
             else access.children
+        )
         record = visible_child(session, actor, pid, scope=scope)
     elif actor.role in POLICE_ROLES:
         record = create_child(session, actor, responsible_council_id=None, **child)
@@ -96,13 +127,25 @@ def report_missing(session: Session, actor: Actor, *, pid: str | None, child: di
         raise Invalid("age", "needed when the child's date of birth is not recorded")
     from_home = home is not None and fields.get("missing_from_type") == "care_home"
     episode = Episode(
-        rid=new_rid(), child_id=record.id, force_id=force_id, reported_by_agency_id=actor.agency_id,
-        home_id=home.id if from_home else None, links_recorded=False, associates_recorded=False,
-        updated_at=datetime.now(), record_type="missing_report", gender=record.gender,
-        ethnic_appearance=record.ethnic_appearance, in_care=record.in_care,
+        rid=new_rid(),
+        child_id=record.id,
+        force_id=force_id,
+        reported_by_agency_id=actor.agency_id,
+        home_id=home.id if from_home else None,
+        links_recorded=False,
+        associates_recorded=False,
+        updated_at=datetime.now(),
+        record_type="missing_report",
+        gender=record.gender,
+        ethnic_appearance=record.ethnic_appearance,
+        in_care=record.in_care,
         missing_from_place_id=home.place_id if from_home else None,
         missing_from_postcode_sector=home.postcode_sector if from_home else None,
-        risk_final=fields.get("risk_initial"), narratives_count=0, tasks_count=0, **fields)
+        risk_final=fields.get("risk_initial"),
+        narratives_count=0,
+        tasks_count=0,
+        **fields,
+    )
     session.add(episode)
     session.flush()
     audit.record(session, actor, "create", "episode", episode.id, child_id=record.id)
@@ -113,28 +156,42 @@ def report_missing(session: Session, actor: Actor, *, pid: str | None, child: di
 
 
 def _current_home(session: Session, child_id: int) -> Home | None:
-    return session.scalar(select(Home).join(Placement, Placement.home_id == Home.id)
-                          .where(Placement.child_id == child_id, Placement.end_date.is_(None))
-                          .order_by(Placement.start_date.desc()).limit(1))
+    return session.scalar(
+        select(Home)
+        .join(Placement, Placement.home_id == Home.id)
+        .where(Placement.child_id == child_id, Placement.end_date.is_(None))
+        .order_by(Placement.start_date.desc())
+        .limit(1)
+    )
 
 
-def update_episode(session: Session, actor: Actor, rid: str, version: int,
-                   changes: dict) -> tuple[Episode, str]:
+def update_episode(
+    session: Session, actor: Actor, rid: str, version: int, changes: dict
+) -> tuple[Episode, str]:
     """Change fields of an episode the caller last read at `version`. If someone changed it since,
     raise Conflict and change nothing: the caller must read it again and re-apply."""
     access.require(actor, "episodes", "update")
     episode = visible_episode(session, actor, rid)
     if episode.version != version:
-        raise Conflict(f"episode {rid} was changed by someone else (now version {episode.version}, "
-                       f"you had {version}); reload it and apply your change again")
+        raise Conflict(
+            f"episode {rid} was changed by someone else (now version {episode.version}, "
+            f"you had {version}); reload it and apply your change again"
+        )
     found_at = changes.get("found_at", episode.found_at)
     if found_at is not None and found_at < episode.reported_at:
         raise Invalid("found_at", "before the episode was reported")
     for name, value in changes.items():
         setattr(episode, name, value)
     _touch(session, episode)
-    audit.record(session, actor, "update", "episode", episode.id, child_id=episode.child_id,
-                 detail={"fields": sorted(changes)})
+    audit.record(
+        session,
+        actor,
+        "update",
+        "episode",
+        episode.id,
+        child_id=episode.child_id,
+        detail={"fields": sorted(changes)},
+    )
     if "found_at" in changes:  # closed or corrected by a change: the interview's clock follows
         from misper.app.interviews.return_home import follow_found_time  # (it imports this module)
 
@@ -148,23 +205,31 @@ def _touch(session: Session, episode: Episode) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict("the episode was changed by someone else at the same moment; reload it") \
-            from None
+        raise Conflict(
+            "the episode was changed by someone else at the same moment; reload it"
+        ) from None
 
 
-def add_risk_assessment(session: Session, actor: Actor, rid: str, level: str,
-                        rationale: str | None) -> RiskAssessment:
+def add_risk_assessment(
+    session: Session, actor: Actor, rid: str, level: str, rationale: str | None
+) -> RiskAssessment:
     access.require(actor, "risk_assessments", "create")
     episode = visible_episode(session, actor, rid)
-    assessment = RiskAssessment(episode_id=episode.id, level=level, rationale=rationale,
-                                assessed_at=datetime.now(), assessed_by=actor.user_id)
+    assessment = RiskAssessment(
+        episode_id=episode.id,
+        level=level,
+        rationale=rationale,
+        assessed_at=datetime.now(),
+        assessed_by=actor.user_id,
+    )
     session.add(assessment)
     if episode.risk_initial is None:
         episode.risk_initial = level
     episode.risk_final = level
     _touch(session, episode)
-    audit.record(session, actor, "create", "risk_assessment", assessment.id,
-                 child_id=episode.child_id)
+    audit.record(
+        session, actor, "create", "risk_assessment", assessment.id, child_id=episode.child_id
+    )
     return assessment
 
 
@@ -172,21 +237,37 @@ def list_risk_assessments(session: Session, actor: Actor, rid: str) -> list[Risk
     access.require(actor, "risk_assessments", "list")
     episode = visible_episode(session, actor, rid)
     audit.record(session, actor, "read", "risk_assessment", child_id=episode.child_id)
-    return list(session.scalars(select(RiskAssessment).where(RiskAssessment.episode_id == episode.id)
-                                .order_by(RiskAssessment.assessed_at, RiskAssessment.id)))
+    return list(
+        session.scalars(
+            select(RiskAssessment)
+            .where(RiskAssessment.episode_id == episode.id)
+            .order_by(RiskAssessment.assessed_at, RiskAssessment.id)
+        )
+    )
 
 
-def add_decision(session: Session, actor: Actor, rid: str, decision: str,
-                 review_at: datetime | None, rationale: str | None) -> ControlRoomDecision:
+def add_decision(
+    session: Session,
+    actor: Actor,
+    rid: str,
+    decision: str,
+    review_at: datetime | None,
+    rationale: str | None,
+) -> ControlRoomDecision:
     access.require(actor, "decisions", "create")
     episode = visible_episode(session, actor, rid)
     if decision == "delay" and review_at is None:
         raise Invalid("review_at", "a delay needs the time of its review")
     if decision != "delay" and review_at is not None:
         raise Invalid("review_at", "only a delay has a review time")
-    row = ControlRoomDecision(episode_id=episode.id, decision=decision, review_at=review_at,
-                              rationale=rationale, decided_at=datetime.now(),
-                              decided_by=actor.user_id)
+    row = ControlRoomDecision(
+        episode_id=episode.id,
+        decision=decision,
+        review_at=review_at,
+        rationale=rationale,
+        decided_at=datetime.now(),
+        decided_by=actor.user_id,
+    )
     session.add(row)
     session.flush()
     audit.record(session, actor, "create", "decision", row.id, child_id=episode.child_id)
@@ -197,16 +278,24 @@ def list_decisions(session: Session, actor: Actor, rid: str) -> list[ControlRoom
     access.require(actor, "decisions", "list")
     episode = visible_episode(session, actor, rid)
     audit.record(session, actor, "read", "decision", child_id=episode.child_id)
-    return list(session.scalars(select(ControlRoomDecision)
-                                .where(ControlRoomDecision.episode_id == episode.id)
-                                .order_by(ControlRoomDecision.decided_at, ControlRoomDecision.id)))
+    return list(
+        session.scalars(
+            select(ControlRoomDecision)
+            .where(ControlRoomDecision.episode_id == episode.id)
+            .order_by(ControlRoomDecision.decided_at, ControlRoomDecision.id)
+        )
+    )
 
 
 def add_task(session: Session, actor: Actor, rid: str, description: str) -> Task:
     access.require(actor, "tasks", "create")
     episode = visible_episode(session, actor, rid)
-    task = Task(episode_id=episode.id, description=description, created_at=datetime.now(),
-                created_by=actor.user_id)
+    task = Task(
+        episode_id=episode.id,
+        description=description,
+        created_at=datetime.now(),
+        created_by=actor.user_id,
+    )
     session.add(task)
     episode.tasks_count = (episode.tasks_count or 0) + 1
     _touch(session, episode)
@@ -218,13 +307,18 @@ def list_tasks(session: Session, actor: Actor, rid: str) -> list[Task]:
     access.require(actor, "tasks", "list")
     episode = visible_episode(session, actor, rid)
     audit.record(session, actor, "read", "task", child_id=episode.child_id)
-    return list(session.scalars(select(Task).where(Task.episode_id == episode.id).order_by(Task.id)))
+    return list(
+        session.scalars(select(Task).where(Task.episode_id == episode.id).order_by(Task.id))
+    )
 
 
 def set_task_done(session: Session, actor: Actor, task_id: int, done: bool) -> Task:
     access.require(actor, "tasks", "update")
-    task = session.scalar(select(Task).join(Episode, Episode.id == Task.episode_id)
-                          .where(Task.id == task_id, access.episodes(actor)))
+    task = session.scalar(
+        select(Task)
+        .join(Episode, Episode.id == Task.episode_id)
+        .where(Task.id == task_id, access.episodes(actor))
+    )
     if task is None:
         raise NotFound("task")
     task.done = done
@@ -232,13 +326,20 @@ def set_task_done(session: Session, actor: Actor, task_id: int, done: bool) -> T
     return task
 
 
-def add_update(session: Session, actor: Actor, rid: str, kind: str, text: str,
-               postcode_sector: str | None) -> EpisodeUpdate:
+def add_update(
+    session: Session, actor: Actor, rid: str, kind: str, text: str, postcode_sector: str | None
+) -> EpisodeUpdate:
     access.require(actor, "updates", "create")
     episode = visible_episode(session, actor, rid)
-    row = EpisodeUpdate(episode_id=episode.id, kind=kind, text=text,
-                        postcode_sector=postcode_sector, at=datetime.now(),
-                        created_by=actor.user_id, agency_id=actor.agency_id)
+    row = EpisodeUpdate(
+        episode_id=episode.id,
+        kind=kind,
+        text=text,
+        postcode_sector=postcode_sector,
+        at=datetime.now(),
+        created_by=actor.user_id,
+        agency_id=actor.agency_id,
+    )
     session.add(row)
     episode.narratives_count = (episode.narratives_count or 0) + 1
     _touch(session, episode)
@@ -250,39 +351,75 @@ def list_updates(session: Session, actor: Actor, rid: str) -> list[EpisodeUpdate
     access.require(actor, "updates", "list")
     episode = visible_episode(session, actor, rid)
     audit.record(session, actor, "read", "update", child_id=episode.child_id)
-    return list(session.scalars(select(EpisodeUpdate).where(EpisodeUpdate.episode_id == episode.id)
-                                .order_by(EpisodeUpdate.at, EpisodeUpdate.id)))
+    return list(
+        session.scalars(
+            select(EpisodeUpdate)
+            .where(EpisodeUpdate.episode_id == episode.id)
+            .order_by(EpisodeUpdate.at, EpisodeUpdate.id)
+        )
+    )
 
 
-def list_associations(session: Session, actor: Actor, rid: str) -> tuple[list[str], list[Associate]]:
+def list_associations(
+    session: Session, actor: Actor, rid: str
+) -> tuple[list[str], list[Associate]]:
     """Children who went missing together (their rids) and the adults and addresses named."""
     access.require(actor, "associations", "list")
     episode = visible_episode(session, actor, rid)
     audit.record(session, actor, "read", "association", child_id=episode.child_id)
-    links = list(session.scalars(select(EpisodeLink.linked_rid)
-                                 .where(EpisodeLink.episode_id == episode.id)
-                                 .order_by(EpisodeLink.position)))
-    associates = list(session.scalars(
-        select(Associate).join(EpisodeAssociate, EpisodeAssociate.associate_id == Associate.id)
-        .where(EpisodeAssociate.episode_id == episode.id).order_by(EpisodeAssociate.position)))
+    links = list(
+        session.scalars(
+            select(EpisodeLink.linked_rid)
+            .where(EpisodeLink.episode_id == episode.id)
+            .order_by(EpisodeLink.position)
+        )
+    )
+    associates = list(
+        session.scalars(
+            select(Associate)
+            .join(EpisodeAssociate, EpisodeAssociate.associate_id == Associate.id)
+            .where(EpisodeAssociate.episode_id == episode.id)
+            .order_by(EpisodeAssociate.position)
+        )
+    )
     return links, associates
 
 
-def add_association(session: Session, actor: Actor, rid: str, *, linked_rid: str | None,
-                    associate_id: str | None, kind: str, description: str | None) -> None:
+def add_association(
+    session: Session,
+    actor: Actor,
+    rid: str,
+    *,
+    linked_rid: str | None,
+    associate_id: str | None,
+    kind: str,
+    description: str | None,
+) -> None:
     access.require(actor, "associations", "create")
     episode = visible_episode(session, actor, rid)
     if (linked_rid is None) == (associate_id is None):
         raise Invalid("linked_rid", "give either linked_rid or associate_id")
-    count = session.scalar(select(func.count()).select_from(EpisodeLink)
-                           .where(EpisodeLink.episode_id == episode.id)) if linked_rid else \
-        session.scalar(select(func.count()).select_from(EpisodeAssociate)
-                       .where(EpisodeAssociate.episode_id == episode.id))
+    count = (
+        session.scalar(
+            select(func.count())
+            .select_from(EpisodeLink)
+            .where(EpisodeLink.episode_id == episode.id)
+        )
+        if linked_rid
+        else session.scalar(
+            select(func.count())
+            .select_from(EpisodeAssociate)
+            .where(EpisodeAssociate.episode_id == episode.id)
+        )
+    )
     if linked_rid:
         if linked_rid == episode.rid:
             raise Invalid("linked_rid", "an episode cannot be linked to itself")
-        exists = session.scalar(select(EpisodeLink.id).where(EpisodeLink.episode_id == episode.id,
-                                                             EpisodeLink.linked_rid == linked_rid))
+        exists = session.scalar(
+            select(EpisodeLink.id).where(
+                EpisodeLink.episode_id == episode.id, EpisodeLink.linked_rid == linked_rid
+            )
+        )
         if exists is None:
             session.add(EpisodeLink(episode_id=episode.id, linked_rid=linked_rid, position=count))
     else:
@@ -291,11 +428,16 @@ def add_association(session: Session, actor: Actor, rid: str, *, linked_rid: str
             associate = Associate(associate_id=associate_id, kind=kind, description=description)
             session.add(associate)
             session.flush()
-        exists = session.scalar(select(EpisodeAssociate.id).where(
-            EpisodeAssociate.episode_id == episode.id, EpisodeAssociate.associate_id == associate.id))
+        exists = session.scalar(
+            select(EpisodeAssociate.id).where(
+                EpisodeAssociate.episode_id == episode.id,
+                EpisodeAssociate.associate_id == associate.id,
+            )
+        )
         if exists is None:
-            session.add(EpisodeAssociate(episode_id=episode.id, associate_id=associate.id,
-                                         position=count))
+            session.add(
+                EpisodeAssociate(episode_id=episode.id, associate_id=associate.id, position=count)
+            )
     if linked_rid:
         episode.links_recorded = True
     else:

@@ -13,16 +13,23 @@ from misper.app.episodes.service import add_update, visible_episode
 from misper.app.notifications.service import notify
 
 
-def add_sighting_or_update(session: Session, actor: Actor, rid: str, kind: str, text: str,
-                           postcode_sector: str | None) -> tuple[EpisodeUpdate, list[int]]:
+def add_sighting_or_update(
+    session: Session, actor: Actor, rid: str, kind: str, text: str, postcode_sector: str | None
+) -> tuple[EpisodeUpdate, list[int]]:
     """The update, and the agencies told of it (none for a plain update or a found child)."""
     row = add_update(session, actor, rid, kind, text, postcode_sector)
     episode = visible_episode(session, actor, rid)
     if kind != "sighting" or not episode.is_open:
         return row, []
-    council = session.scalar(select(Child.responsible_council_id).where(Child.id == episode.child_id))
-    told = sorted({episode.force_id, episode.reported_by_agency_id, council} - {None, actor.agency_id})
+    council = session.scalar(
+        select(Child.responsible_council_id).where(Child.id == episode.child_id)
+    )
+    told = sorted(
+        {episode.force_id, episode.reported_by_agency_id, council} - {None, actor.agency_id}
+    )
     where = f" near {postcode_sector}" if postcode_sector else ""
     for agency_id in told:
-        notify(session, agency_id, f"Sighting{where} reported for missing episode {rid}", episode.id)
+        notify(
+            session, agency_id, f"Sighting{where} reported for missing episode {rid}", episode.id
+        )
     return row, told

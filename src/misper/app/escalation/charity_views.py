@@ -46,8 +46,14 @@ class PartnerList(BaseModel):
 
 
 def _out(row, charity_name: str, force_name: str) -> PartnershipOut:
-    return PartnershipOut(id=row.id, charity_id=row.charity_id, charity=charity_name,
-                          force_id=row.force_id, force=force_name, recorded_at=row.recorded_at)
+    return PartnershipOut(
+        id=row.id,
+        charity_id=row.charity_id,
+        charity=charity_name,
+        force_id=row.force_id,
+        force=force_name,
+        recorded_at=row.recorded_at,
+    )
 
 
 @router.get("/charity-partnerships", response_model=list[PartnershipOut])
@@ -56,14 +62,16 @@ def list_partnerships(session: DB, actor: Actor = allowed("charity_partnerships"
 
 
 @router.post("/charity-partnerships", response_model=PartnershipOut, status_code=201)
-def add_partnership(body: PartnershipIn, session: DB,
-                    actor: Actor = allowed("charity_partnerships", "create")):
+def add_partnership(
+    body: PartnershipIn, session: DB, actor: Actor = allowed("charity_partnerships", "create")
+):
     return _out(*charity.add_partnership(session, actor, body.charity_id, body.force_id))
 
 
 @router.delete("/charity-partnerships/{partnership_id}", response_model=PartnershipOut)
-def end_partnership(partnership_id: Key, session: DB,
-                    actor: Actor = allowed("charity_partnerships", "delete")):
+def end_partnership(
+    partnership_id: Key, session: DB, actor: Actor = allowed("charity_partnerships", "delete")
+):
     """Ends the partnership; the answer is the partnership as it was."""
     return _out(*charity.end_partnership(session, actor, partnership_id))
 

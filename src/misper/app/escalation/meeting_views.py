@@ -11,8 +11,16 @@ from pydantic import BaseModel
 from misper.app.access import Actor
 from misper.app.api import DB, ERRORS, allowed
 from misper.app.escalation import meetings
-from misper.app.schemas import (MAX_ID, Id, LocalDatetime, Note, PlausibleDate, Stamp, StoreModel,
-                                text)
+from misper.app.schemas import (
+    MAX_ID,
+    Id,
+    LocalDatetime,
+    Note,
+    PlausibleDate,
+    Stamp,
+    StoreModel,
+    text,
+)
 
 router = APIRouter(prefix="/api", tags=["referrals"], responses=ERRORS)
 Key = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -58,28 +66,48 @@ def _action(a) -> ActionOut:
 
 @router.get("/referrals/{referral_id}/meetings", response_model=list[MeetingOut])
 def list_meetings(referral_id: Key, session: DB, actor: Actor = allowed("referrals", "list")):
-    return [MeetingOut(id=m.id, referral_id=m.referral_id, held_at=m.held_at, attendees=m.attendees,
-                       summary=m.summary, actions=[_action(a) for a in actions])
-            for m, actions in meetings.meetings_of(session, actor, referral_id)]
+    return [
+        MeetingOut(
+            id=m.id,
+            referral_id=m.referral_id,
+            held_at=m.held_at,
+            attendees=m.attendees,
+            summary=m.summary,
+            actions=[_action(a) for a in actions],
+        )
+        for m, actions in meetings.meetings_of(session, actor, referral_id)
+    ]
 
 
 @router.post("/referrals/{referral_id}/meetings", response_model=MeetingOut, status_code=201)
-def record_meeting(referral_id: Key, body: MeetingIn, session: DB,
-                   actor: Actor = allowed("referrals", "update")):
-    m = meetings.record_meeting(session, actor, referral_id, body.held_at, body.attendees,
-                                body.summary)
-    return MeetingOut(id=m.id, referral_id=m.referral_id, held_at=m.held_at, attendees=m.attendees,
-                      summary=m.summary)
+def record_meeting(
+    referral_id: Key, body: MeetingIn, session: DB, actor: Actor = allowed("referrals", "update")
+):
+    m = meetings.record_meeting(
+        session, actor, referral_id, body.held_at, body.attendees, body.summary
+    )
+    return MeetingOut(
+        id=m.id,
+        referral_id=m.referral_id,
+        held_at=m.held_at,
+        attendees=m.attendees,
+        summary=m.summary,
+    )
 
 
 @router.post("/meetings/{meeting_id}/actions", response_model=ActionOut, status_code=201)
-def add_action(meeting_id: Key, body: ActionIn, session: DB,
-               actor: Actor = allowed("referrals", "update")):
-    return _action(meetings.add_action(session, actor, meeting_id, body.description,
-                                       body.owner_agency_id, body.due_on))
+def add_action(
+    meeting_id: Key, body: ActionIn, session: DB, actor: Actor = allowed("referrals", "update")
+):
+    return _action(
+        meetings.add_action(
+            session, actor, meeting_id, body.description, body.owner_agency_id, body.due_on
+        )
+    )
 
 
 @router.post("/meeting-actions/{action_id}/done", response_model=ActionOut)
-def complete_action(action_id: Key, body: ActionDone, session: DB,
-                    actor: Actor = allowed("referrals", "update")):
+def complete_action(
+    action_id: Key, body: ActionDone, session: DB, actor: Actor = allowed("referrals", "update")
+):
     return _action(meetings.complete_action(session, actor, action_id, body.outcome))

@@ -16,21 +16,33 @@ from misper.app.escalation.models import Referral
 
 
 def _referral(session: Session, actor: Actor, referral_id: int) -> Referral:
-    referral = session.scalar(select(Referral).where(Referral.id == referral_id,
-                                                     access.referrals(actor)))
+    referral = session.scalar(
+        select(Referral).where(Referral.id == referral_id, access.referrals(actor))
+    )
     if referral is None:
         raise NotFound("referral")
     return referral
 
 
-def record_meeting(session: Session, actor: Actor, referral_id: int, held_at: datetime,
-                   attendees: str | None, summary: str | None) -> Meeting:
+def record_meeting(
+    session: Session,
+    actor: Actor,
+    referral_id: int,
+    held_at: datetime,
+    attendees: str | None,
+    summary: str | None,
+) -> Meeting:
     access.require(actor, "referrals", "update")
     referral = _referral(session, actor, referral_id)
     if held_at < referral.referred_at.replace(hour=0, minute=0, second=0, microsecond=0):
         raise Invalid("held_at", "before the referral was made")
-    meeting = Meeting(referral_id=referral.id, held_at=held_at, attendees=attendees,
-                      summary=summary, recorded_by=actor.user_id)
+    meeting = Meeting(
+        referral_id=referral.id,
+        held_at=held_at,
+        attendees=attendees,
+        summary=summary,
+        recorded_by=actor.user_id,
+    )
     session.add(meeting)
     session.flush()
     audit.record(session, actor, "create", "meeting", meeting.id, child_id=referral.child_id)
@@ -38,19 +50,32 @@ def record_meeting(session: Session, actor: Actor, referral_id: int, held_at: da
 
 
 def _meeting(session: Session, actor: Actor, meeting_id: int) -> tuple[Meeting, Referral]:
-    row = session.execute(select(Meeting, Referral).join(Referral, Referral.id == Meeting.referral_id)
-                          .where(Meeting.id == meeting_id, access.referrals(actor))).first()
+    row = session.execute(
+        select(Meeting, Referral)
+        .join(Referral, Referral.id == Meeting.referral_id)
+        .where(Meeting.id == meeting_id, access.referrals(actor))
+    ).first()
     if row is None:
         raise NotFound("meeting")
     return tuple(row)
 
 
-def add_action(session: Session, actor: Actor, meeting_id: int, description: str,
-               owner_agency_id: int | None, due_on: date | None) -> MeetingAction:
+def add_action(
+    session: Session,
+    actor: Actor,
+    meeting_id: int,
+    description: str,
+    owner_agency_id: int | None,
+    due_on: date | None,
+) -> MeetingAction:
     access.require(actor, "referrals", "update")
     meeting, referral = _meeting(session, actor, meeting_id)
-    action = MeetingAction(meeting_id=meeting.id, description=description,
-                           owner_agency_id=owner_agency_id, due_on=due_on)
+    action = MeetingAction(
+        meeting_id=meeting.id,
+        description=description,
+        owner_agency_id=owner_agency_id,
+        due_on=due_on,
+    )
     session.add(action)
     session.flush()
     audit.record(session, actor, "create", "meeting_action", action.id, child_id=referral.child_id)
@@ -68,13 +93,24 @@ def complete_action(session: Session, actor: Actor, action_id: int, outcome: str
     return action
 
 
-def meetings_of(session: Session, actor: Actor, referral_id: int
-                ) -> list[tuple[Meeting, list[MeetingAction]]]:
+def meetings_of(
+    session: Session, actor: Actor, referral_id: int
+) -> list[tuple[Meeting, list[MeetingAction]]]:
     access.require(actor, "referrals", "list")
     referral = _referral(session, actor, referral_id)
-    meetings = list(session.scalars(select(Meeting).where(Meeting.referral_id == referral.id)
-                                    .order_by(Meeting.held_at, Meeting.id)))
-    actions = list(session.scalars(select(MeetingAction).where(
-        MeetingAction.meeting_id.in_([m.id for m in meetings])).order_by(MeetingAction.id)))
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.referral_id == referral.id)
+            .order_by(Meeting.held_at, Meeting.id)
+        )
+    )
+    actions = list(
+        session.scalars(
+            select(MeetingAction)
+            .where(MeetingAction.meeting_id.in_([m.id for m in meetings]))
+            .order_by(MeetingAction.id)
+        )
+    )
     audit.record(session, actor, "read", "meeting", child_id=referral.child_id)
     return [(m, [a for a in actions if a.meeting_id == m.id]) for m in meetings]

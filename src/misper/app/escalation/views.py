@@ -22,25 +22,36 @@ def referral_out(referral, pid: str) -> ReferralOut:
 
 
 @router.get("", response_model=list[ReferralOut])
-def list_referrals(session: DB, page: Paging, actor: Actor = allowed("referrals", "list"),
-                   meeting: Literal[MEETINGS] | None = None, open: bool | None = None):
+def list_referrals(
+    session: DB,
+    page: Paging,
+    actor: Actor = allowed("referrals", "list"),
+    meeting: Literal[MEETINGS] | None = None,
+    open: bool | None = None,
+):
     rows = service.list_referrals(session, actor, meeting, open, page.offset, page.limit)
     return [referral_out(r, p) for r, p in rows]
 
 
 @router.post("", response_model=ReferralOut, status_code=201)
 def refer(body: ReferralIn, session: DB, actor: Actor = allowed("referrals", "create")):
-    return referral_out(*service.refer(session, actor, body.pid, body.meeting, body.reason,
-                                       body.rid))
+    return referral_out(
+        *service.refer(session, actor, body.pid, body.meeting, body.reason, body.rid)
+    )
 
 
 @router.get("/{referral_id}", response_model=ReferralOut)
-def read_referral(referral_id: ReferralId, session: DB,
-                  actor: Actor = allowed("referrals", "list")):
+def read_referral(
+    referral_id: ReferralId, session: DB, actor: Actor = allowed("referrals", "list")
+):
     return referral_out(*service.read_referral(session, actor, referral_id))
 
 
 @router.patch("/{referral_id}", response_model=ReferralOut)
-def record_outcome(referral_id: ReferralId, body: OutcomeIn, session: DB,
-                   actor: Actor = allowed("referrals", "update")):
+def record_outcome(
+    referral_id: ReferralId,
+    body: OutcomeIn,
+    session: DB,
+    actor: Actor = allowed("referrals", "update"),
+):
     return referral_out(*service.record_outcome(session, actor, referral_id, body.outcome))

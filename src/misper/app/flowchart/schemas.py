@@ -8,7 +8,16 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from misper.app.flowchart.service import RESULTS
-from misper.app.schemas import LocalDatetime, Name, Note, Pid, PlausibleDate, Stamp, StoreModel, text
+from misper.app.schemas import (
+    LocalDatetime,
+    Name,
+    Note,
+    Pid,
+    PlausibleDate,
+    Stamp,
+    StoreModel,
+    text,
+)
 
 
 class NewChild(StoreModel):
@@ -70,10 +79,18 @@ def check_out(view, episode_rid: str | None) -> CheckOut:
     check, decision = view.check, view.decision
     until: datetime | None = decision.until.to_pydatetime() if decision.until is not None else None
     return CheckOut(
-        id=check.id, pid=view.pid, started_at=check.started_at, expected_back=check.expected_back,
+        id=check.id,
+        pid=view.pid,
+        started_at=check.started_at,
+        expected_back=check.expected_back,
         concerns=list(check.concerns or []),
         steps=[StepOut.model_validate(s, from_attributes=True) for s in view.steps],
-        outcome=decision.outcome.value, reasons=list(decision.reasons), until=until,
-        steps_left=list(decision.steps_left), wait_minutes=decision.wait_minutes,
-        wait_agreed=decision.wait_agreed, episode_rid=episode_rid,
-        profile_version=check.profile_version)
+        outcome=decision.outcome.value,
+        reasons=list(decision.reasons),
+        until=until,
+        steps_left=list(decision.steps_left),
+        wait_minutes=decision.wait_minutes,
+        wait_agreed=decision.wait_agreed,
+        episode_rid=episode_rid,
+        profile_version=check.profile_version,
+    )

@@ -24,8 +24,11 @@ from misper.app.philomena.service import agreed_wait
 from misper.process.config import FlowchartRules, default_config
 from misper.process.flowchart import Decision, FlowchartError, Outcome, StepAnswer, decide
 
-RESULTS = {"no_contact": "No contact, not found", "whereabouts_known": "Whereabouts known, safe",
-           "found": "Found, back or with us"}
+RESULTS = {
+    "no_contact": "No contact, not found",
+    "whereabouts_known": "Whereabouts known, safe",
+    "found": "Found, back or with us",
+}
 
 
 @dataclass(frozen=True)
@@ -43,17 +46,27 @@ def _rules(rules: FlowchartRules | None) -> FlowchartRules:
 def _visible_check(session: Session, actor: Actor, check_id: int) -> tuple[CarerCheck, str]:
     # Care staff see the checks of children placed with them, police those of their reports.
     # A check the caller's agency started is theirs too (a parent's report of a child new to the store).
-    row = session.execute(select(CarerCheck, Child.pid).join(Child, Child.id == CarerCheck.child_id)
-                          .where(CarerCheck.id == check_id,
-                                 or_(access.children(actor), CarerCheck.agency_id == actor.agency_id))
-                          ).first()
+    row = session.execute(
+        select(CarerCheck, Child.pid)
+        .join(Child, Child.id == CarerCheck.child_id)
+        .where(
+            CarerCheck.id == check_id,
+            or_(access.children(actor), CarerCheck.agency_id == actor.agency_id),
+        )
+    ).first()
     if row is None:
         raise NotFound("check")
     return row
 
 
-def start_check(session: Session, actor: Actor, pid: str | None, expected_back: datetime,
-                now: datetime | None = None, new_child: dict | None = None) -> CarerCheck:
+def start_check(
+    session: Session,
+    actor: Actor,
+    pid: str | None,
+    expected_back: datetime,
+    now: datetime | None = None,
+    new_child: dict | None = None,
+) -> CarerCheck:
     """A child is not where they should be: open a check (the flowchart's first question).
 
     Care staff name a child placed with them. The police also take parents' and others' reports
@@ -70,40 +83,75 @@ def start_check(session: Session, actor: Actor, pid: str | None, expected_back: 
             raise Invalid("name", "enter the child's name")
         if new_child.get("date_of_birth") is None:
             raise Invalid("date_of_birth", "enter the child's date of birth (the age is needed)")
-        child = create_child(session, actor, name=new_child["name"].strip(),
-                             date_of_birth=new_child["date_of_birth"], gender=None,
-                             ethnic_appearance=None, in_care=None, responsible_council_id=None)
+        child = create_child(
+            session,
+            actor,
+            name=new_child["name"].strip(),
+            date_of_birth=new_child["date_of_birth"],
+            gender=None,
+            ethnic_appearance=None,
+            in_care=None,
+            responsible_council_id=None,
+        )
     else:
         raise Invalid("pid", "choose a child placed with you")
-    check = CarerCheck(child_id=child.id, agency_id=actor.agency_id, started_by=actor.user_id,
-                       started_at=now, expected_back=expected_back, concerns=[])
+    check = CarerCheck(
+        child_id=child.id,
+        agency_id=actor.agency_id,
+        started_by=actor.user_id,
+        started_at=now,
+        expected_back=expected_back,
+        concerns=[],
+    )
     session.add(check)
     session.flush()
     audit.record(session, actor, "create", "carer_check", check.id, child_id=child.id)
     return check
 
 
-def read_check(session: Session, actor: Actor, check_id: int, now: datetime | None = None,
-               rules: FlowchartRules | None = None) -> CheckView:
+def read_check(
+    session: Session,
+    actor: Actor,
+    check_id: int,
+    now: datetime | None = None,
+    rules: FlowchartRules | None = None,
+) -> CheckView:
     access.require(actor, "episodes", "read")
     check, pid = _visible_check(session, actor, check_id)
     audit.record(session, actor, "read", "carer_check", check.id, child_id=check.child_id)
     steps = steps_of(session, check)
-    return CheckView(check, pid, steps,
-                     _decide(session, check, steps, now or datetime.now(), _rules(rules)))
+    return CheckView(
+        check, pid, steps, _decide(session, check, steps, now or datetime.now(), _rules(rules))
+    )
 
 
 def steps_of(session: Session, check: CarerCheck) -> list[CarerStep]:
-    return list(session.scalars(select(CarerStep).where(CarerStep.check_id == check.id)
-                                .order_by(CarerStep.at, CarerStep.id)))
+    return list(
+        session.scalars(
+            select(CarerStep)
+            .where(CarerStep.check_id == check.id)
+            .order_by(CarerStep.at, CarerStep.id)
+        )
+    )
 
 
-def _decide(session: Session, check: CarerCheck, steps: list[CarerStep], now: datetime,
-            rules: FlowchartRules) -> Decision:
+def _decide(
+    session: Session,
+    check: CarerCheck,
+    steps: list[CarerStep],
+    now: datetime,
+    rules: FlowchartRules,
+) -> Decision:
     """The outcome now, with the wait agreed in the child's current profile when it sets one."""
     answers = [StepAnswer(s.step, pd.Timestamp(s.at), s.result) for s in steps]
-    return decide(pd.Timestamp(check.expected_back), pd.Timestamp(now), answers, check.concerns,
-                  rules, wait_minutes=agreed_wait(session, check.child_id))
+    return decide(
+        pd.Timestamp(check.expected_back),
+        pd.Timestamp(now),
+        answers,
+        check.concerns,
+        rules,
+        wait_minutes=agreed_wait(session, check.child_id),
+    )
 
 
 def _open(check: CarerCheck) -> None:
@@ -111,9 +159,17 @@ def _open(check: CarerCheck) -> None:
         raise Conflict("this check was reported to the police; add updates to the episode instead")
 
 
-def record_step(session: Session, actor: Actor, check_id: int, step: str, result: str,
-                at: datetime, note: str | None, now: datetime | None = None,
-                rules: FlowchartRules | None = None) -> CheckView:
+def record_step(
+    session: Session,
+    actor: Actor,
+    check_id: int,
+    step: str,
+    result: str,
+    at: datetime,
+    note: str | None,
+    now: datetime | None = None,
+    rules: FlowchartRules | None = None,
+) -> CheckView:
     """Save one answer with the time the step was taken; the answer is kept whatever comes next."""
     access.require(actor, "episodes", "create")
     now, rules = now or datetime.now(), _rules(rules)
@@ -127,16 +183,29 @@ def record_step(session: Session, actor: Actor, check_id: int, step: str, result
         raise Invalid("at", "is in the future")
     if at < check.expected_back - pd.Timedelta(hours=24):
         raise Invalid("at", "is more than a day before the child was expected back")
-    row = CarerStep(check_id=check.id, step=step, result=result, note=note or None, at=at,
-                    recorded_at=now, recorded_by=actor.user_id)
+    row = CarerStep(
+        check_id=check.id,
+        step=step,
+        result=result,
+        note=note or None,
+        at=at,
+        recorded_at=now,
+        recorded_by=actor.user_id,
+    )
     session.add(row)
     session.flush()
     audit.record(session, actor, "create", "carer_step", row.id, child_id=check.child_id)
     return _refresh(session, check, pid, now, rules)
 
 
-def set_concerns(session: Session, actor: Actor, check_id: int, concerns: list[str],
-                 now: datetime | None = None, rules: FlowchartRules | None = None) -> CheckView:
+def set_concerns(
+    session: Session,
+    actor: Actor,
+    check_id: int,
+    concerns: list[str],
+    now: datetime | None = None,
+    rules: FlowchartRules | None = None,
+) -> CheckView:
     access.require(actor, "episodes", "create")
     now, rules = now or datetime.now(), _rules(rules)
     check, pid = _visible_check(session, actor, check_id)
@@ -146,8 +215,15 @@ def set_concerns(session: Session, actor: Actor, check_id: int, concerns: list[s
         if concern not in known:
             raise Invalid(f"concerns.{position}", "not one of the concerns listed")
     check.concerns = sorted(set(concerns))
-    audit.record(session, actor, "update", "carer_check", check.id, child_id=check.child_id,
-                 detail={"concerns": check.concerns})
+    audit.record(
+        session,
+        actor,
+        "update",
+        "carer_check",
+        check.id,
+        child_id=check.child_id,
+        detail={"concerns": check.concerns},
+    )
     return _refresh(session, check, pid, now, rules)
 
 
@@ -163,8 +239,13 @@ def _refresh(session, check, pid, now, rules) -> CheckView:
     return CheckView(check, pid, steps, decision)
 
 
-def report_to_police(session: Session, actor: Actor, check_id: int, now: datetime | None = None,
-                     rules: FlowchartRules | None = None) -> tuple[Episode, str]:
+def report_to_police(
+    session: Session,
+    actor: Actor,
+    check_id: int,
+    now: datetime | None = None,
+    rules: FlowchartRules | None = None,
+) -> tuple[Episode, str]:
     """Open the episode from the check: the police see the steps, concerns and profile version,
     so nothing is asked twice. A carer may report at any point; the flowchart only advises."""
     access.require(actor, "episodes", "create")
@@ -176,23 +257,46 @@ def report_to_police(session: Session, actor: Actor, check_id: int, now: datetim
     if decision.outcome is Outcome.RETURNED:
         raise Conflict("the child was found during the steps: there is nothing to report")
     labels = {s.key: s.label for s in rules.steps} | {c.key: c.label for c in rules.report_now_if}
-    lines = [f"Expected back {check.expected_back:%d %b %Y %H:%M}; "
-             f"flowchart outcome: {'; '.join(decision.reasons)}."]
+    lines = [
+        f"Expected back {check.expected_back:%d %b %Y %H:%M}; "
+        f"flowchart outcome: {'; '.join(decision.reasons)}."
+    ]
     lines += [f"Concern: {labels[c]}." for c in check.concerns]
-    lines += [f"{s.at:%H:%M} {labels[s.step]}: {RESULTS[s.result]}" + (f" ({s.note})" if s.note else "")
-              for s in steps]
+    lines += [
+        f"{s.at:%H:%M} {labels[s.step]}: {RESULTS[s.result]}" + (f" ({s.note})" if s.note else "")
+        for s in steps
+    ]
     # Care staff report children placed in their homes; police take a parent's report the same way.
     where_from = "care_home" if actor.role in access.CARE else "home"
-    episode, pid = episodes.report_missing(session, actor, pid=pid, child=None, fields={
-        "reported_at": now, "missing_from_type": where_from, "circumstances_text": "\n".join(lines)})
+    episode, pid = episodes.report_missing(
+        session,
+        actor,
+        pid=pid,
+        child=None,
+        fields={
+            "reported_at": now,
+            "missing_from_type": where_from,
+            "circumstances_text": "\n".join(lines),
+        },
+    )
     check.episode_id = episode.id
     check.outcome = Outcome.REPORT_NOW.value
     check.profile_version = session.scalar(
-        select(PhilomenaProfile.version).where(PhilomenaProfile.child_id == check.child_id)
-        .order_by(PhilomenaProfile.version.desc()).limit(1))
+        select(PhilomenaProfile.version)
+        .where(PhilomenaProfile.child_id == check.child_id)
+        .order_by(PhilomenaProfile.version.desc())
+        .limit(1)
+    )
     session.flush()
-    audit.record(session, actor, "report", "carer_check", check.id, child_id=check.child_id,
-                 detail={"episode": episode.rid})
+    audit.record(
+        session,
+        actor,
+        "report",
+        "carer_check",
+        check.id,
+        child_id=check.child_id,
+        detail={"episode": episode.rid},
+    )
     return episode, pid
 
 

@@ -12,8 +12,7 @@ from misper.app.api import DB, ERRORS, allowed
 from misper.app.episodes.models import Episode
 from misper.app.errors import Invalid
 from misper.app.flowchart import service
-from misper.app.flowchart.schemas import (CheckIn, CheckOut, ConcernsIn, ReportOut, StepIn,
-                                          check_out)
+from misper.app.flowchart.schemas import CheckIn, CheckOut, ConcernsIn, ReportOut, StepIn, check_out
 from misper.app.schemas import MAX_ID
 
 router = APIRouter(prefix="/api/checks", tags=["carer's flowchart"], responses=ERRORS)
@@ -32,8 +31,7 @@ def start_check(body: CheckIn, session: DB, actor: Actor = allowed("episodes", "
     if body.pid is not None and body.child is not None:
         raise Invalid("child", "give either the pid of a known child or a new child, not both")
     new_child = body.child.model_dump() if body.child else None
-    check = service.start_check(session, actor, body.pid, body.expected_back,
-                                new_child=new_child)
+    check = service.start_check(session, actor, body.pid, body.expected_back, new_child=new_child)
     return _out(session, service.read_check(session, actor, check.id))
 
 
@@ -44,16 +42,20 @@ def read_check(check_id: CheckId, session: DB, actor: Actor = allowed("episodes"
 
 
 @router.post("/{check_id}/steps", response_model=CheckOut, status_code=201)
-def record_step(check_id: CheckId, body: StepIn, session: DB,
-                actor: Actor = allowed("episodes", "create")):
+def record_step(
+    check_id: CheckId, body: StepIn, session: DB, actor: Actor = allowed("episodes", "create")
+):
     """One reasonable step taken and what it found, with the time it was taken."""
-    return _out(session, service.record_step(session, actor, check_id, body.step, body.result,
-                                             body.at, body.note))
+    return _out(
+        session,
+        service.record_step(session, actor, check_id, body.step, body.result, body.at, body.note),
+    )
 
 
 @router.put("/{check_id}/concerns", response_model=CheckOut)
-def set_concerns(check_id: CheckId, body: ConcernsIn, session: DB,
-                 actor: Actor = allowed("episodes", "create")):
+def set_concerns(
+    check_id: CheckId, body: ConcernsIn, session: DB, actor: Actor = allowed("episodes", "create")
+):
     """The risk indicators present (any one means report now); replaces the earlier list."""
     return _out(session, service.set_concerns(session, actor, check_id, body.concerns))
 

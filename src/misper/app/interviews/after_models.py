@@ -26,7 +26,9 @@ class RhiArrangement(Base):
     out_of_area: Mapped[bool] = mapped_column(default=False)
     found_at: Mapped[datetime]
     due_at: Mapped[datetime] = mapped_column(index=True)
-    interviewer_kind: Mapped[str | None] = mapped_column(String(32))  # independent_provider, social_worker
+    interviewer_kind: Mapped[str | None] = mapped_column(
+        String(32)
+    )  # independent_provider, social_worker
     host_agreement: Mapped[str | None] = mapped_column(Text)
     host_agreed_at: Mapped[datetime | None]
     host_agreed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

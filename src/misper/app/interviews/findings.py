@@ -21,24 +21,43 @@ EPISODE_COLUMN = {"reason_codes": "reason_codes", "exploitation_indicators": "ri
 
 
 def findings_of(session: Session, interview: str, interview_id: int) -> InterviewFindings | None:
-    return session.scalar(select(InterviewFindings).where(
-        InterviewFindings.interview == interview, InterviewFindings.interview_id == interview_id))
+    return session.scalar(
+        select(InterviewFindings).where(
+            InterviewFindings.interview == interview, InterviewFindings.interview_id == interview_id
+        )
+    )
 
 
-def save_findings(session: Session, actor: Actor, episode: Episode, interview: str,
-                  interview_id: int, findings: dict | None, shared: list[str] | None
-                  ) -> InterviewFindings:
+def save_findings(
+    session: Session,
+    actor: Actor,
+    episode: Episode,
+    interview: str,
+    interview_id: int,
+    findings: dict | None,
+    shared: list[str] | None,
+) -> InterviewFindings:
     """Create or replace the findings (`None` keeps what is stored) and the shared selection."""
     row = findings_of(session, interview, interview_id)
     if row is None:
-        row = InterviewFindings(interview=interview, interview_id=interview_id,
-                                episode_id=episode.id, reason_codes=[], who_with=[], where=[],
-                                exploitation_indicators=[], shared=[])
+        row = InterviewFindings(
+            interview=interview,
+            interview_id=interview_id,
+            episode_id=episode.id,
+            reason_codes=[],
+            who_with=[],
+            where=[],
+            exploitation_indicators=[],
+            shared=[],
+        )
         session.add(row)
     if findings is not None:
         for name in FIELDS:
-            setattr(row, name, findings.get(name) if name == "free_text" else
-                    list(findings.get(name) or []))
+            setattr(
+                row,
+                name,
+                findings.get(name) if name == "free_text" else list(findings.get(name) or []),
+            )
     if shared is not None:
         row.shared = sorted(set(shared), key=FIELDS.index)
     row.recorded_at, row.recorded_by = datetime.now(), actor.user_id
@@ -59,6 +78,10 @@ def as_dict(row: InterviewFindings | None, only_shared: bool = False) -> dict:
     leaves out every field the interviewer did not tick."""
     if row is None:
         return {"shared": [], **{name: None for name in FIELDS}}
-    return {"shared": list(row.shared),
-            **{name: getattr(row, name) if (not only_shared or name in row.shared) else None
-               for name in FIELDS}}
+    return {
+        "shared": list(row.shared),
+        **{
+            name: getattr(row, name) if (not only_shared or name in row.shared) else None
+            for name in FIELDS
+        },
+    }

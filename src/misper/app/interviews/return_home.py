@@ -32,19 +32,25 @@ STATES = ("declined",) + tuple(c.value for c in Clock)
 
 
 def _current_placement(session: Session, child_id: int) -> tuple[Placement, Home] | None:
-    row = session.execute(select(Placement, Home).join(Home, Home.id == Placement.home_id)
-                          .where(Placement.child_id == child_id, Placement.end_date.is_(None))
-                          .order_by(Placement.start_date.desc()).limit(1)).first()
+    row = session.execute(
+        select(Placement, Home)
+        .join(Home, Home.id == Placement.home_id)
+        .where(Placement.child_id == child_id, Placement.end_date.is_(None))
+        .order_by(Placement.start_date.desc())
+        .limit(1)
+    ).first()
     return tuple(row) if row else None
 
 
-def open_for_episode(session: Session, actor: Actor, episode: Episode,
-                     config: ProcessConfig | None = None) -> tuple[ReturnHomeInterview, RhiArrangement]:
+def open_for_episode(
+    session: Session, actor: Actor, episode: Episode, config: ProcessConfig | None = None
+) -> tuple[ReturnHomeInterview, RhiArrangement]:
     """On closing: the interview is owed by the placing council (the responsible council when the
     child is not placed), with the clock running from the found time; the host council of an
     out-of-area placement is told, since it may take the interview on by agreement."""
-    rhi = session.scalar(select(ReturnHomeInterview)
-                         .where(ReturnHomeInterview.episode_id == episode.id))
+    rhi = session.scalar(
+        select(ReturnHomeInterview).where(ReturnHomeInterview.episode_id == episode.id)
+    )
     if rhi is None:
         rhi = ReturnHomeInterview(episode_id=episode.id, shared_with_police=False)
         session.add(rhi)
@@ -55,8 +61,9 @@ def open_for_episode(session: Session, actor: Actor, episode: Episode,
     return rhi, arrangement
 
 
-def _owing(placed: tuple[Placement, Home] | None, child: Child
-           ) -> tuple[int | None, int | None, bool]:
+def _owing(
+    placed: tuple[Placement, Home] | None, child: Child
+) -> tuple[int | None, int | None, bool]:
     """(council owing the interview, placing council, out of area) from the current placement."""
     placing = placed[0].placing_council_id if placed else child.responsible_council_id
     away = placed is not None and out_of_area(*placed)
@@ -64,32 +71,64 @@ def _owing(placed: tuple[Placement, Home] | None, child: Child
     return council, placing, away
 
 
-def _arrange(session: Session, actor: Actor | None, episode: Episode, rhi: ReturnHomeInterview,
-             config: ProcessConfig | None) -> RhiArrangement:
+def _arrange(
+    session: Session,
+    actor: Actor | None,
+    episode: Episode,
+    rhi: ReturnHomeInterview,
+    config: ProcessConfig | None,
+) -> RhiArrangement:
     """Start the interview's clock from the found time and tell the councils concerned."""
     rules = (config or default_config()).return_home_interview
     placed = _current_placement(session, episode.child_id)
     council, placing, away = _owing(placed, session.get(Child, episode.child_id))
     due = due_at(episode.found_at, rules).to_pydatetime()
-    arrangement = RhiArrangement(rhi_id=rhi.id, council_id=council, placing_council_id=placing,
-                                 out_of_area=away, found_at=episode.found_at, due_at=due)
+    arrangement = RhiArrangement(
+        rhi_id=rhi.id,
+        council_id=council,
+        placing_council_id=placing,
+        out_of_area=away,
+        found_at=episode.found_at,
+        due_at=due,
+    )
     session.add(arrangement)
     session.flush()
     if council is not None:
-        notify(session, council, f"Return home interview {rhi.id} due by {due:%d %b %Y %H:%M}",
-               episode.id)
+        notify(
+            session,
+            council,
+            f"Return home interview {rhi.id} due by {due:%d %b %Y %H:%M}",
+            episode.id,
+        )
     if away:
-        notify(session, placed[1].host_council_id,
-               f"A child placed in your area was found; its placing council owes return home "
-               f"interview {rhi.id}, which you may take on by agreement", episode.id)
-    audit.record(session, actor, "create", "return_home_interview", rhi.id,
-                 child_id=episode.child_id, detail={"council_id": council, "out_of_area": away})
+        notify(
+            session,
+            placed[1].host_council_id,
+            f"A child placed in your area was found; its placing council owes return home "
+            f"interview {rhi.id}, which you may take on by agreement",
+            episode.id,
+        )
+    audit.record(
+        session,
+        actor,
+        "create",
+        "return_home_interview",
+        rhi.id,
+        child_id=episode.child_id,
+        detail={"council_id": council, "out_of_area": away},
+    )
     return arrangement
 
 
-def follow_found_time(session: Session, actor: Actor | None, episode_ids: list[int] | None = None,
-                      *, announce: bool = True, now: datetime | None = None,
-                      config: ProcessConfig | None = None) -> int:
+def follow_found_time(
+    session: Session,
+    actor: Actor | None,
+    episode_ids: list[int] | None = None,
+    *,
+    announce: bool = True,
+    now: datetime | None = None,
+    config: ProcessConfig | None = None,
+) -> int:
     """Give every interview of a found episode its 72-hour clock from the found time, whichever
     path made the interview (closing, the older assign endpoint, an import) and whichever closed
     the episode (closing, a change, an import); a corrected found time moves the clock.
@@ -101,25 +140,48 @@ def follow_found_time(session: Session, actor: Actor | None, episode_ids: list[i
     """
     config = config or default_config()
     rules, now = config.return_home_interview, now or datetime.now()
-    query = (select(ReturnHomeInterview.id, Episode.id, Episode.child_id, Episode.found_at,
-                    RhiArrangement.id)
-             .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
-             .outerjoin(RhiArrangement, RhiArrangement.rhi_id == ReturnHomeInterview.id)
-             .where(Episode.found_at.is_not(None),
-                    or_(RhiArrangement.id.is_(None), RhiArrangement.found_at != Episode.found_at)))
+    query = (
+        select(
+            ReturnHomeInterview.id,
+            Episode.id,
+            Episode.child_id,
+            Episode.found_at,
+            RhiArrangement.id,
+        )
+        .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
+        .outerjoin(RhiArrangement, RhiArrangement.rhi_id == ReturnHomeInterview.id)
+        .where(
+            Episode.found_at.is_not(None),
+            or_(RhiArrangement.id.is_(None), RhiArrangement.found_at != Episode.found_at),
+        )
+    )
     if episode_ids is None:
         rows = session.execute(query).all()
     else:
-        rows = [r for chunk in _chunks(episode_ids)
-                for r in session.execute(query.where(Episode.id.in_(chunk))).all()]
+        rows = [
+            r
+            for chunk in _chunks(episode_ids)
+            for r in session.execute(query.where(Episode.id.in_(chunk))).all()
+        ]
     fresh = []
     for rhi_id, episode_id, child_id, found_at, arrangement_id in rows:
         if arrangement_id is not None:
-            _move(session, actor, session.get(RhiArrangement, arrangement_id), child_id, found_at,
-                  rules)
+            _move(
+                session,
+                actor,
+                session.get(RhiArrangement, arrangement_id),
+                child_id,
+                found_at,
+                rules,
+            )
         elif announce:
-            _arrange(session, actor, session.get(Episode, episode_id),
-                     session.get(ReturnHomeInterview, rhi_id), config)
+            _arrange(
+                session,
+                actor,
+                session.get(Episode, episode_id),
+                session.get(ReturnHomeInterview, rhi_id),
+                config,
+            )
         else:
             fresh.append((rhi_id, child_id, found_at))
     for chunk in _chunks(fresh):
@@ -129,43 +191,76 @@ def follow_found_time(session: Session, actor: Actor | None, episode_ids: list[i
 
 
 def _chunks(items: list, size: int = 5_000) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _move(session: Session, actor: Actor | None, arrangement: RhiArrangement, child_id: int,
-          found_at: datetime, rules) -> None:
+def _move(
+    session: Session,
+    actor: Actor | None,
+    arrangement: RhiArrangement,
+    child_id: int,
+    found_at: datetime,
+    rules,
+) -> None:
     arrangement.found_at = found_at
     arrangement.due_at = due_at(found_at, rules).to_pydatetime()
-    audit.record(session, actor, "update", "return_home_interview", arrangement.rhi_id,
-                 child_id=child_id, detail={"fields": ["found_at", "due_at"]})
+    audit.record(
+        session,
+        actor,
+        "update",
+        "return_home_interview",
+        arrangement.rhi_id,
+        child_id=child_id,
+        detail={"fields": ["found_at", "due_at"]},
+    )
 
 
-def _arrange_quietly(session: Session, actor: Actor | None, fresh: list[tuple], rules,
-                     now: datetime) -> None:
+def _arrange_quietly(
+    session: Session, actor: Actor | None, fresh: list[tuple], rules, now: datetime
+) -> None:
     """Clocks for many interviews at once (an import): one query each for the children and their
     placements, one insert. `fresh`: (interview id, child id, found time)."""
     child_ids = sorted({child_id for _, child_id, _ in fresh})
     children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(child_ids)))}
     placed: dict[int, tuple[Placement, Home]] = {}
     for placement, home in session.execute(
-            select(Placement, Home).join(Home, Home.id == Placement.home_id)
-            .where(Placement.child_id.in_(child_ids), Placement.end_date.is_(None))
-            .order_by(Placement.start_date.desc())).all():
+        select(Placement, Home)
+        .join(Home, Home.id == Placement.home_id)
+        .where(Placement.child_id.in_(child_ids), Placement.end_date.is_(None))
+        .order_by(Placement.start_date.desc())
+    ).all():
         placed.setdefault(placement.child_id, (placement, home))
     rows = []
     for rhi_id, child_id, found_at in fresh:
         council, placing, away = _owing(placed.get(child_id), children[child_id])
         due = due_at(found_at, rules).to_pydatetime()
-        rows.append({"rhi_id": rhi_id, "council_id": council, "placing_council_id": placing,
-                     "out_of_area": away, "found_at": found_at, "due_at": due,
-                     "overdue_notified_at": now if due < now else None})
+        rows.append(
+            {
+                "rhi_id": rhi_id,
+                "council_id": council,
+                "placing_council_id": placing,
+                "out_of_area": away,
+                "found_at": found_at,
+                "due_at": due,
+                "overdue_notified_at": now if due < now else None,
+            }
+        )
     session.execute(insert(RhiArrangement.__table__), rows)
-    audit.record(session, actor, "create", "return_home_interview",
-                 detail={"clocks_started": [r["rhi_id"] for r in rows]})
+    audit.record(
+        session,
+        actor,
+        "create",
+        "return_home_interview",
+        detail={"clocks_started": [r["rhi_id"] for r in rows]},
+    )
 
 
-def state(rhi: ReturnHomeInterview, arrangement: RhiArrangement, now: datetime,
-          config: ProcessConfig | None = None) -> str:
+def state(
+    rhi: ReturnHomeInterview,
+    arrangement: RhiArrangement,
+    now: datetime,
+    config: ProcessConfig | None = None,
+) -> str:
     """Declined, or where the interview stands on its clock (due, overdue, on time, late)."""
     if rhi.accepted is False and rhi.completed_at is None:
         return "declined"
@@ -177,16 +272,24 @@ def _query(actor: Actor):
     # Aliases: the scope predicate's own sub-queries on episodes and children must not be
     # correlated with the rows joined here for the answer.
     episode, child = aliased(Episode), aliased(Child)
-    return (select(ReturnHomeInterview, RhiArrangement, episode.rid, child.pid, child.name)
-            .join(RhiArrangement, RhiArrangement.rhi_id == ReturnHomeInterview.id)
-            .join(episode, episode.id == ReturnHomeInterview.episode_id)
-            .join(child, child.id == episode.child_id)
-            .where(access.return_home_interviews(actor)))
+    return (
+        select(ReturnHomeInterview, RhiArrangement, episode.rid, child.pid, child.name)
+        .join(RhiArrangement, RhiArrangement.rhi_id == ReturnHomeInterview.id)
+        .join(episode, episode.id == ReturnHomeInterview.episode_id)
+        .join(child, child.id == episode.child_id)
+        .where(access.return_home_interviews(actor))
+    )
 
 
-def list_with_clock(session: Session, actor: Actor, now: datetime, wanted: str | None = None,
-                    config: ProcessConfig | None = None, limit: int = 500,
-                    newest_first: bool = False) -> list[dict]:
+def list_with_clock(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    wanted: str | None = None,
+    config: ProcessConfig | None = None,
+    limit: int = 500,
+    newest_first: bool = False,
+) -> list[dict]:
     """The interviews in the caller's scope with their clock, the oldest due first (or newest).
 
     Overdue ones are picked in the query, so that years of imported history cannot push this
@@ -195,29 +298,47 @@ def list_with_clock(session: Session, actor: Actor, now: datetime, wanted: str |
     access.require(actor, "return_home_interviews", "list")
     query = _query(actor)
     if wanted == Clock.OVERDUE.value:
-        query = query.where(RhiArrangement.due_at < now, ReturnHomeInterview.completed_at.is_(None),
-                            or_(ReturnHomeInterview.accepted.is_(None),
-                                ReturnHomeInterview.accepted.is_(True)))
-    order = (RhiArrangement.due_at.desc(), ReturnHomeInterview.id.desc()) if newest_first else (
-        RhiArrangement.due_at, ReturnHomeInterview.id)
+        query = query.where(
+            RhiArrangement.due_at < now,
+            ReturnHomeInterview.completed_at.is_(None),
+            or_(ReturnHomeInterview.accepted.is_(None), ReturnHomeInterview.accepted.is_(True)),
+        )
+    order = (
+        (RhiArrangement.due_at.desc(), ReturnHomeInterview.id.desc())
+        if newest_first
+        else (RhiArrangement.due_at, ReturnHomeInterview.id)
+    )
     rows = session.execute(query.order_by(*order).limit(limit)).all()
     out = [_answer(rhi, arr, rid, pid, name, now, config) for rhi, arr, rid, pid, name in rows]
     if wanted:
         out = [r for r in out if r["state"] == wanted]
-    audit.record(session, actor, "list", "return_home_interview",
-                 detail={"ids": [r["id"] for r in out]})
+    audit.record(
+        session, actor, "list", "return_home_interview", detail={"ids": [r["id"] for r in out]}
+    )
     return out
 
 
 def _answer(rhi, arr, rid, pid, name, now, config) -> dict:
-    return {"id": rhi.id, "rid": rid, "child": {"pid": pid, "name": name},
-            "council_id": arr.council_id, "placing_council_id": arr.placing_council_id,
-            "out_of_area": arr.out_of_area, "host_agreement": arr.host_agreement,
-            "found_at": arr.found_at, "due_at": arr.due_at,
-            "state": state(rhi, arr, now, config), "interviewer_kind": arr.interviewer_kind,
-            "provider_id": rhi.provider_id, "interviewer": rhi.interviewer,
-            "offered": rhi.offered, "accepted": rhi.accepted, "completed_at": rhi.completed_at,
-            "shared_with_police": rhi.shared_with_police, "version": rhi.version}
+    return {
+        "id": rhi.id,
+        "rid": rid,
+        "child": {"pid": pid, "name": name},
+        "council_id": arr.council_id,
+        "placing_council_id": arr.placing_council_id,
+        "out_of_area": arr.out_of_area,
+        "host_agreement": arr.host_agreement,
+        "found_at": arr.found_at,
+        "due_at": arr.due_at,
+        "state": state(rhi, arr, now, config),
+        "interviewer_kind": arr.interviewer_kind,
+        "provider_id": rhi.provider_id,
+        "interviewer": rhi.interviewer,
+        "offered": rhi.offered,
+        "accepted": rhi.accepted,
+        "completed_at": rhi.completed_at,
+        "shared_with_police": rhi.shared_with_police,
+        "version": rhi.version,
+    }
 
 
 def _visible(session: Session, actor: Actor, rhi_id: int):
@@ -227,16 +348,18 @@ def _visible(session: Session, actor: Actor, rhi_id: int):
     return row
 
 
-def read(session: Session, actor: Actor, rhi_id: int, now: datetime,
-         config: ProcessConfig | None = None) -> dict:
+def read(
+    session: Session, actor: Actor, rhi_id: int, now: datetime, config: ProcessConfig | None = None
+) -> dict:
     """One interview with its clock and findings; the police get only the fields shared."""
     access.require(actor, "return_home_interviews", "read")
     rhi, arr, rid, pid, name = _visible(session, actor, rhi_id)
     episode = session.get(Episode, rhi.episode_id)
     audit.record(session, actor, "read", "return_home_interview", rhi.id, child_id=episode.child_id)
     answer = _answer(rhi, arr, rid, pid, name, now, config)
-    answer["findings"] = found.as_dict(found.findings_of(session, "return_home", rhi.id),
-                                       only_shared=actor.role in POLICE_ROLES)
+    answer["findings"] = found.as_dict(
+        found.findings_of(session, "return_home", rhi.id), only_shared=actor.role in POLICE_ROLES
+    )
     return answer
 
 
@@ -247,8 +370,14 @@ def _owed_by_caller(session: Session, actor: Actor, rhi_id: int):
     return rhi, arr
 
 
-def arrange(session: Session, actor: Actor, rhi_id: int, interviewer_kind: str,
-            provider_id: int | None, interviewer: str | None) -> None:
+def arrange(
+    session: Session,
+    actor: Actor,
+    rhi_id: int,
+    interviewer_kind: str,
+    provider_id: int | None,
+    interviewer: str | None,
+) -> None:
     """The owing council gives the interview to an independent provider or to a social worker."""
     access.require(actor, "return_home_interviews", "create")
     rhi, arr = _owed_by_caller(session, actor, rhi_id)
@@ -257,8 +386,12 @@ def arrange(session: Session, actor: Actor, rhi_id: int, interviewer_kind: str,
         if provider is None or provider.kind not in RHI_PROVIDERS:
             raise Invalid("provider_id", "not a return home interview provider")
         rhi.provider_id = provider.id
-        notify(session, provider.id, f"Return home interview {rhi.id} to arrange, due by "
-               f"{arr.due_at:%d %b %Y %H:%M}", rhi.episode_id)
+        notify(
+            session,
+            provider.id,
+            f"Return home interview {rhi.id} to arrange, due by {arr.due_at:%d %b %Y %H:%M}",
+            rhi.episode_id,
+        )
     else:
         if provider_id is not None:
             raise Invalid("provider_id", "a social worker's interview has no provider")
@@ -266,8 +399,14 @@ def arrange(session: Session, actor: Actor, rhi_id: int, interviewer_kind: str,
     arr.interviewer_kind = interviewer_kind
     rhi.interviewer = interviewer
     _flush(session)
-    audit.record(session, actor, "arrange", "return_home_interview", rhi.id,
-                 detail={"interviewer_kind": interviewer_kind})
+    audit.record(
+        session,
+        actor,
+        "arrange",
+        "return_home_interview",
+        rhi.id,
+        detail={"interviewer_kind": interviewer_kind},
+    )
 
 
 def take_on(session: Session, actor: Actor, rhi_id: int, agreement: str) -> None:
@@ -282,17 +421,41 @@ def take_on(session: Session, actor: Actor, rhi_id: int, agreement: str) -> None
         raise Conflict("your council already owes this interview")
     previous = arr.council_id
     arr.council_id = actor.agency_id
-    arr.host_agreement, arr.host_agreed_at, arr.host_agreed_by = agreement, datetime.now(), actor.user_id
+    arr.host_agreement, arr.host_agreed_at, arr.host_agreed_by = (
+        agreement,
+        datetime.now(),
+        actor.user_id,
+    )
     if previous is not None:
-        notify(session, previous, f"Return home interview {rhi.id} taken on by the host council",
-               rhi.episode_id, body=agreement)
+        notify(
+            session,
+            previous,
+            f"Return home interview {rhi.id} taken on by the host council",
+            rhi.episode_id,
+            body=agreement,
+        )
     _flush(session)
-    audit.record(session, actor, "take_on", "return_home_interview", rhi.id,
-                 child_id=episode.child_id, detail={"from": previous})
+    audit.record(
+        session,
+        actor,
+        "take_on",
+        "return_home_interview",
+        rhi.id,
+        child_id=episode.child_id,
+        detail={"from": previous},
+    )
 
 
-def record(session: Session, actor: Actor, rhi_id: int, version: int, changes: dict,
-           findings: dict | None, shared: list[str] | None, now: datetime) -> None:
+def record(
+    session: Session,
+    actor: Actor,
+    rhi_id: int,
+    version: int,
+    changes: dict,
+    findings: dict | None,
+    shared: list[str] | None,
+    now: datetime,
+) -> None:
     """Offered, accepted or declined, completed, with findings and what is shared with the police.
 
     The order is the process's: accepting needs an offer, completing needs an acceptance, and a
@@ -301,8 +464,10 @@ def record(session: Session, actor: Actor, rhi_id: int, version: int, changes: d
     access.require(actor, "return_home_interviews", "update")
     rhi, arr = _owed_by_caller(session, actor, rhi_id)
     if rhi.version != version:
-        raise Conflict(f"interview {rhi_id} was changed by someone else (now version "
-                       f"{rhi.version}, you had {version}); reload it")
+        raise Conflict(
+            f"interview {rhi_id} was changed by someone else (now version "
+            f"{rhi.version}, you had {version}); reload it"
+        )
     for name, value in changes.items():
         setattr(rhi, name, value)
     if rhi.accepted is not None and not rhi.offered:
@@ -319,11 +484,21 @@ def record(session: Session, actor: Actor, rhi_id: int, version: int, changes: d
         rhi.shared_with_police = bool(row.shared)
     _flush(session)
     if set(shared or ()) - before:  # told once per newly shared finding, not on every save
-        notify(session, episode.force_id,
-               f"Return home interview {rhi.id} findings shared with the police", episode.id)
-    audit.record(session, actor, "update", "return_home_interview", rhi.id,
-                 child_id=episode.child_id,
-                 detail={"fields": sorted(changes), "shared": shared, "findings": findings is not None})
+        notify(
+            session,
+            episode.force_id,
+            f"Return home interview {rhi.id} findings shared with the police",
+            episode.id,
+        )
+    audit.record(
+        session,
+        actor,
+        "update",
+        "return_home_interview",
+        rhi.id,
+        child_id=episode.child_id,
+        detail={"fields": sorted(changes), "shared": shared, "findings": findings is not None},
+    )
 
 
 def _flush(session: Session) -> None:
@@ -344,10 +519,14 @@ def raise_overdue(session: Session, now: datetime, config: ProcessConfig | None 
     rows = session.execute(
         select(RhiArrangement, ReturnHomeInterview)
         .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
-        .where(RhiArrangement.overdue_notified_at.is_(None), RhiArrangement.found_at < cutoff,
-               ReturnHomeInterview.completed_at.is_(None),
-               or_(ReturnHomeInterview.accepted.is_(None), ReturnHomeInterview.accepted.is_(True)))
-        .with_for_update(skip_locked=True, of=RhiArrangement)).all()
+        .where(
+            RhiArrangement.overdue_notified_at.is_(None),
+            RhiArrangement.found_at < cutoff,
+            ReturnHomeInterview.completed_at.is_(None),
+            or_(ReturnHomeInterview.accepted.is_(None), ReturnHomeInterview.accepted.is_(True)),
+        )
+        .with_for_update(skip_locked=True, of=RhiArrangement)
+    ).all()
     raised = 0
     for arr, rhi in rows:
         if state(rhi, arr, now, config) != Clock.OVERDUE.value:

@@ -25,47 +25,57 @@ RHI_PROVIDERS = (AgencyKind.rhi_provider.value, AgencyKind.charity.value)
 def read_prevention_interview(session: Session, actor: Actor, rid: str) -> PreventionInterview:
     access.require(actor, "prevention_interviews", "read")
     episode = visible_episode(session, actor, rid)
-    row = session.scalar(select(PreventionInterview)
-                         .where(PreventionInterview.episode_id == episode.id))
+    row = session.scalar(
+        select(PreventionInterview).where(PreventionInterview.episode_id == episode.id)
+    )
     if row is None:
         raise NotFound("prevention interview")
     audit.record(session, actor, "read", "prevention_interview", row.id, child_id=episode.child_id)
     return row
 
 
-def record_prevention_interview(session: Session, actor: Actor, rid: str, outcome: str,
-                                notes: str | None) -> PreventionInterview:
+def record_prevention_interview(
+    session: Session, actor: Actor, rid: str, outcome: str, notes: str | None
+) -> PreventionInterview:
     access.require(actor, "prevention_interviews", "create")
     episode = visible_episode(session, actor, rid)
-    row = session.scalar(select(PreventionInterview)
-                         .where(PreventionInterview.episode_id == episode.id))
+    row = session.scalar(
+        select(PreventionInterview).where(PreventionInterview.episode_id == episode.id)
+    )
     if row is None:
         row = PreventionInterview(episode_id=episode.id)
         session.add(row)
     row.outcome, row.notes = outcome, notes
     row.recorded_at, row.recorded_by = datetime.now(), actor.user_id
     session.flush()
-    audit.record(session, actor, "record", "prevention_interview", row.id,
-                 child_id=episode.child_id)
+    audit.record(
+        session, actor, "record", "prevention_interview", row.id, child_id=episode.child_id
+    )
     return row
 
 
 def _rhi_query(actor: Actor):
-    return (select(ReturnHomeInterview, Episode.rid, Child.pid, Child.name)
-            .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
-            .join(Child, Child.id == Episode.child_id)
-            .where(access.return_home_interviews(actor)))
+    return (
+        select(ReturnHomeInterview, Episode.rid, Child.pid, Child.name)
+        .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
+        .join(Child, Child.id == Episode.child_id)
+        .where(access.return_home_interviews(actor))
+    )
 
 
 def list_rhis(session: Session, actor: Actor, status: str | None, offset: int, limit: int):
     """Interviews in scope with the minimum about each child (pid and name), newest first."""
     access.require(actor, "return_home_interviews", "list")
-    rows = list(session.execute(_rhi_query(actor).order_by(ReturnHomeInterview.id.desc())
-                                .offset(offset).limit(limit)).all())
+    rows = list(
+        session.execute(
+            _rhi_query(actor).order_by(ReturnHomeInterview.id.desc()).offset(offset).limit(limit)
+        ).all()
+    )
     if status:  # status is derived from the interview's facts, so it filters after the query
         rows = [r for r in rows if r[0].status == status]
-    audit.record(session, actor, "list", "return_home_interview",
-                 detail={"ids": [r[0].id for r in rows]})
+    audit.record(
+        session, actor, "list", "return_home_interview", detail={"ids": [r[0].id for r in rows]}
+    )
     return rows
 
 
@@ -74,8 +84,14 @@ def read_rhi(session: Session, actor: Actor, rhi_id: int):
     row = session.execute(_rhi_query(actor).where(ReturnHomeInterview.id == rhi_id)).first()
     if row is None:
         raise NotFound("return home interview")
-    audit.record(session, actor, "read", "return_home_interview", rhi_id,
-                 child_id=row[0] and _child_id(session, row[0]))
+    audit.record(
+        session,
+        actor,
+        "read",
+        "return_home_interview",
+        rhi_id,
+        child_id=row[0] and _child_id(session, row[0]),
+    )
     return tuple(row)
 
 
@@ -90,16 +106,22 @@ def assign_rhi(session: Session, actor: Actor, rid: str, provider_id: int):
     provider = session.get(Agency, provider_id)
     if provider is None or provider.kind not in RHI_PROVIDERS:
         raise Invalid("provider_id", "not a return home interview provider")
-    if session.scalar(select(ReturnHomeInterview.id)
-                      .where(ReturnHomeInterview.episode_id == episode.id)) is not None:
+    if (
+        session.scalar(
+            select(ReturnHomeInterview.id).where(ReturnHomeInterview.episode_id == episode.id)
+        )
+        is not None
+    ):
         raise Conflict("this episode already has a return home interview")
     rhi = ReturnHomeInterview(episode_id=episode.id, provider_id=provider.id, offered=True)
     session.add(rhi)
     session.flush()
-    notify(session, provider.id, f"Return home interview to arrange (interview {rhi.id})",
-           episode.id)
-    audit.record(session, actor, "create", "return_home_interview", rhi.id,
-                 child_id=episode.child_id)
+    notify(
+        session, provider.id, f"Return home interview to arrange (interview {rhi.id})", episode.id
+    )
+    audit.record(
+        session, actor, "create", "return_home_interview", rhi.id, child_id=episode.child_id
+    )
     if episode.found_at is not None:  # already found: the 72-hour clock runs from then
         from misper.app.interviews.return_home import follow_found_time  # it imports this module
 
@@ -109,13 +131,18 @@ def assign_rhi(session: Session, actor: Actor, rid: str, provider_id: int):
 
 def update_rhi(session: Session, actor: Actor, rhi_id: int, version: int, changes: dict):
     access.require(actor, "return_home_interviews", "update")
-    rhi = session.scalar(select(ReturnHomeInterview).where(ReturnHomeInterview.id == rhi_id,
-                                                           access.return_home_interviews(actor)))
+    rhi = session.scalar(
+        select(ReturnHomeInterview).where(
+            ReturnHomeInterview.id == rhi_id, access.return_home_interviews(actor)
+        )
+    )
     if rhi is None:
         raise NotFound("return home interview")
     if rhi.version != version:
-        raise Conflict(f"interview {rhi_id} was changed by someone else (now version "
-                       f"{rhi.version}, you had {version}); reload it")
+        raise Conflict(
+            f"interview {rhi_id} was changed by someone else (now version "
+            f"{rhi.version}, you had {version}); reload it"
+        )
     for name, value in changes.items():
         setattr(rhi, name, value)
     if rhi.completed_at is not None and rhi.accepted is False:
@@ -124,6 +151,13 @@ def update_rhi(session: Session, actor: Actor, rhi_id: int, version: int, change
         session.flush()
     except StaleDataError:
         raise Conflict("the interview was changed by someone else at the same moment") from None
-    audit.record(session, actor, "update", "return_home_interview", rhi.id,
-                 child_id=_child_id(session, rhi), detail={"fields": sorted(changes)})
+    audit.record(
+        session,
+        actor,
+        "update",
+        "return_home_interview",
+        rhi.id,
+        child_id=_child_id(session, rhi),
+        detail={"fields": sorted(changes)},
+    )
     return read_rhi(session, actor, rhi.id)

@@ -9,8 +9,14 @@ from fastapi import APIRouter, Path
 from misper.app.access import Actor
 from misper.app.api import DB, ERRORS, Paging, allowed
 from misper.app.interviews import service
-from misper.app.interviews.schemas import (RHI_STATUSES, PreventionIn, PreventionOut, RhiAssign,
-                                           RhiChange, RhiOut)
+from misper.app.interviews.schemas import (
+    RHI_STATUSES,
+    PreventionIn,
+    PreventionOut,
+    RhiAssign,
+    RhiChange,
+    RhiOut,
+)
 from misper.app.schemas import MAX_ID
 
 router = APIRouter(prefix="/api", tags=["interviews"], responses=ERRORS)
@@ -20,35 +26,57 @@ RhiId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 def rhi_out(row) -> RhiOut:
     rhi, rid, pid, name = row
-    fields = {f: getattr(rhi, f) for f in ("id", "provider_id", "status", "offered", "accepted",
-                                           "completed_at", "interviewer", "findings",
-                                           "shared_with_police", "version")}
+    fields = {
+        f: getattr(rhi, f)
+        for f in (
+            "id",
+            "provider_id",
+            "status",
+            "offered",
+            "accepted",
+            "completed_at",
+            "interviewer",
+            "findings",
+            "shared_with_police",
+            "version",
+        )
+    }
     return RhiOut(rid=rid, child={"pid": pid, "name": name}, **fields)
 
 
 @router.get("/episodes/{rid}/prevention-interview", response_model=PreventionOut)
-def read_prevention_interview(rid: Rid, session: DB,
-                              actor: Actor = allowed("prevention_interviews", "read")):
+def read_prevention_interview(
+    rid: Rid, session: DB, actor: Actor = allowed("prevention_interviews", "read")
+):
     row = service.read_prevention_interview(session, actor, rid)
     return PreventionOut.model_validate(row, from_attributes=True)
 
 
 @router.put("/episodes/{rid}/prevention-interview", response_model=PreventionOut)
-def record_prevention_interview(rid: Rid, body: PreventionIn, session: DB,
-                                actor: Actor = allowed("prevention_interviews", "create")):
+def record_prevention_interview(
+    rid: Rid,
+    body: PreventionIn,
+    session: DB,
+    actor: Actor = allowed("prevention_interviews", "create"),
+):
     row = service.record_prevention_interview(session, actor, rid, body.outcome, body.notes)
     return PreventionOut.model_validate(row, from_attributes=True)
 
 
 @router.get("/return-home-interviews", response_model=list[RhiOut])
-def list_rhis(session: DB, page: Paging, actor: Actor = allowed("return_home_interviews", "list"),
-              status: Literal[RHI_STATUSES] | None = None):
+def list_rhis(
+    session: DB,
+    page: Paging,
+    actor: Actor = allowed("return_home_interviews", "list"),
+    status: Literal[RHI_STATUSES] | None = None,
+):
     return [rhi_out(r) for r in service.list_rhis(session, actor, status, page.offset, page.limit)]
 
 
 @router.post("/return-home-interviews", response_model=RhiOut, status_code=201)
-def assign_rhi(body: RhiAssign, session: DB,
-               actor: Actor = allowed("return_home_interviews", "create")):
+def assign_rhi(
+    body: RhiAssign, session: DB, actor: Actor = allowed("return_home_interviews", "create")
+):
     return rhi_out(service.assign_rhi(session, actor, body.rid, body.provider_id))
 
 
@@ -58,7 +86,11 @@ def read_rhi(rhi_id: RhiId, session: DB, actor: Actor = allowed("return_home_int
 
 
 @router.patch("/return-home-interviews/{rhi_id}", response_model=RhiOut)
-def update_rhi(rhi_id: RhiId, body: RhiChange, session: DB,
-               actor: Actor = allowed("return_home_interviews", "update")):
+def update_rhi(
+    rhi_id: RhiId,
+    body: RhiChange,
+    session: DB,
+    actor: Actor = allowed("return_home_interviews", "update"),
+):
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     return rhi_out(service.update_rhi(session, actor, rhi_id, body.version, changes))

@@ -25,14 +25,21 @@ class NotificationOut(BaseModel):
 
 
 @router.get("", response_model=list[NotificationOut])
-def list_notifications(session: DB, page: Paging,
-                       actor: Actor = allowed("notifications", "list"), unread: bool = False):
-    return [NotificationOut.model_validate(n, from_attributes=True)
-            for n in service.list_notifications(session, actor, unread, page.offset, page.limit)]
+def list_notifications(
+    session: DB, page: Paging, actor: Actor = allowed("notifications", "list"), unread: bool = False
+):
+    return [
+        NotificationOut.model_validate(n, from_attributes=True)
+        for n in service.list_notifications(session, actor, unread, page.offset, page.limit)
+    ]
 
 
 @router.post("/{notification_id}/read", response_model=NotificationOut)
-def mark_read(notification_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DB,
-              actor: Actor = allowed("notifications", "update")):
-    return NotificationOut.model_validate(service.mark_read(session, actor, notification_id),
-                                          from_attributes=True)
+def mark_read(
+    notification_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: DB,
+    actor: Actor = allowed("notifications", "update"),
+):
+    return NotificationOut.model_validate(
+        service.mark_read(session, actor, notification_id), from_attributes=True
+    )

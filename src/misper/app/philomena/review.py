@@ -47,19 +47,29 @@ def _midnight(day: date) -> datetime:
 
 
 def _last_placement_change(session: Session, child_id: int) -> datetime | None:
-    day = session.scalar(select(func.max(Placement.start_date)).where(Placement.child_id == child_id))
+    day = session.scalar(
+        select(func.max(Placement.start_date)).where(Placement.child_id == child_id)
+    )
     return _midnight(day) if day else None
 
 
-def _due(last_reviewed: datetime | None, changed: datetime | None, created: datetime,
-         rules: PhilomenaRules) -> datetime:
-    due = review_due(pd.Timestamp(last_reviewed) if last_reviewed else None,
-                     pd.Timestamp(changed) if changed else None, rules)
+def _due(
+    last_reviewed: datetime | None,
+    changed: datetime | None,
+    created: datetime,
+    rules: PhilomenaRules,
+) -> datetime:
+    due = review_due(
+        pd.Timestamp(last_reviewed) if last_reviewed else None,
+        pd.Timestamp(changed) if changed else None,
+        rules,
+    )
     return due.to_pydatetime() if due is not None else (changed or created)
 
 
-def profile_status(session: Session, actor: Actor, pid: str,
-                   rules: PhilomenaRules | None = None) -> ProfileStatus:
+def profile_status(
+    session: Session, actor: Actor, pid: str, rules: PhilomenaRules | None = None
+) -> ProfileStatus:
     rules = rules or default_config().philomena_profile
     versions = profiles.profile_history(session, actor, pid)
     child = visible_child(session, actor, pid, scope=access.profiles)
@@ -67,12 +77,21 @@ def profile_status(session: Session, actor: Actor, pid: str,
     content = dict(latest.content) if latest else {}
     share, missing = completeness(content)
     reviewed = latest.created_at if latest else None
-    return ProfileStatus(pid, latest.version if latest else None, content, share, missing, reviewed,
-                         _due(reviewed, _last_placement_change(session, child.id), child.created_at,
-                              rules), latest.agreed_wait_minutes if latest else None)
+    return ProfileStatus(
+        pid,
+        latest.version if latest else None,
+        content,
+        share,
+        missing,
+        reviewed,
+        _due(reviewed, _last_placement_change(session, child.id), child.created_at, rules),
+        latest.agreed_wait_minutes if latest else None,
+    )
 
 
-def save_review(session: Session, actor: Actor, pid: str, values: dict[str, str]) -> PhilomenaProfile:
+def save_review(
+    session: Session, actor: Actor, pid: str, values: dict[str, str]
+) -> PhilomenaProfile:
     """Save the profile as reviewed now (a new version, even when nothing changed: the review is
     what restarts the 90 days). Every field is optional; an unknown or over-long one is refused,
     and so is an agreed wait that is not a whole number of minutes from 0 to 24 hours."""
@@ -97,25 +116,43 @@ def remind_reviews(session: Session, now: datetime, rules: PhilomenaRules | None
     """Tell the care home of each child placed with it whose profile review is due, once per due
     time. Idempotent: the worker and page loads may call it."""
     rules = rules or default_config().philomena_profile
-    latest = (select(PhilomenaProfile.child_id, func.max(PhilomenaProfile.created_at).label("at"))
-              .group_by(PhilomenaProfile.child_id).subquery())
-    changed = (select(Placement.child_id, func.max(Placement.start_date).label("day"))
-               .group_by(Placement.child_id).subquery())
+    latest = (
+        select(PhilomenaProfile.child_id, func.max(PhilomenaProfile.created_at).label("at"))
+        .group_by(PhilomenaProfile.child_id)
+        .subquery()
+    )
+    changed = (
+        select(Placement.child_id, func.max(Placement.start_date).label("day"))
+        .group_by(Placement.child_id)
+        .subquery()
+    )
     rows = session.execute(
         select(Child, Home.provider_id, latest.c.at, changed.c.day)
-        .join(Placement, Placement.child_id == Child.id).join(Home, Home.id == Placement.home_id)
+        .join(Placement, Placement.child_id == Child.id)
+        .join(Home, Home.id == Placement.home_id)
         .join(changed, changed.c.child_id == Child.id)
         .outerjoin(latest, latest.c.child_id == Child.id)
-        .where(Placement.end_date.is_(None))).all()
+        .where(Placement.end_date.is_(None))
+    ).all()
     sent = 0
     for child, provider_id, reviewed, day in rows:
         due = _due(reviewed, _midnight(day), child.created_at, rules)
-        if due > now or session.scalar(select(ProfileReminder.id).where(
-                ProfileReminder.child_id == child.id, ProfileReminder.due_at == due)) is not None:
+        if (
+            due > now
+            or session.scalar(
+                select(ProfileReminder.id).where(
+                    ProfileReminder.child_id == child.id, ProfileReminder.due_at == due
+                )
+            )
+            is not None
+        ):
             continue
         what = "review" if reviewed else "first profile"
-        notify(session, provider_id, f"Philomena profile {what} due for child {child.pid} "
-                                     f"(since {due:%d %b %Y})")
+        notify(
+            session,
+            provider_id,
+            f"Philomena profile {what} due for child {child.pid} (since {due:%d %b %Y})",
+        )
         session.add(ProfileReminder(child_id=child.id, due_at=due, notified_at=now))
         audit.record(session, None, "review_due", "philomena_profile", child_id=child.id)
         sent += 1

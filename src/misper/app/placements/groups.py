@@ -30,11 +30,20 @@ def add_group(session: Session, actor: Actor, name: str, area: str | None) -> Gr
     """A group recorded by the caller's force; its name is unique within the force."""
     access.require(actor, "groups", "create")
     name = _clean(name, "name", 200, required=True)
-    if session.scalar(select(Group.id).where(Group.force_id == actor.agency_id,
-                                             Group.name == name)) is not None:
+    if (
+        session.scalar(
+            select(Group.id).where(Group.force_id == actor.agency_id, Group.name == name)
+        )
+        is not None
+    ):
         raise Conflict("your force has already recorded a group of this name")
-    group = Group(force_id=actor.agency_id, name=name, area=_clean(area, "area", 200),
-                  created_by=actor.user_id, created_at=datetime.now())
+    group = Group(
+        force_id=actor.agency_id,
+        name=name,
+        area=_clean(area, "area", 200),
+        created_by=actor.user_id,
+        created_at=datetime.now(),
+    )
     session.add(group)
     session.flush()
     audit.record(session, actor, "create", "group", group.id)
@@ -44,15 +53,23 @@ def add_group(session: Session, actor: Actor, name: str, area: str | None) -> Gr
 def list_groups(session: Session, actor: Actor, offset: int = 0, limit: int = 500) -> list[Group]:
     access.require(actor, "groups", "list")
     audit.record(session, actor, "list", "group")
-    return list(session.scalars(select(Group).where(Group.force_id == actor.agency_id)
-                                .order_by(Group.name, Group.id).offset(offset).limit(limit)))
+    return list(
+        session.scalars(
+            select(Group)
+            .where(Group.force_id == actor.agency_id)
+            .order_by(Group.name, Group.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
 
 
 def visible_group(session: Session, actor: Actor, group_id: int, field: str | None = None) -> Group:
     """A group the caller's force recorded; another force's answers as absent (or, named in a
     body as `field`, as a field error)."""
-    group = session.scalar(select(Group).where(Group.id == group_id,
-                                               Group.force_id == actor.agency_id))
+    group = session.scalar(
+        select(Group).where(Group.id == group_id, Group.force_id == actor.agency_id)
+    )
     if group is None:
         if field:
             raise Invalid(field, "no group of your force has this id")
@@ -63,8 +80,11 @@ def visible_group(session: Session, actor: Actor, group_id: int, field: str | No
 def rivals_of(session: Session, group_ids) -> set[int]:
     """The groups in rivalry with any of `group_ids`, whoever recorded the rivalry."""
     ids = list(group_ids)
-    rows = session.execute(select(GroupRivalry.group_id, GroupRivalry.rival_id).where(
-        or_(GroupRivalry.group_id.in_(ids), GroupRivalry.rival_id.in_(ids)))).all()
+    rows = session.execute(
+        select(GroupRivalry.group_id, GroupRivalry.rival_id).where(
+            or_(GroupRivalry.group_id.in_(ids), GroupRivalry.rival_id.in_(ids))
+        )
+    ).all()
     return {b if a in ids else a for a, b in rows}
 
 
@@ -76,29 +96,46 @@ def add_rivalry(session: Session, actor: Actor, group_id: int, rival_id: int) ->
     if rival.id == group.id:
         raise Invalid("rival_id", "a group cannot be its own rival")
     low, high = sorted((group.id, rival.id))
-    if session.scalar(select(GroupRivalry.id).where(GroupRivalry.group_id == low,
-                                                    GroupRivalry.rival_id == high)) is None:
-        row = GroupRivalry(group_id=low, rival_id=high, created_by=actor.user_id,
-                           created_at=datetime.now())
+    if (
+        session.scalar(
+            select(GroupRivalry.id).where(
+                GroupRivalry.group_id == low, GroupRivalry.rival_id == high
+            )
+        )
+        is None
+    ):
+        row = GroupRivalry(
+            group_id=low, rival_id=high, created_by=actor.user_id, created_at=datetime.now()
+        )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "create", "group_rivalry", row.id,
-                     detail={"groups": [low, high]})
+        audit.record(
+            session, actor, "create", "group_rivalry", row.id, detail={"groups": [low, high]}
+        )
     return group
 
 
-def link_child(session: Session, actor: Actor, pid: str, group_id: int,
-               note: str | None) -> tuple[GroupAffiliation, Group]:
+def link_child(
+    session: Session, actor: Actor, pid: str, group_id: int, note: str | None
+) -> tuple[GroupAffiliation, Group]:
     """Record a child's known link to one of the force's groups."""
     access.require(actor, "group_affiliations", "create")
     child = visible_child(session, actor, pid)
     group = visible_group(session, actor, group_id, field="group_id")
-    if session.scalar(select(GroupAffiliation.id).where(GroupAffiliation.child_id == child.id,
-                                                        GroupAffiliation.group_id == group.id)):
+    if session.scalar(
+        select(GroupAffiliation.id).where(
+            GroupAffiliation.child_id == child.id, GroupAffiliation.group_id == group.id
+        )
+    ):
         raise Conflict("this child's link to the group is already recorded")
-    row = GroupAffiliation(child_id=child.id, group_id=group.id, note=_clean(note, "note", 4_000),
-                           created_by=actor.user_id, created_by_agency_id=actor.agency_id,
-                           created_at=datetime.now())
+    row = GroupAffiliation(
+        child_id=child.id,
+        group_id=group.id,
+        note=_clean(note, "note", 4_000),
+        created_by=actor.user_id,
+        created_by_agency_id=actor.agency_id,
+        created_at=datetime.now(),
+    )
     session.add(row)
     session.flush()
     audit.record(session, actor, "create", "group_affiliation", row.id, child_id=child.id)
@@ -110,17 +147,26 @@ def child_groups(session: Session, actor: Actor, pid: str) -> list[tuple[GroupAf
     access.require(actor, "group_affiliations", "list")
     child = visible_child(session, actor, pid)
     audit.record(session, actor, "read", "group_affiliation", child_id=child.id)
-    return list(session.execute(
-        select(GroupAffiliation, Group).join(Group, Group.id == GroupAffiliation.group_id)
-        .where(GroupAffiliation.child_id == child.id, Group.force_id == actor.agency_id)
-        .order_by(Group.name)).all())
+    return list(
+        session.execute(
+            select(GroupAffiliation, Group)
+            .join(Group, Group.id == GroupAffiliation.group_id)
+            .where(GroupAffiliation.child_id == child.id, Group.force_id == actor.agency_id)
+            .order_by(Group.name)
+        ).all()
+    )
 
 
 def rival_links(session: Session, a: int, b: int) -> int:
     """How many of child `b`'s groups are rivals of a group child `a` is linked to (any force's
     record: the check uses all intelligence, and discloses only this count)."""
     mine = select(GroupAffiliation.group_id).where(GroupAffiliation.child_id == a)
-    rivals = union(select(GroupRivalry.rival_id).where(GroupRivalry.group_id.in_(mine)),
-                   select(GroupRivalry.group_id).where(GroupRivalry.rival_id.in_(mine))).subquery()
-    return session.scalar(select(func.count(func.distinct(GroupAffiliation.group_id))).where(
-        GroupAffiliation.child_id == b, GroupAffiliation.group_id.in_(select(rivals.c[0]))))
+    rivals = union(
+        select(GroupRivalry.rival_id).where(GroupRivalry.group_id.in_(mine)),
+        select(GroupRivalry.group_id).where(GroupRivalry.rival_id.in_(mine)),
+    ).subquery()
+    return session.scalar(
+        select(func.count(func.distinct(GroupAffiliation.group_id))).where(
+            GroupAffiliation.child_id == b, GroupAffiliation.group_id.in_(select(rivals.c[0]))
+        )
+    )

@@ -53,8 +53,10 @@ class GroupRivalry(Base):
     """Two groups in rivalry; stored once, the lower id first."""
 
     __tablename__ = "group_rivalries"
-    __table_args__ = (UniqueConstraint("group_id", "rival_id"),
-                      CheckConstraint("group_id < rival_id", name="ordered"))
+    __table_args__ = (
+        UniqueConstraint("group_id", "rival_id"),
+        CheckConstraint("group_id < rival_id", name="ordered"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)

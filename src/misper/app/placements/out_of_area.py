@@ -30,8 +30,10 @@ def notify_out_of_area(session: Session, placement: Placement, home: Home, pid: 
     if placement.placing_council_id == home.host_council_id:
         return []
     placer = session.get(Agency, placement.placing_council_id)
-    subject = (f"Out-of-area placement: child {pid} placed in {home.name} by {placer.name} "
-               f"from {placement.start_date:%d %b %Y}")
+    subject = (
+        f"Out-of-area placement: child {pid} placed in {home.name} by {placer.name} "
+        f"from {placement.start_date:%d %b %Y}"
+    )
     told = [home.host_council_id, home.police_force_id]
     for agency_id in told:
         notify(session, agency_id, subject)
@@ -54,11 +56,22 @@ def placement_check(session: Session, actor: Actor, pid: str, home_id: int) -> l
     access.require(actor, "placements", "create")
     child = visible_child(session, actor, pid)
     home = get_home(session, home_id)
-    residents = list(session.scalars(select(Placement.child_id).where(
-        Placement.home_id == home.id, Placement.end_date.is_(None), Placement.child_id != child.id)
-        .distinct()))
-    seen = dict(session.execute(select(Child.id, Child.pid).where(Child.id.in_(residents),
-                                                                  access.children(actor))).all())
+    residents = list(
+        session.scalars(
+            select(Placement.child_id)
+            .where(
+                Placement.home_id == home.id,
+                Placement.end_date.is_(None),
+                Placement.child_id != child.id,
+            )
+            .distinct()
+        )
+    )
+    seen = dict(
+        session.execute(
+            select(Child.id, Child.pid).where(Child.id.in_(residents), access.children(actor))
+        ).all()
+    )
     links = []
     for other_id in residents:
         shared = _shared_associates(session, child.id, other_id)
@@ -66,8 +79,15 @@ def placement_check(session: Session, actor: Actor, pid: str, home_id: int) -> l
         rivals = rival_links(session, child.id, other_id)
         if shared or together or rivals:
             links.append(Link(seen.get(other_id, UNSEEN), shared, together, rivals))
-    audit.record(session, actor, "check", "placement", home.id, child_id=child.id,
-                 detail={"residents": len(residents), "links": len(links)})
+    audit.record(
+        session,
+        actor,
+        "check",
+        "placement",
+        home.id,
+        child_id=child.id,
+        detail={"residents": len(residents), "links": len(links)},
+    )
     return links
 
 
@@ -80,17 +100,30 @@ def _rids(child_id: int):
 
 
 def _shared_associates(session: Session, a: int, b: int) -> int:
-    of_a = select(EpisodeAssociate.associate_id).where(EpisodeAssociate.episode_id.in_(_episodes(a)))
-    return session.scalar(select(func.count(func.distinct(EpisodeAssociate.associate_id))).where(
-        EpisodeAssociate.episode_id.in_(_episodes(b)), EpisodeAssociate.associate_id.in_(of_a)))
+    of_a = select(EpisodeAssociate.associate_id).where(
+        EpisodeAssociate.episode_id.in_(_episodes(a))
+    )
+    return session.scalar(
+        select(func.count(func.distinct(EpisodeAssociate.associate_id))).where(
+            EpisodeAssociate.episode_id.in_(_episodes(b)), EpisodeAssociate.associate_id.in_(of_a)
+        )
+    )
 
 
 def _missing_together(session: Session, a: int, b: int) -> int:
     # Links are stored both ways when the store records them, one way when imported: count episodes
     # of `a` linked with `b` in either direction, each once.
-    linked_to_b = select(EpisodeLink.episode_id).where(EpisodeLink.episode_id.in_(_episodes(a)),
-                                                       EpisodeLink.linked_rid.in_(_rids(b)))
-    b_linked_to_a = select(Episode.id).where(Episode.child_id == a, Episode.rid.in_(
-        select(EpisodeLink.linked_rid).where(EpisodeLink.episode_id.in_(_episodes(b)))))
-    return session.scalar(select(func.count()).select_from(Episode).where(
-        or_(Episode.id.in_(linked_to_b), Episode.id.in_(b_linked_to_a))))
+    linked_to_b = select(EpisodeLink.episode_id).where(
+        EpisodeLink.episode_id.in_(_episodes(a)), EpisodeLink.linked_rid.in_(_rids(b))
+    )
+    b_linked_to_a = select(Episode.id).where(
+        Episode.child_id == a,
+        Episode.rid.in_(
+            select(EpisodeLink.linked_rid).where(EpisodeLink.episode_id.in_(_episodes(b)))
+        ),
+    )
+    return session.scalar(
+        select(func.count())
+        .select_from(Episode)
+        .where(or_(Episode.id.in_(linked_to_b), Episode.id.in_(b_linked_to_a)))
+    )

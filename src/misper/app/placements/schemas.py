@@ -53,8 +53,10 @@ class LinkOut(BaseModel):
     other: str = Field(description="the resident's pid, or a phrase when you may not see them")
     shared_associates: int
     missing_together: int
-    rival_groups: int = Field(description="the resident's groups that are rivals of the child's "
-                                          "(police intelligence: the count only)")
+    rival_groups: int = Field(
+        description="the resident's groups that are rivals of the child's "
+        "(police intelligence: the count only)"
+    )
 
 
 class PlacementCheckOut(BaseModel):

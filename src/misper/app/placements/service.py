@@ -26,24 +26,35 @@ def list_placements(session: Session, actor: Actor, pid: str) -> list[tuple[Plac
     access.require(actor, "placements", "list")
     child = visible_child(session, actor, pid)
     audit.record(session, actor, "read", "placement", child_id=child.id)
-    return list(session.execute(
-        select(Placement, Home).join(Home, Home.id == Placement.home_id)
-        .where(Placement.child_id == child.id).order_by(Placement.start_date)).all())
+    return list(
+        session.execute(
+            select(Placement, Home)
+            .join(Home, Home.id == Placement.home_id)
+            .where(Placement.child_id == child.id)
+            .order_by(Placement.start_date)
+        ).all()
+    )
 
 
-def place_child(session: Session, actor: Actor, pid: str, home_id: int,
-                start_date: date) -> tuple[Placement, Home]:
+def place_child(
+    session: Session, actor: Actor, pid: str, home_id: int, start_date: date
+) -> tuple[Placement, Home]:
     """The placing council is the caller's; the child's open placement (if any) ends that day."""
     access.require(actor, "placements", "create")
     child = visible_child(session, actor, pid)
     home = get_home(session, home_id)
-    for current in session.scalars(select(Placement).where(Placement.child_id == child.id,
-                                                           Placement.end_date.is_(None))):
+    for current in session.scalars(
+        select(Placement).where(Placement.child_id == child.id, Placement.end_date.is_(None))
+    ):
         if current.start_date > start_date:
             raise Invalid("start_date", "before the start of the child's current placement")
         current.end_date = start_date
-    placement = Placement(child_id=child.id, home_id=home.id, placing_council_id=actor.agency_id,
-                          start_date=start_date)
+    placement = Placement(
+        child_id=child.id,
+        home_id=home.id,
+        placing_council_id=actor.agency_id,
+        start_date=start_date,
+    )
     session.add(placement)
     session.flush()
     audit.record(session, actor, "create", "placement", placement.id, child_id=child.id)
@@ -51,12 +62,16 @@ def place_child(session: Session, actor: Actor, pid: str, home_id: int,
     return placement, home
 
 
-def end_placement(session: Session, actor: Actor, placement_id: int,
-                  end_date: date) -> tuple[Placement, Home]:
+def end_placement(
+    session: Session, actor: Actor, placement_id: int, end_date: date
+) -> tuple[Placement, Home]:
     access.require(actor, "placements", "update")
     placement = session.scalar(
-        select(Placement).where(Placement.id == placement_id,
-                                Placement.child_id.in_(select(Child.id).where(access.children(actor)))))
+        select(Placement).where(
+            Placement.id == placement_id,
+            Placement.child_id.in_(select(Child.id).where(access.children(actor))),
+        )
+    )
     if placement is None:
         raise NotFound("placement")
     if end_date < placement.start_date:

@@ -48,7 +48,14 @@ class ReviewRow(BaseModel):
 
 def task_out(row) -> TaskProgressOut:
     task, progress = row.task, row.progress
-    return TaskProgressOut(id=task.id, description=task.description, risk_level=progress.risk_level,
-                           status=progress.status or "open", assigned_to=progress.assigned_to,
-                           reason=progress.reason, contributed=progress.contributed,
-                           closed_at=progress.closed_at, created_at=task.created_at)
+    return TaskProgressOut(
+        id=task.id,
+        description=task.description,
+        risk_level=progress.risk_level,
+        status=progress.status or "open",
+        assigned_to=progress.assigned_to,
+        reason=progress.reason,
+        contributed=progress.contributed,
+        closed_at=progress.closed_at,
+        created_at=task.created_at,
+    )

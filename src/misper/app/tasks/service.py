@@ -28,8 +28,9 @@ class TaskRow:
     progress: TaskProgress
 
 
-def generate_for_level(session: Session, actor: Actor, rid: str, level: str,
-                       library: TaskLibrary | None = None) -> list[Task]:
+def generate_for_level(
+    session: Session, actor: Actor, rid: str, level: str, library: TaskLibrary | None = None
+) -> list[Task]:
     """Add the library's tasks for `level` that the episode does not have yet; a re-assessment to
     a higher level adds only the new ones, so no task is keyed twice."""
     library = library or load_task_library()
@@ -60,8 +61,11 @@ def list_tasks(session: Session, actor: Actor, rid: str) -> list[TaskRow]:
 
 def _visible_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
     access.require(actor, "tasks", "update")
-    task = session.scalar(select(Task).join(Episode, Episode.id == Task.episode_id)
-                          .where(Task.id == task_id, access.episodes(actor)))
+    task = session.scalar(
+        select(Task)
+        .join(Episode, Episode.id == Task.episode_id)
+        .where(Task.id == task_id, access.episodes(actor))
+    )
     if task is None:
         raise NotFound("task")
     progress = session.scalar(select(TaskProgress).where(TaskProgress.task_id == task.id))
@@ -73,8 +77,9 @@ def _visible_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
 
 def assign(session: Session, actor: Actor, task_id: int, username: str) -> TaskRow:
     row = _visible_task(session, actor, task_id)
-    user = session.scalar(select(User).where(User.username == username,
-                                             User.agency_id == actor.agency_id))
+    user = session.scalar(
+        select(User).where(User.username == username, User.agency_id == actor.agency_id)
+    )
     if user is None or user.role_ not in POLICE_ROLES:
         raise Invalid("assigned_to", "no police user of your force has this username")
     row.progress.assigned_to = user.id
@@ -83,8 +88,9 @@ def assign(session: Session, actor: Actor, task_id: int, username: str) -> TaskR
     return row
 
 
-def complete(session: Session, actor: Actor, task_id: int, contributed: bool,
-             now: datetime | None = None) -> TaskRow:
+def complete(
+    session: Session, actor: Actor, task_id: int, contributed: bool, now: datetime | None = None
+) -> TaskRow:
     row = _visible_task(session, actor, task_id)
     _still_open(row)
     episodes.set_task_done(session, actor, task_id, True)
@@ -95,8 +101,9 @@ def complete(session: Session, actor: Actor, task_id: int, contributed: bool,
     return row
 
 
-def not_needed(session: Session, actor: Actor, task_id: int, reason: str,
-               now: datetime | None = None) -> TaskRow:
+def not_needed(
+    session: Session, actor: Actor, task_id: int, reason: str, now: datetime | None = None
+) -> TaskRow:
     row = _visible_task(session, actor, task_id)
     _still_open(row)
     if not reason.strip():
@@ -118,11 +125,13 @@ def task_review(session: Session, actor: Actor) -> pd.DataFrame:
     it, how often it was done, marked not needed, left open, and how often it helped find the child."""
     access.require(actor, "tasks", "list")
     rows = session.execute(
-        select(Task.description, TaskProgress.risk_level, TaskProgress.status,
-               TaskProgress.contributed)
+        select(
+            Task.description, TaskProgress.risk_level, TaskProgress.status, TaskProgress.contributed
+        )
         .join(TaskProgress, TaskProgress.task_id == Task.id)
         .join(Episode, Episode.id == Task.episode_id)
-        .where(access.episodes(actor), Episode.found_at.is_not(None))).all()
+        .where(access.episodes(actor), Episode.found_at.is_not(None))
+    ).all()
     audit.record(session, actor, "list", "task_review", detail={"tasks": len(rows)})
     return review_table(pd.DataFrame(rows, columns=["task", "risk_level", "status", "contributed"]))
 
@@ -130,15 +139,26 @@ def task_review(session: Session, actor: Actor) -> pd.DataFrame:
 def review_table(tasks: pd.DataFrame) -> pd.DataFrame:
     """Columns: task, risk_level, generated, done, not_needed, open, contributed, done_share,
     contributed_share (of those done). Ordered by level then by how rarely a task helped."""
-    frame = tasks.assign(risk_level=tasks["risk_level"].fillna("by hand"),
-                         is_done=tasks["status"] == "done",
-                         is_not_needed=tasks["status"] == "not_needed",
-                         is_open=tasks["status"] == "open",
-                         helped=(tasks["status"] == "done") & tasks["contributed"].eq(True))
-    table = frame.groupby(["risk_level", "task"]).agg(
-        generated=("status", "size"), done=("is_done", "sum"), not_needed=("is_not_needed", "sum"),
-        open=("is_open", "sum"), contributed=("helped", "sum")).reset_index()
+    frame = tasks.assign(
+        risk_level=tasks["risk_level"].fillna("by hand"),
+        is_done=tasks["status"] == "done",
+        is_not_needed=tasks["status"] == "not_needed",
+        is_open=tasks["status"] == "open",
+        helped=(tasks["status"] == "done") & tasks["contributed"].eq(True),
+    )
+    table = (
+        frame.groupby(["risk_level", "task"])
+        .agg(
+            generated=("status", "size"),
+            done=("is_done", "sum"),
+            not_needed=("is_not_needed", "sum"),
+            open=("is_open", "sum"),
+            contributed=("helped", "sum"),
+        )
+        .reset_index()
+    )
     table["done_share"] = table["done"] / table["generated"]
     table["contributed_share"] = (table["contributed"] / table["done"]).where(table["done"] > 0)
-    return table.sort_values(["risk_level", "contributed_share", "task"], na_position="first",
-                             kind="stable").reset_index(drop=True)
+    return table.sort_values(
+        ["risk_level", "contributed_share", "task"], na_position="first", kind="stable"
+    ).reset_index(drop=True)

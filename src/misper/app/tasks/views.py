@@ -12,8 +12,14 @@ from misper.app.access import Actor
 from misper.app.api import DB, ERRORS, allowed
 from misper.app.schemas import MAX_ID
 from misper.app.tasks import service
-from misper.app.tasks.schemas import (AssignIn, CompleteIn, NotNeededIn, ReviewRow, TaskProgressOut,
-                                      task_out)
+from misper.app.tasks.schemas import (
+    AssignIn,
+    CompleteIn,
+    NotNeededIn,
+    ReviewRow,
+    TaskProgressOut,
+    task_out,
+)
 
 router = APIRouter(prefix="/api", tags=["tasks"], responses=ERRORS)
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -32,14 +38,16 @@ def assign(task_id: TaskId, body: AssignIn, session: DB, actor: Actor = allowed(
 
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskProgressOut)
-def complete(task_id: TaskId, body: CompleteIn, session: DB,
-             actor: Actor = allowed("tasks", "update")):
+def complete(
+    task_id: TaskId, body: CompleteIn, session: DB, actor: Actor = allowed("tasks", "update")
+):
     return task_out(service.complete(session, actor, task_id, body.contributed))
 
 
 @router.post("/tasks/{task_id}/not-needed", response_model=TaskProgressOut)
-def not_needed(task_id: TaskId, body: NotNeededIn, session: DB,
-               actor: Actor = allowed("tasks", "update")):
+def not_needed(
+    task_id: TaskId, body: NotNeededIn, session: DB, actor: Actor = allowed("tasks", "update")
+):
     return task_out(service.not_needed(session, actor, task_id, body.reason))
 
 
@@ -47,5 +55,9 @@ def not_needed(task_id: TaskId, body: NotNeededIn, session: DB,
 def task_review(session: DB, actor: Actor = allowed("tasks", "list")):
     """Per task and risk level over closed episodes: how often done, and how often it helped."""
     rows = service.task_review(session, actor).to_dict("records")
-    return [ReviewRow(**{k: (None if isinstance(v, float) and math.isnan(v) else v)
-                         for k, v in row.items()}) for row in rows]
+    return [
+        ReviewRow(
+            **{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        )
+        for row in rows
+    ]

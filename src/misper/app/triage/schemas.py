@@ -33,7 +33,9 @@ class AssessmentOut(BaseModel):
 
 class AssessedOut(BaseModel):
     assessment: AssessmentOut
-    tasks: list[TaskProgressOut] = Field(description="the episode's tasks, with the level's new ones")
+    tasks: list[TaskProgressOut] = Field(
+        description="the episode's tasks, with the level's new ones"
+    )
 
 
 class ProfileSummary(BaseModel):
@@ -68,8 +70,9 @@ class GuidanceRow(BaseModel):
 
 
 class GuidanceOut(BaseModel):
-    matched_on: list[str] = Field(description="what the similar episodes share with this one; "
-                                              "empty: all the force's episodes")
+    matched_on: list[str] = Field(
+        description="what the similar episodes share with this one; empty: all the force's episodes"
+    )
     similar: int
     ended: int
     table: list[GuidanceRow]
@@ -95,41 +98,85 @@ class TriageOut(BaseModel):
 
 
 def _number(value) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    return (
+        None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    )
 
 
 def assessment_out(assessment, factors) -> AssessmentOut:
-    return AssessmentOut(id=assessment.id, level=assessment.level, factors=list(factors),
-                         rationale=assessment.rationale, assessed_at=assessment.assessed_at,
-                         assessed_by=assessment.assessed_by)
+    return AssessmentOut(
+        id=assessment.id,
+        level=assessment.level,
+        factors=list(factors),
+        rationale=assessment.rationale,
+        assessed_at=assessment.assessed_at,
+        assessed_by=assessment.assessed_by,
+    )
 
 
 def triage_out(view) -> TriageOut:
     h, g = view.history, view.guidance
     history = HistoryOut(
-        count=h.count, recent=h.recent, open_now=h.open_now, median_hours=_number(h.median_hours),
-        longest_hours=_number(h.longest_hours), found_by=h.found_by,
-        last=[EarlierEpisode(reported_at=_moment(e["reported_at"]), hours=_number(e["hours"]),
-                             found_by=e["found_by"]) for e in h.last])
-    guidance = None if g is None else GuidanceOut(
-        matched_on=list(g.matched_on), similar=g.similar, ended=g.ended,
-        table=[GuidanceRow(hours=r.hours, share_ended=_number(r.share_ended),
-                           lower=_number(r.lower), upper=_number(r.upper))
-               for r in g.table.itertuples()])
-    check = None if view.check is None else CarerCheckSummary(
-        id=view.check.id, expected_back=view.check.expected_back,
-        concerns=list(view.check.concerns or []),
-        steps=[StepOut.model_validate(s, from_attributes=True) for s in view.steps])
+        count=h.count,
+        recent=h.recent,
+        open_now=h.open_now,
+        median_hours=_number(h.median_hours),
+        longest_hours=_number(h.longest_hours),
+        found_by=h.found_by,
+        last=[
+            EarlierEpisode(
+                reported_at=_moment(e["reported_at"]),
+                hours=_number(e["hours"]),
+                found_by=e["found_by"],
+            )
+            for e in h.last
+        ],
+    )
+    guidance = (
+        None
+        if g is None
+        else GuidanceOut(
+            matched_on=list(g.matched_on),
+            similar=g.similar,
+            ended=g.ended,
+            table=[
+                GuidanceRow(
+                    hours=r.hours,
+                    share_ended=_number(r.share_ended),
+                    lower=_number(r.lower),
+                    upper=_number(r.upper),
+                )
+                for r in g.table.itertuples()
+            ],
+        )
+    )
+    check = (
+        None
+        if view.check is None
+        else CarerCheckSummary(
+            id=view.check.id,
+            expected_back=view.check.expected_back,
+            concerns=list(view.check.concerns or []),
+            steps=[StepOut.model_validate(s, from_attributes=True) for s in view.steps],
+        )
+    )
     return TriageOut(
-        rid=view.episode.rid, pid=view.pid,
-        profile=ProfileSummary(version=view.profile_version, completeness=view.profile_share,
-                               missing=view.profile_missing,
-                               agreed_wait_minutes=view.agreed_wait_minutes,
-                               content={k: str(v) for k, v in (view.profile or {}).items()}),
-        check=check, history=history, guidance=guidance,
+        rid=view.episode.rid,
+        pid=view.pid,
+        profile=ProfileSummary(
+            version=view.profile_version,
+            completeness=view.profile_share,
+            missing=view.profile_missing,
+            agreed_wait_minutes=view.agreed_wait_minutes,
+            content={k: str(v) for k, v in (view.profile or {}).items()},
+        ),
+        check=check,
+        history=history,
+        guidance=guidance,
         assessments=[assessment_out(a, f) for a, f in view.assessments],
         decisions=[DecisionOut.model_validate(d, from_attributes=True) for d in view.decisions],
-        tasks=[task_out(row) for row in view.tasks])
+        tasks=[task_out(row) for row in view.tasks],
+    )
 
 
 def _moment(value) -> datetime:

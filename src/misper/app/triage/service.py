@@ -15,8 +15,13 @@ from misper.app.access import Actor
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
 from misper.app.episodes import service as episodes
-from misper.app.episodes.models import (ControlRoomDecision, Episode, EpisodeUpdate, RiskAssessment,
-                                        episodes_table)
+from misper.app.episodes.models import (
+    ControlRoomDecision,
+    Episode,
+    EpisodeUpdate,
+    RiskAssessment,
+    episodes_table,
+)
 from misper.app.errors import Invalid, NotFound
 from misper.app.flowchart.models import CarerCheck, CarerStep
 from misper.app.flowchart.service import check_of_episode, steps_of
@@ -31,8 +36,12 @@ from misper.process.config import ProcessConfig, TaskLibrary, default_config
 from misper.process.philomena import completeness
 from misper.process.risk import RiskLevelRefused, check_level
 
-DECISIONS = {"deploy": "Deploy now", "delay": "Delay, with a review time",
-             "defer": "Defer to the carer", "not_missing": "Not a missing episode (late, whereabouts known)"}
+DECISIONS = {
+    "deploy": "Deploy now",
+    "delay": "Delay, with a review time",
+    "defer": "Defer to the carer",
+    "not_missing": "Not a missing episode (late, whereabouts known)",
+}
 RECENT_DAYS = 90
 
 
@@ -64,24 +73,42 @@ def child_history(frame: pd.DataFrame, pid: str, before: pd.Timestamp, last: int
         median_hours=float(hours.median()) if len(hours) else None,
         longest_hours=float(hours.max()) if len(hours) else None,
         found_by={str(k): int(v) for k, v in found_by.items()},
-        last=[{"reported_at": r.reported_at,
-               "hours": None if pd.isna(r.found_at) else (r.found_at - r.reported_at) / pd.Timedelta(hours=1),
-               "found_by": None if pd.isna(r.found_by) else str(r.found_by)}
-              for r in mine.head(last).itertuples()])
+        last=[
+            {
+                "reported_at": r.reported_at,
+                "hours": None
+                if pd.isna(r.found_at)
+                else (r.found_at - r.reported_at) / pd.Timedelta(hours=1),
+                "found_by": None if pd.isna(r.found_by) else str(r.found_by),
+            }
+            for r in mine.head(last).itertuples()
+        ],
+    )
 
 
-HISTORY_COLUMNS = ("rid", "reported_at", "found_at", "found_by", "age", "missing_from_type",
-                   "risk_flags")
+HISTORY_COLUMNS = (
+    "rid",
+    "reported_at",
+    "found_at",
+    "found_by",
+    "age",
+    "missing_from_type",
+    "risk_flags",
+)
 
 
 def history_frame(session: Session, scope) -> pd.DataFrame:
     """The canonical columns wait guidance and the history read, for the episodes in `scope` (the
     caller's force: the history the guidance rests on). The full export also gathers links,
     associates and interviews, which triage does not use, at many times the cost."""
-    query = (select(Child.pid, *[episodes_table.c[n] for n in HISTORY_COLUMNS])
-             .join(Child, Child.id == Episode.child_id).where(scope))
-    return to_canonical(pd.DataFrame(session.execute(query).all(),
-                                     columns=["pid", *HISTORY_COLUMNS]))
+    query = (
+        select(Child.pid, *[episodes_table.c[n] for n in HISTORY_COLUMNS])
+        .join(Child, Child.id == Episode.child_id)
+        .where(scope)
+    )
+    return to_canonical(
+        pd.DataFrame(session.execute(query).all(), columns=["pid", *HISTORY_COLUMNS])
+    )
 
 
 @dataclass(frozen=True)
@@ -103,8 +130,9 @@ class Triage:
     updates: list[EpisodeUpdate]
 
 
-def triage(session: Session, actor: Actor, rid: str, now: datetime | None = None,
-           min_similar: int = 30) -> Triage:
+def triage(
+    session: Session, actor: Actor, rid: str, now: datetime | None = None, min_similar: int = 30
+) -> Triage:
     access.require(actor, "decisions", "list")
     now = now or datetime.now()
     episode, pid = episodes.read_episode(session, actor, rid)
@@ -119,26 +147,55 @@ def triage(session: Session, actor: Actor, rid: str, now: datetime | None = None
     row = frame[frame["rid"] == rid].iloc[0]
     # With no other usable episode (reported by now, not found before it was reported) there is
     # nothing to compare with, and nothing to estimate from.
-    earlier = ((frame["rid"] != rid) & (frame["reported_at"] <= pd.Timestamp(now))
-               & ~(frame["found_at"] < frame["reported_at"]).fillna(False))
+    earlier = (
+        (frame["rid"] != rid)
+        & (frame["reported_at"] <= pd.Timestamp(now))
+        & ~(frame["found_at"] < frame["reported_at"]).fillna(False)
+    )
     # The child's own earlier episodes: the guidance matches on previous behaviour too.
     own = frame[(frame["pid"] == pid) & (frame["reported_at"] < row["reported_at"])]
-    guidance = wait_guidance(frame, row, pd.Timestamp(now), min_similar=min_similar,
-                             previous=own) if earlier.any() else None
-    assessments = [(a, session.scalar(select(RiskFactors.factors)
-                                      .where(RiskFactors.assessment_id == a.id)) or [])
-                   for a in episodes.list_risk_assessments(session, actor, rid)]
-    return Triage(episode, pid, content, versions[0].version if versions else None, share, missing,
-                  versions[0].agreed_wait_minutes if versions else None, check,
-                  steps_of(session, check) if check else [],
-                  child_history(frame, pid, pd.Timestamp(episode.reported_at)), guidance,
-                  assessments, episodes.list_decisions(session, actor, rid),
-                  tasks.list_tasks(session, actor, rid), episodes.list_updates(session, actor, rid))
+    guidance = (
+        wait_guidance(frame, row, pd.Timestamp(now), min_similar=min_similar, previous=own)
+        if earlier.any()
+        else None
+    )
+    assessments = [
+        (
+            a,
+            session.scalar(select(RiskFactors.factors).where(RiskFactors.assessment_id == a.id))
+            or [],
+        )
+        for a in episodes.list_risk_assessments(session, actor, rid)
+    ]
+    return Triage(
+        episode,
+        pid,
+        content,
+        versions[0].version if versions else None,
+        share,
+        missing,
+        versions[0].agreed_wait_minutes if versions else None,
+        check,
+        steps_of(session, check) if check else [],
+        child_history(frame, pid, pd.Timestamp(episode.reported_at)),
+        guidance,
+        assessments,
+        episodes.list_decisions(session, actor, rid),
+        tasks.list_tasks(session, actor, rid),
+        episodes.list_updates(session, actor, rid),
+    )
 
 
-def assess_risk(session: Session, actor: Actor, rid: str, level: str, factors: list[str],
-                rationale: str | None, config: ProcessConfig | None = None,
-                library: TaskLibrary | None = None) -> RiskAssessment:
+def assess_risk(
+    session: Session,
+    actor: Actor,
+    rid: str,
+    level: str,
+    factors: list[str],
+    rationale: str | None,
+    config: ProcessConfig | None = None,
+    library: TaskLibrary | None = None,
+) -> RiskAssessment:
     """Record a (re-)assessment with the factors considered and why; the force's policy may refuse
     a level for under-18s. Setting a level generates that level's tasks."""
     access.require(actor, "risk_assessments", "create")
@@ -162,8 +219,15 @@ def assess_risk(session: Session, actor: Actor, rid: str, level: str, factors: l
     return assessment
 
 
-def decide(session: Session, actor: Actor, rid: str, decision: str, review_at: datetime | None,
-           rationale: str | None, now: datetime | None = None) -> ControlRoomDecision:
+def decide(
+    session: Session,
+    actor: Actor,
+    rid: str,
+    decision: str,
+    review_at: datetime | None,
+    rationale: str | None,
+    now: datetime | None = None,
+) -> ControlRoomDecision:
     access.require(actor, "decisions", "create")
     now = now or datetime.now()
     if decision not in DECISIONS:
@@ -182,23 +246,36 @@ def remind_due_reviews(session: Session, now: datetime | None = None) -> int:
     child is missing. Idempotent, so the worker and every control-room page load may call it.
     """
     now = now or datetime.now()
-    latest = (select(ControlRoomDecision.episode_id,
-                     func.max(ControlRoomDecision.id).label("decision_id"))
-              .group_by(ControlRoomDecision.episode_id).subquery())
+    latest = (
+        select(
+            ControlRoomDecision.episode_id, func.max(ControlRoomDecision.id).label("decision_id")
+        )
+        .group_by(ControlRoomDecision.episode_id)
+        .subquery()
+    )
     rows = session.execute(
         select(ControlRoomDecision, Episode)
         .join(latest, latest.c.decision_id == ControlRoomDecision.id)
         .join(Episode, Episode.id == ControlRoomDecision.episode_id)
         .outerjoin(ReviewReminder, ReviewReminder.decision_id == ControlRoomDecision.id)
-        .where(ControlRoomDecision.decision == "delay", ControlRoomDecision.review_at <= now,
-               Episode.found_at.is_(None), ReviewReminder.id.is_(None))).all()
+        .where(
+            ControlRoomDecision.decision == "delay",
+            ControlRoomDecision.review_at <= now,
+            Episode.found_at.is_(None),
+            ReviewReminder.id.is_(None),
+        )
+    ).all()
     for decision, episode in rows:
-        notify(session, episode.force_id,
-               f"Review due: episode {episode.rid} was delayed until {decision.review_at:%H:%M}",
-               episode.id)
+        notify(
+            session,
+            episode.force_id,
+            f"Review due: episode {episode.rid} was delayed until {decision.review_at:%H:%M}",
+            episode.id,
+        )
         session.add(ReviewReminder(decision_id=decision.id, notified_at=now))
-        audit.record(session, None, "review_due", "decision", decision.id,
-                     child_id=episode.child_id)
+        audit.record(
+            session, None, "review_due", "decision", decision.id, child_id=episode.child_id
+        )
     session.flush()
     return len(rows)
 
@@ -215,16 +292,34 @@ def queue(session: Session, actor: Actor, now: datetime | None = None) -> list[Q
     """The force's open episodes, newest first, with the latest decision and whether a review is due."""
     now = now or datetime.now()
     remind_due_reviews(session, now)
-    rows, _total = episodes.list_episodes(session, actor, open_only=True, pid=None,
-                                          reported_from=None, reported_to=None, risk=None,
-                                          offset=0, limit=200)
+    rows, _total = episodes.list_episodes(
+        session,
+        actor,
+        open_only=True,
+        pid=None,
+        reported_from=None,
+        reported_to=None,
+        risk=None,
+        offset=0,
+        limit=200,
+    )
     out = []
     for episode, pid in rows:
-        decision = session.scalar(select(ControlRoomDecision)
-                                  .where(ControlRoomDecision.episode_id == episode.id)
-                                  .order_by(ControlRoomDecision.id.desc()).limit(1)) \
-            if access.allowed(actor.role, "decisions", "list") else None
-        due = bool(decision is not None and decision.decision == "delay"
-                   and decision.review_at is not None and decision.review_at <= now)
+        decision = (
+            session.scalar(
+                select(ControlRoomDecision)
+                .where(ControlRoomDecision.episode_id == episode.id)
+                .order_by(ControlRoomDecision.id.desc())
+                .limit(1)
+            )
+            if access.allowed(actor.role, "decisions", "list")
+            else None
+        )
+        due = bool(
+            decision is not None
+            and decision.decision == "delay"
+            and decision.review_at is not None
+            and decision.review_at <= now
+        )
         out.append(QueueRow(episode, pid, decision, due))
     return out

@@ -14,8 +14,13 @@ from misper.app.tasks import service as tasks
 from misper.app.tasks.schemas import task_out
 from misper.app.triage import service
 from misper.app.triage.models import RiskFactors
-from misper.app.triage.schemas import (AssessedOut, AssessmentIn, TriageOut, assessment_out,
-                                       triage_out)
+from misper.app.triage.schemas import (
+    AssessedOut,
+    AssessmentIn,
+    TriageOut,
+    assessment_out,
+    triage_out,
+)
 
 router = APIRouter(prefix="/api/episodes/{rid}/triage", tags=["triage"], responses=ERRORS)
 Rid = Annotated[str, Path(min_length=1, max_length=64)]
@@ -29,12 +34,19 @@ def read_triage(rid: Rid, session: DB, actor: Actor = allowed("decisions", "list
 
 
 @router.post("/risk-assessments", response_model=AssessedOut, status_code=201)
-def assess_risk(rid: Rid, body: AssessmentIn, session: DB,
-                actor: Actor = allowed("risk_assessments", "create")):
+def assess_risk(
+    rid: Rid, body: AssessmentIn, session: DB, actor: Actor = allowed("risk_assessments", "create")
+):
     """A (re-)assessment with the factors considered and the reason (required); the force's
     policy may refuse a level for under-18s. The level's tasks are added."""
     assessment = service.assess_risk(session, actor, rid, body.level, body.factors, body.rationale)
-    factors = session.scalar(select(RiskFactors.factors)
-                             .where(RiskFactors.assessment_id == assessment.id)) or []
-    return AssessedOut(assessment=assessment_out(assessment, factors),
-                       tasks=[task_out(row) for row in tasks.list_tasks(session, actor, rid)])
+    factors = (
+        session.scalar(
+            select(RiskFactors.factors).where(RiskFactors.assessment_id == assessment.id)
+        )
+        or []
+    )
+    return AssessedOut(
+        assessment=assessment_out(assessment, factors),
+        tasks=[task_out(row) for row in tasks.list_tasks(session, actor, rid)],
+    )

@@ -24,8 +24,16 @@ def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username, Role(user.role), user.agency_id, user.agency.kind)
 
 
-def add_user(session: Session, actor: Actor | None, *, username: str, role: str, agency: str,
-             display_name: str | None = None, password: str | None = None) -> tuple[User, str]:
+def add_user(
+    session: Session,
+    actor: Actor | None,
+    *,
+    username: str,
+    role: str,
+    agency: str,
+    display_name: str | None = None,
+    password: str | None = None,
+) -> tuple[User, str]:
     """Create a user; returns it with its password (generated when not given: shown once)."""
     if actor is not None:  # None: the command line, run by whoever holds the server
         access.require(actor, "users", "create")
@@ -42,9 +50,14 @@ def add_user(session: Session, actor: Actor | None, *, username: str, role: str,
         raise Conflict(f"username {username!r} is taken")
     password = password or secrets.token_urlsafe(12)
     check_password(password)
-    user = User(username=username, display_name=display_name or username, role=role_.value,
-                agency_id=agency_.id, password_hash=hasher.hash(password),
-                created_at=datetime.now())
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role_.value,
+        agency_id=agency_.id,
+        password_hash=hasher.hash(password),
+        created_at=datetime.now(),
+    )
     session.add(user)
     session.flush()
     audit.record(session, actor, "create", "user", user.id, detail={"role": role_.value})
@@ -72,8 +85,9 @@ def disable_user(session: Session, actor: Actor | None, username: str) -> User:
     return user
 
 
-def reset_password(session: Session, actor: Actor | None, username: str,
-                   password: str | None = None) -> tuple[User, str]:
+def reset_password(
+    session: Session, actor: Actor | None, username: str, password: str | None = None
+) -> tuple[User, str]:
     """New password, lock-out cleared, re-enabled; every token of the user stops working."""
     from misper.app.auth.service import revoke_all
 

@@ -31,9 +31,13 @@ from misper.incidents.schema import COLUMNS
 router = APIRouter(include_in_schema=False)
 Username = Annotated[str, Path(min_length=1, max_length=80)]
 USERS_PAGE, EVENTS_PAGE = 100, 50
-KIND_TITLES = {AgencyKind.police: "police force", AgencyKind.council: "council",
-               AgencyKind.care_provider: "care provider", AgencyKind.rhi_provider:
-               "return home interview provider", AgencyKind.charity: "charity"}
+KIND_TITLES = {
+    AgencyKind.police: "police force",
+    AgencyKind.council: "council",
+    AgencyKind.care_provider: "care provider",
+    AgencyKind.rhi_provider: "return home interview provider",
+    AgencyKind.charity: "charity",
+}
 NO_STORE = {"Cache-Control": "no-store"}  # a password on the page must not stay in a cache
 
 
@@ -43,6 +47,7 @@ def role_title(role: Role) -> str:
 
 def _role_choices() -> list[tuple[str, str]]:
     """(value, label) of each role, the label naming the kinds of agency it may belong to."""
+
     def kinds(role: Role) -> str:
         if ROLE_AGENCY_KINDS[role] == frozenset(AgencyKind):
             return "any agency"
@@ -53,36 +58,71 @@ def _role_choices() -> list[tuple[str, str]]:
 
 # --- Users -----------------------------------------------------------------------------------
 
-def _users_page(request, session, actor, *, errors=None, values=None, offset=0, notice=None,
-                password_for=None, password=None, status_code=200):
+
+def _users_page(
+    request,
+    session,
+    actor,
+    *,
+    errors=None,
+    values=None,
+    offset=0,
+    notice=None,
+    password_for=None,
+    password=None,
+    status_code=200,
+):
     rows = users.list_users(session, actor, offset, USERS_PAGE + 1)
     now = datetime.now()
-    shown = [{"user": u, "role": role_title(Role(u.role)), "agency": u.agency.name,
-              "locked": u.locked_until is not None and u.locked_until > now,
-              "path": quote(u.username, safe="")}
-             for u in rows[:USERS_PAGE]]
+    shown = [
+        {
+            "user": u,
+            "role": role_title(Role(u.role)),
+            "agency": u.agency.name,
+            "locked": u.locked_until is not None and u.locked_until > now,
+            "path": quote(u.username, safe=""),
+        }
+        for u in rows[:USERS_PAGE]
+    ]
     agencies = session.scalars(select(Agency).order_by(Agency.name)).all()
-    response = _page(request, "admin/users.html", actor, status_code=status_code, rows=shown,
-                     roles=_role_choices(), agencies=agencies,
-                     kind_titles={k.value: t for k, t in KIND_TITLES.items()},
-                     errors=errors or {}, values=values or {}, offset=offset,
-                     more=len(rows) > USERS_PAGE, page_size=USERS_PAGE, notice=notice,
-                     password_for=password_for, password=password)
+    response = _page(
+        request,
+        "admin/users.html",
+        actor,
+        status_code=status_code,
+        rows=shown,
+        roles=_role_choices(),
+        agencies=agencies,
+        kind_titles={k.value: t for k, t in KIND_TITLES.items()},
+        errors=errors or {},
+        values=values or {},
+        offset=offset,
+        more=len(rows) > USERS_PAGE,
+        page_size=USERS_PAGE,
+        notice=notice,
+        password_for=password_for,
+        password=password,
+    )
     if password is not None:
         response.headers.update(NO_STORE)
     return response
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, session: DB, actor: Caller,
-               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
+def users_page(
+    request: Request,
+    session: DB,
+    actor: Caller,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+):
     if (refused := _gate(request, actor, "users", "list")) is not None:
         return refused
     return _users_page(request, session, actor, offset=offset)
 
 
-def _new_user_errors(username: str, display_name: str, role: str, agency: str,
-                     agencies: set[str]) -> dict[str, str]:
+def _new_user_errors(
+    username: str, display_name: str, role: str, agency: str, agencies: set[str]
+) -> dict[str, str]:
     """What the form itself can tell, every field at once; the service then decides the rest."""
     errors = {}
     if not username:
@@ -101,11 +141,15 @@ def _new_user_errors(username: str, display_name: str, role: str, agency: str,
 
 
 @router.post("/users", response_class=HTMLResponse)
-def add_user(request: Request, session: DB, actor: Caller,
-             username: Annotated[str, Form(max_length=200)] = "",
-             display_name: Annotated[str, Form(max_length=400)] = "",
-             role: Annotated[str, Form(max_length=40)] = "",
-             agency: Annotated[str, Form(max_length=400)] = ""):
+def add_user(
+    request: Request,
+    session: DB,
+    actor: Caller,
+    username: Annotated[str, Form(max_length=200)] = "",
+    display_name: Annotated[str, Form(max_length=400)] = "",
+    role: Annotated[str, Form(max_length=40)] = "",
+    agency: Annotated[str, Form(max_length=400)] = "",
+):
     if (refused := _gate(request, actor, "users", "create")) is not None:
         return refused
     values = {"username": username, "display_name": display_name, "role": role, "agency": agency}
@@ -114,8 +158,14 @@ def add_user(request: Request, session: DB, actor: Caller,
     errors = _new_user_errors(username, display_name, role, agency, names)
     if not errors:
         try:
-            user, password = users.add_user(session, actor, username=username, role=role,
-                                            agency=agency, display_name=display_name or None)
+            user, password = users.add_user(
+                session,
+                actor,
+                username=username,
+                role=role,
+                agency=agency,
+                display_name=display_name or None,
+            )
         except Invalid as exc:
             errors = _errors(exc)
         except Conflict:
@@ -126,8 +176,14 @@ def add_user(request: Request, session: DB, actor: Caller,
         session.rollback()
         return _users_page(request, session, actor, errors=errors, values=values, status_code=422)
     session.commit()  # before the password is shown: it must work when it is read out
-    return _users_page(request, session, actor, password_for=user.username, password=password,
-                       notice=f"User {user.username} added.")
+    return _users_page(
+        request,
+        session,
+        actor,
+        password_for=user.username,
+        password=password,
+        notice=f"User {user.username} added.",
+    )
 
 
 @router.post("/users/{username}/disable", response_class=HTMLResponse)
@@ -136,8 +192,9 @@ def disable_user(request: Request, username: Username, session: DB, actor: Calle
         return refused
     users.disable_user(session, actor, username)  # an unknown username: the app's 404 page
     session.commit()
-    return _users_page(request, session, actor,
-                       notice=f"User {username} is disabled: they can no longer log in.")
+    return _users_page(
+        request, session, actor, notice=f"User {username} is disabled: they can no longer log in."
+    )
 
 
 @router.post("/users/{username}/reset", response_class=HTMLResponse)
@@ -146,12 +203,19 @@ def reset_password(request: Request, username: Username, session: DB, actor: Cal
         return refused
     user, password = users.reset_password(session, actor, username)  # unknown: the 404 page
     session.commit()
-    return _users_page(request, session, actor, password_for=user.username, password=password,
-                       notice=f"Password of {user.username} reset; the account is enabled and "
-                              "unlocked, and every session it had is ended.")
+    return _users_page(
+        request,
+        session,
+        actor,
+        password_for=user.username,
+        password=password,
+        notice=f"Password of {user.username} reset; the account is enabled and "
+        "unlocked, and every session it had is ended.",
+    )
 
 
 # --- The audit log ---------------------------------------------------------------------------
+
 
 def _audit_filter(entity: str, child_id: str) -> tuple[dict[str, str], int | None]:
     errors, child = {}, None
@@ -167,20 +231,40 @@ def _audit_filter(entity: str, child_id: str) -> tuple[dict[str, str], int | Non
     return errors, child
 
 
-def _audit_page(request, session, actor, entity: str, child_id: str, offset: int,
-                verification=None):
+def _audit_page(
+    request, session, actor, entity: str, child_id: str, offset: int, verification=None
+):
     errors, child = _audit_filter(entity, child_id)
-    rows = [] if errors else audit.list_events(session, entity=entity.strip() or None,
-                                               child_id=child, offset=offset,
-                                               limit=EVENTS_PAGE + 1)
+    rows = (
+        []
+        if errors
+        else audit.list_events(
+            session,
+            entity=entity.strip() or None,
+            child_id=child,
+            offset=offset,
+            limit=EVENTS_PAGE + 1,
+        )
+    )
     wanted = {e.actor_id for e in rows} - {None}
     names = dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
     values = {"entity": entity, "child_id": child_id}
     query = {k: v.strip() for k, v in values.items() if v.strip()}
-    return _page(request, "admin/audit.html", actor, status_code=422 if errors else 200,
-                 events=rows[:EVENTS_PAGE], names=names, errors=errors, values=values,
-                 query=query, offset=offset, more=len(rows) > EVENTS_PAGE, page_size=EVENTS_PAGE,
-                 verification=verification)
+    return _page(
+        request,
+        "admin/audit.html",
+        actor,
+        status_code=422 if errors else 200,
+        events=rows[:EVENTS_PAGE],
+        names=names,
+        errors=errors,
+        values=values,
+        query=query,
+        offset=offset,
+        more=len(rows) > EVENTS_PAGE,
+        page_size=EVENTS_PAGE,
+        verification=verification,
+    )
 
 
 AuditText = Annotated[str, Query(max_length=200)]
@@ -188,8 +272,14 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: DB, actor: Caller, entity: AuditText = "",
-               child_id: AuditText = "", offset: Offset = 0):
+def audit_page(
+    request: Request,
+    session: DB,
+    actor: Caller,
+    entity: AuditText = "",
+    child_id: AuditText = "",
+    offset: Offset = 0,
+):
     if (refused := _gate(request, actor, "audit", "list")) is not None:
         return refused
     return _audit_page(request, session, actor, entity, child_id, offset)
@@ -204,14 +294,21 @@ def verify_chain(request: Request, session: DB, actor: Caller):
 
 # --- The analyst's export --------------------------------------------------------------------
 
+
 @router.get("/exports", response_class=HTMLResponse)
 def exports_page(request: Request, session: DB, actor: Caller):
     if (refused := _gate(request, actor, "export", "read")) is not None:
         return refused
     count = session.scalar(select(func.count(Episode.id)).where(access.episodes(actor)))
     columns = [c for c in COLUMNS if not c.free_text]
-    return _page(request, "admin/exports.html", actor, episodes=count, columns=columns,
-                 dropped=[c.name for c in COLUMNS if c.free_text])
+    return _page(
+        request,
+        "admin/exports.html",
+        actor,
+        episodes=count,
+        columns=columns,
+        dropped=[c.name for c in COLUMNS if c.free_text],
+    )
 
 
 @router.get("/exports/incidents.csv")
@@ -221,5 +318,8 @@ def export_download(request: Request, session: DB, actor: Caller):
         return refused
     body = episodes.export_csv(session, actor)
     name = f"misper-incidents-{date.today():%Y-%m-%d}.csv"
-    return Response(body, media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE})
+    return Response(
+        body,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE},
+    )

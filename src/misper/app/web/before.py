@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Annotated
 
 import pandas as pd
-from sqlalchemy import select
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 
 from misper.app import access
 from misper.app.api import DB
@@ -33,11 +33,20 @@ def _profile_page(request, session, actor, pid, errors=None, values=None, status
     status = review.profile_status(session, actor, pid)
     frame = history_frame(session, access.episodes(actor))
     history = child_history(frame, pid, pd.Timestamp.now()) if len(frame) else None
-    return _page(request, "during/profile.html", actor, status_code=status_code, status=status,
-                 fields=FIELDS, history=history, now=datetime.now(), errors=errors or {},
-                 values=values if values is not None else _shown(status),
-                 saved=request.query_params.get("saved"),
-                 default_wait=default_config().carer_flowchart.wait_minutes)
+    return _page(
+        request,
+        "during/profile.html",
+        actor,
+        status_code=status_code,
+        status=status,
+        fields=FIELDS,
+        history=history,
+        now=datetime.now(),
+        errors=errors or {},
+        values=values if values is not None else _shown(status),
+        saved=request.query_params.get("saved"),
+        default_wait=default_config().carer_flowchart.wait_minutes,
+    )
 
 
 def _shown(status: review.ProfileStatus) -> dict:
@@ -67,9 +76,13 @@ async def save_profile(request: Request, pid: Pid, session: DB, actor: Caller):
 
 
 @router.get("/placement-check", response_class=HTMLResponse)
-def placement_check(request: Request, session: DB, actor: Caller,
-                    pid: Annotated[str, Query(max_length=64)] = "",
-                    home: Annotated[str, Query(max_length=64)] = ""):
+def placement_check(
+    request: Request,
+    session: DB,
+    actor: Caller,
+    pid: Annotated[str, Query(max_length=64)] = "",
+    home: Annotated[str, Query(max_length=64)] = "",
+):
     """Before confirming a placement: links between the child and the children in that home."""
     if (refused := _gate(request, actor, "placements", "create")) is not None:
         return refused
@@ -85,9 +98,18 @@ def placement_check(request: Request, session: DB, actor: Caller,
             links = out_of_area.placement_check(session, actor, pid, target.id)
         except Invalid as exc:
             errors = _errors(exc)
-    return _page(request, "during/placement_check.html", actor, status_code=422 if errors else 200,
-                 children=rows, errors=errors, links=links, target=target,
-                 values={"pid": pid, "home": home}, link_parts=link_parts)
+    return _page(
+        request,
+        "during/placement_check.html",
+        actor,
+        status_code=422 if errors else 200,
+        children=rows,
+        errors=errors,
+        links=links,
+        target=target,
+        values={"pid": pid, "home": home},
+        link_parts=link_parts,
+    )
 
 
 def _times(n: int, one: str, many: str) -> str:
@@ -98,11 +120,23 @@ def link_parts(link: out_of_area.Link) -> list[str]:
     """The links found with one resident, in words."""
     parts = []
     if link.shared_associates:
-        parts.append(_times(link.shared_associates, "{n} shared associate", "{n} shared associates"))
+        parts.append(
+            _times(link.shared_associates, "{n} shared associate", "{n} shared associates")
+        )
     if link.missing_together:
-        parts.append(_times(link.missing_together, "went missing together {n} time",
-                            "went missing together {n} times"))
+        parts.append(
+            _times(
+                link.missing_together,
+                "went missing together {n} time",
+                "went missing together {n} times",
+            )
+        )
     if link.rival_groups:
-        parts.append(_times(link.rival_groups, "linked to a group that is a rival of the child's",
-                            "linked to {n} groups that are rivals of the child's"))
+        parts.append(
+            _times(
+                link.rival_groups,
+                "linked to a group that is a rival of the child's",
+                "linked to {n} groups that are rivals of the child's",
+            )
+        )
     return parts

@@ -32,14 +32,21 @@ Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Rid = Annotated[str, Path(min_length=1, max_length=64)]
 Text = Annotated[str, Form(max_length=4_000)]
 OUTCOME_TITLES = {
-    Outcome.KEEP_TRYING: "Keep trying", Outcome.LATE_MONITOR: "Record as absent / late and monitor",
-    Outcome.REPORT_NOW: "Report to the police now", Outcome.RETURNED: "Returned: no report needed",
+    Outcome.KEEP_TRYING: "Keep trying",
+    Outcome.LATE_MONITOR: "Record as absent / late and monitor",
+    Outcome.REPORT_NOW: "Report to the police now",
+    Outcome.RETURNED: "Returned: no report needed",
 }
 LEVELS = tuple(level for level in RISK_LEVELS if level not in ("absent", "unknown"))
 # What the wait guidance's similar episodes share with this one, in the control room's words.
-ALIKE = {"missing_from_type": "where from", "hour_band": "time of day", "age_band": "age band",
-         "exploitation_flag": "exploitation flags", "previous_band": "number of earlier episodes",
-         "previous_duration_band": "how long the last one lasted"}
+ALIKE = {
+    "missing_from_type": "where from",
+    "hour_band": "time of day",
+    "age_band": "age band",
+    "exploitation_flag": "exploitation flags",
+    "previous_band": "number of earlier episodes",
+    "previous_duration_band": "how long the last one lasted",
+}
 
 
 def _when(value: str, field: str) -> datetime:
@@ -64,6 +71,7 @@ def _errors(exc: Invalid) -> dict[str, str]:
 
 # --- The carer's flowchart -------------------------------------------------------------------
 
+
 @router.get("/not-here", response_class=HTMLResponse)
 def not_here_list(request: Request, session: DB, actor: Caller):
     if (refused := _gate(request, actor, "episodes", "create")) is not None:
@@ -73,17 +81,27 @@ def not_here_list(request: Request, session: DB, actor: Caller):
 
 def _not_here_page(request, session, actor, errors=None, values=None, status_code=200):
     rows, _ = children.list_children(session, actor, in_care=None, offset=0, limit=200)
-    return _page(request, "during/not_here_list.html", actor, status_code=status_code,
-                 children=rows, may_report_any=access.may_report_any_child(actor),
-                 errors=errors or {},
-                 values=values or {"expected_back": f"{datetime.now():%Y-%m-%dT%H:%M}"})
+    return _page(
+        request,
+        "during/not_here_list.html",
+        actor,
+        status_code=status_code,
+        children=rows,
+        may_report_any=access.may_report_any_child(actor),
+        errors=errors or {},
+        values=values or {"expected_back": f"{datetime.now():%Y-%m-%dT%H:%M}"},
+    )
 
 
 @router.post("/not-here", response_class=HTMLResponse)
-def start_for_new_child(request: Request, session: DB, actor: Caller,
-                        name: Annotated[str, Form(max_length=200)] = "",
-                        date_of_birth: Annotated[str, Form(max_length=20)] = "",
-                        expected_back: Annotated[str, Form(max_length=40)] = ""):
+def start_for_new_child(
+    request: Request,
+    session: DB,
+    actor: Caller,
+    name: Annotated[str, Form(max_length=200)] = "",
+    date_of_birth: Annotated[str, Form(max_length=20)] = "",
+    expected_back: Annotated[str, Form(max_length=40)] = "",
+):
     """A parent's or another's report, taken by the police, for a child with no record or profile."""
     if (refused := _gate(request, actor, "episodes", "create")) is not None:
         return refused
@@ -95,8 +113,13 @@ def start_for_new_child(request: Request, session: DB, actor: Caller,
                 born = date.fromisoformat(date_of_birth.strip())
             except ValueError:
                 raise Invalid("date_of_birth", "enter a date, for example 2010-05-31") from None
-        check = flowchart.start_check(session, actor, None, _when(expected_back, "expected_back"),
-                                      new_child={"name": name, "date_of_birth": born})
+        check = flowchart.start_check(
+            session,
+            actor,
+            None,
+            _when(expected_back, "expected_back"),
+            new_child={"name": name, "date_of_birth": born},
+        )
     except Invalid as exc:
         session.rollback()
         return _not_here_page(request, session, actor, _errors(exc), values, 422)
@@ -107,21 +130,39 @@ def start_for_new_child(request: Request, session: DB, actor: Caller,
 def start_form(request: Request, pid: Rid, actor: Caller):
     if (refused := _gate(request, actor, "episodes", "create")) is not None:
         return refused
-    return _page(request, "during/check_start.html", actor, pid=pid, errors={},
-                 values={"expected_back": f"{datetime.now():%Y-%m-%dT%H:%M}"})
+    return _page(
+        request,
+        "during/check_start.html",
+        actor,
+        pid=pid,
+        errors={},
+        values={"expected_back": f"{datetime.now():%Y-%m-%dT%H:%M}"},
+    )
 
 
 @router.post("/children/{pid}/not-here", response_class=HTMLResponse)
-def start(request: Request, pid: Rid, session: DB, actor: Caller,
-          expected_back: Annotated[str, Form(max_length=40)] = ""):
+def start(
+    request: Request,
+    pid: Rid,
+    session: DB,
+    actor: Caller,
+    expected_back: Annotated[str, Form(max_length=40)] = "",
+):
     if (refused := _gate(request, actor, "episodes", "create")) is not None:
         return refused
     try:
         check = flowchart.start_check(session, actor, pid, _when(expected_back, "expected_back"))
     except Invalid as exc:
         session.rollback()
-        return _page(request, "during/check_start.html", actor, status_code=422, pid=pid,
-                     errors=_errors(exc), values={"expected_back": expected_back})
+        return _page(
+            request,
+            "during/check_start.html",
+            actor,
+            status_code=422,
+            pid=pid,
+            errors=_errors(exc),
+            values={"expected_back": expected_back},
+        )
     return RedirectResponse(f"/checks/{check.id}", status_code=303)
 
 
@@ -129,11 +170,20 @@ def _check_page(request, session, actor, check_id, errors=None, values=None, sta
     view = flowchart.read_check(session, actor, check_id)
     rules = default_config().carer_flowchart
     episode = session.get(Episode, view.check.episode_id) if view.check.episode_id else None
-    return _page(request, "during/check.html", actor, status_code=status_code, view=view,
-                 episode_rid=episode.rid if episode else None,
-                 rules=rules, results=RESULTS, outcome_title=OUTCOME_TITLES[view.decision.outcome],
-                 labels={s.key: s.label for s in rules.steps}, errors=errors or {},
-                 values=values or {"at": f"{datetime.now():%Y-%m-%dT%H:%M}"})
+    return _page(
+        request,
+        "during/check.html",
+        actor,
+        status_code=status_code,
+        view=view,
+        episode_rid=episode.rid if episode else None,
+        rules=rules,
+        results=RESULTS,
+        outcome_title=OUTCOME_TITLES[view.decision.outcome],
+        labels={s.key: s.label for s in rules.steps},
+        errors=errors or {},
+        values=values or {"at": f"{datetime.now():%Y-%m-%dT%H:%M}"},
+    )
 
 
 @router.get("/checks/{check_id}", response_class=HTMLResponse)
@@ -144,10 +194,16 @@ def check_page(request: Request, check_id: Id, session: DB, actor: Caller):
 
 
 @router.post("/checks/{check_id}/steps", response_class=HTMLResponse)
-def record_step(request: Request, check_id: Id, session: DB, actor: Caller,
-                step: Annotated[str, Form(max_length=40)] = "",
-                result: Annotated[str, Form(max_length=24)] = "",
-                at: Annotated[str, Form(max_length=40)] = "", note: Text = ""):
+def record_step(
+    request: Request,
+    check_id: Id,
+    session: DB,
+    actor: Caller,
+    step: Annotated[str, Form(max_length=40)] = "",
+    result: Annotated[str, Form(max_length=24)] = "",
+    at: Annotated[str, Form(max_length=40)] = "",
+    note: Text = "",
+):
     if (refused := _gate(request, actor, "episodes", "create")) is not None:
         return refused
     values = {"step": step, "result": result, "at": at, "note": note}
@@ -183,6 +239,7 @@ def report(request: Request, check_id: Id, session: DB, actor: Caller):
 
 # --- The control room ------------------------------------------------------------------------
 
+
 @router.get("/control-room", response_class=HTMLResponse)
 def control_room(request: Request, session: DB, actor: Caller):
     if (refused := _gate(request, actor, "decisions", "list")) is not None:
@@ -199,15 +256,29 @@ def _triage_page(request, session, actor, rid, errors=None, values=None, status_
     view = triage.triage(session, actor, rid)
     config = default_config()
     wanted = {row.progress.assigned_to for row in view.tasks} - {None}
-    assignees = dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
-    return _page(request, "during/triage.html", actor, status_code=status_code, view=view,
-                 fields=FIELDS, levels=LEVELS, flags=RISK_FLAGS, decisions=triage.DECISIONS,
-                 forbidden=config.risk_assessment.forbidden_for_under_18,
-                 step_labels={s.key: s.label for s in config.carer_flowchart.steps},
-                 results=RESULTS, errors=errors or {}, values=values or {}, assignees=assignees,
-                 alike=ALIKE,
-                 may_decide=access.allowed(actor.role, "decisions", "create"),
-                 may_assess=access.allowed(actor.role, "risk_assessments", "create"))
+    assignees = dict(
+        session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all()
+    )
+    return _page(
+        request,
+        "during/triage.html",
+        actor,
+        status_code=status_code,
+        view=view,
+        fields=FIELDS,
+        levels=LEVELS,
+        flags=RISK_FLAGS,
+        decisions=triage.DECISIONS,
+        forbidden=config.risk_assessment.forbidden_for_under_18,
+        step_labels={s.key: s.label for s in config.carer_flowchart.steps},
+        results=RESULTS,
+        errors=errors or {},
+        values=values or {},
+        assignees=assignees,
+        alike=ALIKE,
+        may_decide=access.allowed(actor.role, "decisions", "create"),
+        may_assess=access.allowed(actor.role, "risk_assessments", "create"),
+    )
 
 
 @router.get("/triage/{rid}", response_class=HTMLResponse)
@@ -228,15 +299,28 @@ async def assess(request: Request, rid: Rid, session: DB, actor: Caller):
         triage.assess_risk(session, actor, rid, level, factors, rationale)
     except Invalid as exc:
         session.rollback()
-        return _triage_page(request, session, actor, rid, _errors(exc),
-                            {"level": level, "factors": factors, "rationale": rationale}, 422)
+        return _triage_page(
+            request,
+            session,
+            actor,
+            rid,
+            _errors(exc),
+            {"level": level, "factors": factors, "rationale": rationale},
+            422,
+        )
     return RedirectResponse(f"/triage/{rid}#tasks", status_code=303)
 
 
 @router.post("/triage/{rid}/decision", response_class=HTMLResponse)
-def decide(request: Request, rid: Rid, session: DB, actor: Caller,
-           decision: Annotated[str, Form(max_length=16)] = "",
-           review_at: Annotated[str, Form(max_length=40)] = "", rationale: Text = ""):
+def decide(
+    request: Request,
+    rid: Rid,
+    session: DB,
+    actor: Caller,
+    decision: Annotated[str, Form(max_length=16)] = "",
+    review_at: Annotated[str, Form(max_length=40)] = "",
+    rationale: Text = "",
+):
     if (refused := _gate(request, actor, "decisions", "create")) is not None:
         return refused
     values = {"decision": decision, "review_at": review_at, "decision_rationale": rationale}
@@ -245,17 +329,24 @@ def decide(request: Request, rid: Rid, session: DB, actor: Caller,
         triage.decide(session, actor, rid, decision, when, rationale)
     except Invalid as exc:
         session.rollback()
-        errors = {("decision_rationale" if k == "rationale" else k): v
-                  for k, v in _errors(exc).items()}
+        errors = {
+            ("decision_rationale" if k == "rationale" else k): v for k, v in _errors(exc).items()
+        }
         return _triage_page(request, session, actor, rid, errors, values, 422)
     return RedirectResponse(f"/triage/{rid}#decisions", status_code=303)
 
 
 @router.post("/tasks/{task_id}", response_class=HTMLResponse)
-def task_action(request: Request, task_id: Id, session: DB, actor: Caller,
-                rid: Annotated[str, Form(max_length=64)] = "",
-                action: Annotated[str, Form(max_length=16)] = "",
-                reason: Text = "", assignee: Annotated[str, Form(max_length=80)] = ""):
+def task_action(
+    request: Request,
+    task_id: Id,
+    session: DB,
+    actor: Caller,
+    rid: Annotated[str, Form(max_length=64)] = "",
+    action: Annotated[str, Form(max_length=16)] = "",
+    reason: Text = "",
+    assignee: Annotated[str, Form(max_length=80)] = "",
+):
     if (refused := _gate(request, actor, "tasks", "update")) is not None:
         return refused
     try:
@@ -270,16 +361,29 @@ def task_action(request: Request, task_id: Id, session: DB, actor: Caller,
     except Invalid as exc:
         session.rollback()
         errors = {f"task-{task_id}": next(iter(_errors(exc).values()))}
-        return _triage_page(request, session, actor, rid, errors,
-                            {f"reason-{task_id}": reason, f"assignee-{task_id}": assignee}, 422)
+        return _triage_page(
+            request,
+            session,
+            actor,
+            rid,
+            errors,
+            {f"reason-{task_id}": reason, f"assignee-{task_id}": assignee},
+            422,
+        )
     return RedirectResponse(f"/triage/{rid}#task-{task_id}", status_code=303)
 
 
 @router.post("/episodes/{rid}/updates", response_class=HTMLResponse)
-def add_update(request: Request, rid: Rid, session: DB, actor: Caller,
-               kind: Annotated[str, Form(max_length=16)] = "update", text: Text = "",
-               postcode_sector: Annotated[str, Form(max_length=40)] = "",
-               back: Annotated[str, Form(max_length=200)] = ""):
+def add_update(
+    request: Request,
+    rid: Rid,
+    session: DB,
+    actor: Caller,
+    kind: Annotated[str, Form(max_length=16)] = "update",
+    text: Text = "",
+    postcode_sector: Annotated[str, Form(max_length=40)] = "",
+    back: Annotated[str, Form(max_length=200)] = "",
+):
     if (refused := _gate(request, actor, "updates", "create")) is not None:
         return refused
     # Only a path on this site: never send the user elsewhere.
@@ -291,14 +395,23 @@ def add_update(request: Request, rid: Rid, session: DB, actor: Caller,
         if not text.strip():
             raise Invalid("text", "say what is new")
         if sector is not None and len(sector) > 8:
-            raise Invalid("postcode_sector", "a postcode sector is at most 8 characters, e.g. AL1 3")
+            raise Invalid(
+                "postcode_sector", "a postcode sector is at most 8 characters, e.g. AL1 3"
+            )
         sightings.add_sighting_or_update(session, actor, rid, kind, text.strip(), sector)
     except Invalid as exc:
         session.rollback()
         values = {"kind": kind, "text": text, "postcode_sector": postcode_sector}
         if back.startswith("/checks/"):
-            return _check_page(request, session, actor, int(back.split("/")[2].split("?")[0]),
-                               _errors(exc), values, 422)
+            return _check_page(
+                request,
+                session,
+                actor,
+                int(back.split("/")[2].split("?")[0]),
+                _errors(exc),
+                values,
+                422,
+            )
         if back == f"/episodes/{rid}" or not access.allowed(actor.role, "decisions", "list"):
             from misper.app.web.case_pages import render_episode  # the page imports this module
 

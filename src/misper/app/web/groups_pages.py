@@ -23,14 +23,32 @@ Short = Annotated[str, Form(max_length=200)]
 def _groups_page(request, session, actor, errors=None, values=None, status_code=200):
     rows = groups.list_groups(session, actor)
     by_id = {g.id: g for g in rows}
-    members = dict(session.execute(
-        select(GroupAffiliation.group_id, func.count()).where(GroupAffiliation.group_id.in_(by_id))
-        .group_by(GroupAffiliation.group_id)).all())
-    table = [(g, sorted(by_id[r].name for r in groups.rivals_of(session, [g.id]) if r in by_id),
-              members.get(g.id, 0)) for g in rows]
-    return _page(request, "case/groups.html", actor, status_code=status_code, table=table,
-                 groups=rows, errors=errors or {}, values=values or {},
-                 saved=request.query_params.get("saved"))
+    members = dict(
+        session.execute(
+            select(GroupAffiliation.group_id, func.count())
+            .where(GroupAffiliation.group_id.in_(by_id))
+            .group_by(GroupAffiliation.group_id)
+        ).all()
+    )
+    table = [
+        (
+            g,
+            sorted(by_id[r].name for r in groups.rivals_of(session, [g.id]) if r in by_id),
+            members.get(g.id, 0),
+        )
+        for g in rows
+    ]
+    return _page(
+        request,
+        "case/groups.html",
+        actor,
+        status_code=status_code,
+        table=table,
+        groups=rows,
+        errors=errors or {},
+        values=values or {},
+        saved=request.query_params.get("saved"),
+    )
 
 
 @router.get("/groups", response_class=HTMLResponse)
@@ -62,24 +80,44 @@ def add_group(request: Request, session: DB, actor: Caller, name: Short = "", ar
     if (refused := _gate(request, actor, "groups", "create")) is not None:
         return refused
     values = {"_form": "name", "name": name, "area": area}
-    return _act(request, session, actor, values,
-                lambda: groups.add_group(session, actor, name, area), "group")
+    return _act(
+        request,
+        session,
+        actor,
+        values,
+        lambda: groups.add_group(session, actor, name, area),
+        "group",
+    )
 
 
 @router.post("/groups/rivalries", response_class=HTMLResponse)
-def add_rivalry(request: Request, session: DB, actor: Caller, group_id: Short = "",
-                rival_id: Short = ""):
+def add_rivalry(
+    request: Request, session: DB, actor: Caller, group_id: Short = "", rival_id: Short = ""
+):
     if (refused := _gate(request, actor, "groups", "create")) is not None:
         return refused
     values = {"_form": "group_id", "group_id": group_id, "rival_id": rival_id}
-    return _act(request, session, actor, values, lambda: groups.add_rivalry(
-        session, actor, _group_id(group_id, "group_id"), _group_id(rival_id, "rival_id")),
-        "rivalry")
+    return _act(
+        request,
+        session,
+        actor,
+        values,
+        lambda: groups.add_rivalry(
+            session, actor, _group_id(group_id, "group_id"), _group_id(rival_id, "rival_id")
+        ),
+        "rivalry",
+    )
 
 
 @router.post("/groups/links", response_class=HTMLResponse)
-def link_child(request: Request, session: DB, actor: Caller, pid: Short = "",
-               link_group_id: Short = "", note: Annotated[str, Form(max_length=4000)] = ""):
+def link_child(
+    request: Request,
+    session: DB,
+    actor: Caller,
+    pid: Short = "",
+    link_group_id: Short = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+):
     if (refused := _gate(request, actor, "group_affiliations", "create")) is not None:
         return refused
     values = {"_form": "pid", "pid": pid, "link_group_id": link_group_id, "note": note}
@@ -88,13 +126,15 @@ def link_child(request: Request, session: DB, actor: Caller, pid: Short = "",
         if not pid.strip():
             raise Invalid("pid", "enter the child's pseudonymous id")
         try:
-            groups.link_child(session, actor, pid.strip(),
-                              _group_id(link_group_id, "link_group_id"), note)
+            groups.link_child(
+                session, actor, pid.strip(), _group_id(link_group_id, "link_group_id"), note
+            )
         except NotFound:
             raise Invalid("pid", "no child with this id is in your force's records") from None
         except Invalid as exc:  # the service names the group field as the API has it
             field = exc.fields[0]["field"]
-            raise Invalid("link_group_id" if field == "group_id" else field,
-                          exc.fields[0]["message"]) from None
+            raise Invalid(
+                "link_group_id" if field == "group_id" else field, exc.fields[0]["message"]
+            ) from None
 
     return _act(request, session, actor, values, link, "link")

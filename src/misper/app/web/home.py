@@ -64,19 +64,37 @@ def _missing_now(session: Session, actor: Actor, now: datetime) -> list[Panel]:
 
     def item(row) -> Item:
         risk = (row.risk or "not assessed").replace("_", " ")
-        return Item(f"{row.pid}: missing {row.hours_missing:g} h, risk {risk}", href(row),
-                    "high" if row.risk == "high" else None)
+        return Item(
+            f"{row.pid}: missing {row.hours_missing:g} h, risk {risk}",
+            href(row),
+            "high" if row.risk == "high" else None,
+        )
 
-    panels = [Panel("Missing now", len(frame), "No child in your records is missing now.",
-                    "/episodes?status=open", "All open episodes",
-                    [item(r) for r in frame.head(SHOWN).itertuples()])]
+    panels = [
+        Panel(
+            "Missing now",
+            len(frame),
+            "No child in your records is missing now.",
+            "/episodes?status=open",
+            "All open episodes",
+            [item(r) for r in frame.head(SHOWN).itertuples()],
+        )
+    ]
     if triage:
         due = frame[frame["review_due"]]
-        panels.append(Panel(
-            "Delayed reports due for review", len(due), "No delayed report is due for review.",
-            "/control-room", "Control room",
-            [Item(f"{r.pid}: review was due {r.review_at:%d %b %Y %H:%M}", href(r), "due")
-             for r in due.head(SHOWN).itertuples()]))
+        panels.append(
+            Panel(
+                "Delayed reports due for review",
+                len(due),
+                "No delayed report is due for review.",
+                "/control-room",
+                "Control room",
+                [
+                    Item(f"{r.pid}: review was due {r.review_at:%d %b %Y %H:%M}", href(r), "due")
+                    for r in due.head(SHOWN).itertuples()
+                ],
+            )
+        )
     return panels
 
 
@@ -86,19 +104,38 @@ def _interviews(session: Session, actor: Actor, now: datetime) -> Panel:
     due = list_with_clock(session, actor, now, wanted="due", newest_first=True)
     rows = overdue + sorted(due, key=lambda r: r["due_at"])  # then the soonest due first
     return Panel(
-        "Return home interviews to do", len(rows), "No return home interview is waiting.",
-        "/interviews", "All return home interviews",
-        [Item(f"{r['child']['pid']}: {r['state']}, due {r['due_at']:%d %b %Y %H:%M}",
-              f"/interviews/{r['id']}/record", r["state"]) for r in rows[:SHOWN]])
+        "Return home interviews to do",
+        len(rows),
+        "No return home interview is waiting.",
+        "/interviews",
+        "All return home interviews",
+        [
+            Item(
+                f"{r['child']['pid']}: {r['state']}, due {r['due_at']:%d %b %Y %H:%M}",
+                f"/interviews/{r['id']}/record",
+                r["state"],
+            )
+            for r in rows[:SHOWN]
+        ],
+    )
 
 
 def _referrals(session: Session, actor: Actor) -> Panel:
     rows = list_referrals(session, actor, None, True, 0, 500)
     return Panel(
-        "Referrals awaiting an outcome", len(rows), "No referral is awaiting its meeting.",
-        "/referrals", "All referrals",
-        [Item(f"{pid}: {r.meeting.upper()} referral of {r.referred_at:%d %b %Y}",
-              f"/referrals/{r.id}") for r, pid in rows[:SHOWN]])
+        "Referrals awaiting an outcome",
+        len(rows),
+        "No referral is awaiting its meeting.",
+        "/referrals",
+        "All referrals",
+        [
+            Item(
+                f"{pid}: {r.meeting.upper()} referral of {r.referred_at:%d %b %Y}",
+                f"/referrals/{r.id}",
+            )
+            for r, pid in rows[:SHOWN]
+        ],
+    )
 
 
 def _notifications(session: Session, actor: Actor) -> Panel:
@@ -107,10 +144,22 @@ def _notifications(session: Session, actor: Actor) -> Panel:
     rids = {}
     if access.allowed(actor.role, "episodes", "read"):  # the episode page says the rest
         ids = {n.episode_id for n in shown} - {None}
-        rids = dict(session.execute(select(Episode.id, Episode.rid).where(Episode.id.in_(ids)))
-                    .tuples().all())
+        rids = dict(
+            session.execute(select(Episode.id, Episode.rid).where(Episode.id.in_(ids)))
+            .tuples()
+            .all()
+        )
     return Panel(
-        "Unread notifications", len(rows), "Nothing new.", "/notifications", "All notifications",
-        [Item(n.subject + (f" – {n.body}" if n.body else ""),
-              f"/episodes/{rids[n.episode_id]}" if n.episode_id in rids else None)
-         for n in shown])
+        "Unread notifications",
+        len(rows),
+        "Nothing new.",
+        "/notifications",
+        "All notifications",
+        [
+            Item(
+                n.subject + (f" – {n.body}" if n.body else ""),
+                f"/episodes/{rids[n.episode_id]}" if n.episode_id in rids else None,
+            )
+            for n in shown
+        ],
+    )
