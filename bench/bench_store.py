@@ -59,7 +59,7 @@ def load(url: str, incidents: int) -> dict:
     from misper.app.agencies.service import add_agency, add_home
     from misper.app.auth.service import issue_token
     from misper.app.children.models import Child
-    from misper.app.episodes.interchange import import_frame
+    from misper.app.interchange.service import import_frame
     from misper.app.episodes.models import Episode
     from misper.app.users.service import add_user
     from misper.synth import generate

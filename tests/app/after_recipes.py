@@ -15,7 +15,7 @@ from misper.app.agencies.models import Agency
 from misper.app.children.models import Child
 from misper.app.episodes.closing import close_episode
 from misper.app.episodes.models import Episode
-from misper.app.escalation.meeting_models import Meeting, MeetingAction
+from misper.app.escalation.models import Meeting, MeetingAction
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.placements.models import Placement
 from misper.app.users.models import Role

@@ -13,7 +13,7 @@ from datetime import datetime
 from app.test_access_matrix import EP, PID, Recipe, _side
 from misper.app.episodes.models import Task
 from misper.app.flowchart.models import CarerCheck
-from misper.app.placements.models import Group
+from misper.app.groups.models import Group
 from misper.app.tasks.models import TaskProgress
 from misper.app.users.models import Role
 

@@ -329,7 +329,7 @@ RECIPES = {
 # worker sees its partner force's emerging-frequent list ("force a"), never side B's.
 def _fresh_partnership(s, w, side) -> int:
     from misper.app.agencies.models import Agency
-    from misper.app.escalation.models import CharityPartnership
+    from misper.app.charity.models import CharityPartnership
 
     charity = Agency(name=f"charity {uuid.uuid4().hex[:8]}", kind="charity")
     s.add(charity)

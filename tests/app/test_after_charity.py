@@ -16,7 +16,7 @@ from misper.app.agencies.models import Agency
 from misper.app.audit.service import _PENDING
 from misper.app.auth.service import issue_token
 from misper.app.errors import Conflict, Forbidden, Invalid, NotFound
-from misper.app.escalation import charity
+from misper.app.charity import service as charity
 from misper.app.users.models import Role, User
 
 NOW = datetime(2024, 6, 30, 12, 0)

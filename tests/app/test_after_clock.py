@@ -15,7 +15,7 @@ from misper.app.episodes.closing import close_episode
 from misper.app.episodes.models import Episode
 from misper.app.episodes.service import update_episode
 from misper.app.interviews import return_home
-from misper.app.interviews.after_models import RhiArrangement
+from misper.app.interviews.models import RhiArrangement
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.interviews.service import assign_rhi
 from misper.app.notifications.models import Notification
@@ -101,7 +101,7 @@ def _canonical_rows(found: list[datetime]):
 
 
 def test_an_import_starts_clocks_quietly_and_the_worker_raises_what_falls_due(store):
-    from misper.app.episodes.interchange import import_frame
+    from misper.app.interchange.service import import_frame
 
     session, world = store
     now = datetime.now()

@@ -9,9 +9,9 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from app.after_world import build
-from misper.app.after_demo import ending_today, seed_after_stage
+from misper.demo.follow_up import ending_today, seed_after_stage
 from misper.app.episodes.models import Episode
-from misper.app.interviews.after_models import RhiArrangement
+from misper.app.interviews.models import RhiArrangement
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.placements.models import Home, Placement
 
@@ -68,7 +68,7 @@ def recent_found(frame: pd.DataFrame) -> pd.Series:
 
 def test_the_demo_store_has_the_after_stage_populated(tmp_path):
     from misper.app.db import make_engine, session_factory
-    from misper.app.demo import create_demo_store
+    from misper.demo.store import create_demo_store
     from misper.app.notifications.models import Notification
     from misper.synth import generate
 

@@ -15,7 +15,7 @@ from misper.app.audit.models import AuditEvent
 from misper.app.auth.service import issue_token
 from misper.app.episodes.models import Episode
 from misper.app.flowchart.models import CarerCheck
-from misper.app.placements.models import Group, GroupAffiliation, GroupRivalry
+from misper.app.groups.models import Group, GroupAffiliation, GroupRivalry
 from misper.app.placements.out_of_area import UNSEEN
 from misper.app.users.models import Role
 from misper.process.config import load_task_library

@@ -14,7 +14,7 @@ from misper.app.tasks.models import TaskProgress
 
 
 def test_the_demo_store_has_children_missing_now(tmp_path):
-    from misper.app.demo import create_demo_store
+    from misper.demo.store import create_demo_store
     from misper.synth import generate
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
@@ -59,8 +59,8 @@ def test_the_demo_store_has_children_missing_now(tmp_path):
     reported = next(c for c in checks if c.episode_id is not None)
     assert reported.episode_id == next(e.id for e in open_ if e.risk_final == "medium")
     # Rival groups: the resident of the home and the child at home are linked to rival groups.
-    from misper.app.placements.groups import rival_links
-    from misper.app.placements.models import GroupAffiliation
+    from misper.app.groups.service import rival_links
+    from misper.app.groups.models import GroupAffiliation
 
     linked = list(session.scalars(select(GroupAffiliation.child_id)))
     assert len(linked) == 2 and rival_links(session, linked[0], linked[1]) == 1

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from misper.app.agencies.models import Agency
 from misper.app.audit.models import AuditEvent
-from misper.app.episodes.interchange import export_frame, import_frame
+from misper.app.interchange.service import export_frame, import_frame
 from misper.app.episodes.models import Episode
 from misper.incidents.frame import to_canonical
 from misper.incidents.schema import NAMES

@@ -14,8 +14,9 @@ from misper.app.episodes.models import Associate, EpisodeAssociate, EpisodeLink
 from misper.app.episodes.sightings import add_sighting_or_update
 from misper.app.errors import Conflict, Forbidden, Invalid, NotFound
 from misper.app.notifications.models import Notification
-from misper.app.placements import groups
-from misper.app.placements.models import Group, GroupAffiliation, GroupRivalry, Placement
+from misper.app.groups import service as groups
+from misper.app.groups.models import Group, GroupAffiliation, GroupRivalry
+from misper.app.placements.models import Placement
 from misper.app.placements.out_of_area import UNSEEN, notify_out_of_area, placement_check
 from misper.app.users.models import Role
 

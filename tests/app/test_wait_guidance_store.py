@@ -10,7 +10,7 @@ import pytest
 
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency
-from misper.app.episodes.interchange import import_frame
+from misper.app.interchange.service import import_frame
 from misper.app.triage import service as triage
 from misper.app.users.models import Role, User
 from misper.insight.survival import (

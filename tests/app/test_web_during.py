@@ -15,7 +15,7 @@ from app.browsing import violations as _violations
 from misper.app.children.models import Child
 from misper.app.db import make_engine
 from misper.app.episodes.models import Associate, ControlRoomDecision, Episode, EpisodeAssociate
-from misper.app.placements.models import Group, GroupAffiliation, GroupRivalry
+from misper.app.groups.models import Group, GroupAffiliation, GroupRivalry
 from misper.app.users.models import User
 from misper.process.config import load_task_library
 from misper.process.tasks import tasks_for

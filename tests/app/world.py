@@ -23,7 +23,8 @@ from misper.app.episodes.models import (
     RiskAssessment,
     Task,
 )
-from misper.app.escalation.models import CharityPartnership, Referral
+from misper.app.charity.models import CharityPartnership
+from misper.app.escalation.models import Referral
 from misper.app.interviews.models import PreventionInterview, ReturnHomeInterview
 from misper.app.notifications.models import Notification
 from misper.app.philomena.models import PhilomenaProfile

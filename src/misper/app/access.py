@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
 
 from misper.app.children.models import Child
-from misper.app.episodes.models import Episode
-from misper.app.errors import Forbidden
-from misper.app.escalation.models import CharityPartnership, Referral
+from misper.app.episodes.models import (
+    Episode,
+)
+from misper.app.errors import Forbidden, NotFound
+from misper.app.charity.models import CharityPartnership
+from misper.app.escalation.models import Referral
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.notifications.models import Notification
 from misper.app.placements.models import Home, Placement
@@ -293,3 +297,22 @@ MENU = (
     ("Emerging frequent", "/emerging-frequent", "partner_emerging", "list"),
     ("Charity partnerships", "/charity-partnerships", "charity_partnerships", "create"),
 )
+
+
+def visible_episode(session: Session, actor: Actor, rid: str) -> Episode:
+    episode = session.scalar(select(Episode).where(Episode.rid == rid, episodes(actor)))
+    if episode is None:
+        raise NotFound("episode")
+    return episode
+
+
+def pid_of(session: Session, episode: Episode) -> str:
+    return session.scalar(select(Child.pid).where(Child.id == episode.child_id))
+
+
+def visible_child(session: Session, actor: Actor, pid: str, scope=children) -> Child:
+    """The child when the actor's scope holds it; NotFound otherwise, exactly as if absent."""
+    child = session.scalar(select(Child).where(Child.pid == pid, scope(actor)))
+    if child is None:
+        raise NotFound("child")
+    return child

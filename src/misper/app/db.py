@@ -78,25 +78,6 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def load_models() -> None:
-    """Import every domain's tables so that `Base.metadata` holds the whole model."""
-    from misper.app.agencies import models as _agencies  # noqa: F401
-    from misper.app.audit import models as _audit  # noqa: F401
-    from misper.app.auth import models as _auth  # noqa: F401
-    from misper.app.children import models as _children  # noqa: F401
-    from misper.app.episodes import models as _episodes  # noqa: F401
-    from misper.app.escalation import meeting_models as _meetings  # noqa: F401
-    from misper.app.escalation import models as _escalation  # noqa: F401
-    from misper.app.flowchart import models as _flowchart  # noqa: F401
-    from misper.app.interviews import after_models as _after_interviews  # noqa: F401
-    from misper.app.interviews import models as _interviews  # noqa: F401
-    from misper.app.notifications import models as _notifications  # noqa: F401
-    from misper.app.philomena import models as _philomena  # noqa: F401
-    from misper.app.philomena import review_models as _profile_reminders  # noqa: F401
-    from misper.app.placements import models as _placements  # noqa: F401
-    from misper.app.tasks import models as _tasks  # noqa: F401
-    from misper.app.triage import models as _triage  # noqa: F401
-    from misper.app.users import models as _users  # noqa: F401
 
 
 def alembic_config(url: str | None = None):

@@ -5,13 +5,36 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from misper.app.agencies import api as agencies_api
+from misper.app.audit import api as audit_api
+from misper.app.auth import api as auth_api
+from misper.app.charity import api as charity_api
+from misper.app.children import api as children_api
+from misper.app.dashboards import api as dashboards_api
 from misper.app.db import make_engine, session_factory
+from misper.app.episodes import api as episodes_api
 from misper.app.errors import DomainError
+from misper.app.escalation import api as escalation_api
+from misper.app.flowchart import api as flowchart_api
+from misper.app.groups import api as groups_api
+from misper.app.interchange import api as interchange_api
+from misper.app.interviews import api as interviews_api
+from misper.app.notifications import api as notifications_api
+from misper.app.philomena import api as philomena_api
+from misper.app.placements import api as placements_api
+from misper.app.tasks import api as tasks_api
+from misper.app.triage import api as triage_api
+from misper.app.ui.pages import error_page
+from misper.app.ui.pages import mount as mount_web
+from misper.app.users import api as users_api
+from misper.app.web import admin_pages, after_pages, case_pages, groups_pages
+from misper.app.web import before as before_pages
+from misper.app.web import during as during_pages
 
 # Below the thread pool's 40 threads and the database pool's 60 connections (see db.make_engine).
 IN_FLIGHT = 32
@@ -19,20 +42,6 @@ CHAIN_EVERY = 2.0  # seconds: audit events a busy chainer left behind wait at mo
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
-    from misper.app.agencies.views import router as agencies
-    from misper.app.audit.views import router as audit
-    from misper.app.auth.views import router as auth
-    from misper.app.children.views import router as children
-    from misper.app.episodes.views import export_router, tasks_router
-    from misper.app.episodes.views import router as episodes
-    from misper.app.escalation.views import router as referrals
-    from misper.app.interviews.views import router as interviews
-    from misper.app.notifications.views import router as notifications
-    from misper.app.philomena.views import router as philomena
-    from misper.app.placements.views import router as placements
-    from misper.app.users.views import router as users
-    from misper.app.web.views import mount as mount_web
-
     app = FastAPI(
         title="Misper case store",
         description="The shared case store of the police, councils, care homes and "
@@ -45,45 +54,48 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.in_flight = asyncio.Semaphore(
         1 if app.state.engine.dialect.name == "sqlite" else IN_FLIGHT
     )
-    for router in (
-        auth,
-        users,
-        agencies,
-        children,
-        placements,
-        philomena,
-        episodes,
-        tasks_router,
-        interviews,
-        referrals,
-        notifications,
-        audit,
-        export_router,
-    ):
+    for router in routers():
         app.include_router(router)
-    from misper.app.before_during import include as include_before_during
-
-    include_before_during(app)  # flowchart, triage, task progress, groups: API (issue 5)
-    from misper.app.web.before import router as before_pages
-    from misper.app.web.case_pages import router as case_pages
-    from misper.app.web.during import router as during_pages
-    from misper.app.web.groups_pages import router as groups_pages
-
-    # Before mount_web: the pages come first.
-    for router in (case_pages, groups_pages, before_pages, during_pages):
-        app.include_router(router)
-    from misper.app.web.admin_pages import router as admin_pages
-
-    app.include_router(admin_pages)  # users, audit, exports pages (issue 4), before mount_web
-    from misper.app.after import include as include_after
-
-    include_after(app)  # closing, interviews, meetings, dashboards: API and pages
     mount_web(app)
     _handle_errors(app)
     # Plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task and a stream per request.
     app.add_middleware(LimitInFlight)
     app.add_middleware(RefuseNul)  # added last, so it runs first
     return app
+
+
+def routers() -> tuple[APIRouter, ...]:
+    """Every domain's API and page routes, in the order they are matched."""
+    return (
+        auth_api.router,
+        users_api.router,
+        agencies_api.router,
+        children_api.router,
+        placements_api.router,
+        philomena_api.router,
+        episodes_api.router,
+        episodes_api.tasks_router,
+        interviews_api.router,
+        escalation_api.router,
+        notifications_api.router,
+        audit_api.router,
+        interchange_api.router,
+        flowchart_api.router,
+        triage_api.router,
+        tasks_api.router,
+        groups_api.router,
+        case_pages.router,
+        groups_pages.router,
+        before_pages.router,
+        during_pages.router,
+        admin_pages.router,
+        episodes_api.closing_router,
+        interviews_api.after_router,
+        escalation_api.meetings_router,
+        charity_api.router,
+        dashboards_api.router,
+        after_pages.router,
+    )
 
 
 @asynccontextmanager
@@ -137,8 +149,6 @@ def _answer(request: Request, status: int, body: dict):
     """JSON for the API and for systems; a page for a person's browser on the web pages."""
     if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse(body, status_code=status)
-    from misper.app.web.views import error_page
-
     return error_page(request, status, body["error"])
 
 

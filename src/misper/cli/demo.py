@@ -28,7 +28,7 @@ def demo(
     """Generate synthetic data, build the report, load the case store, and serve it."""
     from rich.table import Table
 
-    from misper.app.demo import create_demo_store
+    from misper.demo.store import create_demo_store
     from misper.cli.output import console
     from misper.incidents.load import load_incidents
     from misper.report import build_report

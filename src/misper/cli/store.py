@@ -100,7 +100,7 @@ def db_demo(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Create a demo store: agencies, a user of every role (logins printed), incidents imported."""
-    from misper.app.demo import create_demo_store
+    from misper.demo.store import create_demo_store
     from misper.cli.output import console
 
     if file is None:
@@ -275,7 +275,7 @@ def import_incidents(
 
     from misper.app.agencies.models import Agency
     from misper.app.agencies.service import add_agency
-    from misper.app.episodes.interchange import import_frame
+    from misper.app.interchange.service import import_frame
     from misper.cli.output import console, fail
 
     frame = _load(file, profile)
@@ -304,7 +304,7 @@ def export(
 ) -> None:
     """Write the store's episodes as the canonical incident table, for `misper report`."""
     from misper.app.audit.service import record
-    from misper.app.episodes.interchange import export_frame
+    from misper.app.interchange.service import export_frame
     from misper.cli.output import console, fail
     from misper.incidents.frame import write_incidents
 

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import pool
 
-from misper.app.db import Base, load_models, make_engine
+from misper.app.db import Base, make_engine
+from misper.app.registry import load_models
 
 load_models()
 config = context.config

@@ -9,22 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_child
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.errors import Invalid, NotFound
+from misper.app.errors import Invalid
 
 
 def new_pid() -> str:
     return "C" + secrets.token_hex(8)
 
 
-def visible_child(session: Session, actor: Actor, pid: str, scope=access.children) -> Child:
-    """The child when the actor's scope holds it; NotFound otherwise, exactly as if absent."""
-    child = session.scalar(select(Child).where(Child.pid == pid, scope(actor)))
-    if child is None:
-        raise NotFound("child")
-    return child
 
 
 def list_children(

@@ -9,12 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_child
 from misper.app.audit import service as audit
-from misper.app.children.service import visible_child
 from misper.app.episodes.models import Episode
-from misper.app.escalation.meeting_models import Meeting, MeetingAction
-from misper.app.escalation.models import Referral
+from misper.app.escalation.models import Meeting, MeetingAction, Referral
 from misper.app.interviews.models import PreventionInterview, ReturnHomeInterview
 
 

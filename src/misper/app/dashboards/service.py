@@ -17,11 +17,10 @@ from misper.app.access import Actor
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
 from misper.app.dashboards import cache
-from misper.app.episodes.interchange import export_frame
 from misper.app.episodes.models import ControlRoomDecision, Episode
 from misper.app.escalation.models import Referral
-from misper.app.interviews.after_models import RhiArrangement
-from misper.app.interviews.models import ReturnHomeInterview
+from misper.app.interchange.service import export_frame
+from misper.app.interviews.models import ReturnHomeInterview, RhiArrangement
 from misper.app.interviews.return_home import raise_overdue
 from misper.app.philomena.models import PhilomenaProfile
 from misper.app.placements.models import Home, Placement

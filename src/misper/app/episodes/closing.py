@@ -8,9 +8,9 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_episode
 from misper.app.episodes.models import Episode
-from misper.app.episodes.service import add_association, update_episode, visible_episode
+from misper.app.episodes.service import add_association, update_episode
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.escalation.automatic import escalate
 from misper.app.escalation.models import Referral

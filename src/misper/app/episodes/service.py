@@ -5,16 +5,15 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-import pyarrow as pa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, pid_of, visible_child, visible_episode
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.children.service import age_on, create_child, visible_child
+from misper.app.children.service import age_on, create_child
 from misper.app.episodes.models import (
     Associate,
     ControlRoomDecision,
@@ -36,15 +35,8 @@ def new_rid() -> str:
     return "E" + secrets.token_hex(8)
 
 
-def visible_episode(session: Session, actor: Actor, rid: str) -> Episode:
-    episode = session.scalar(select(Episode).where(Episode.rid == rid, access.episodes(actor)))
-    if episode is None:
-        raise NotFound("episode")
-    return episode
 
 
-def pid_of(session: Session, episode: Episode) -> str:
-    return session.scalar(select(Child.pid).where(Child.id == episode.child_id))
 
 
 def list_episodes(
@@ -446,16 +438,3 @@ def add_association(
     audit.record(session, actor, "create", "association", episode.id, child_id=episode.child_id)
 
 
-def export_csv(session: Session, actor: Actor) -> bytes:
-    """Pseudonymised canonical table of the episodes the actor's agency holds, as CSV bytes."""
-    import pyarrow.csv as pacsv
-
-    from misper.app.episodes.interchange import export_frame
-    from misper.incidents.frame import csv_ready, to_arrow
-
-    access.require(actor, "export", "read")
-    frame = export_frame(session, access.episodes(actor), free_text=False)
-    audit.record(session, actor, "export", "episode", detail={"rows": len(frame)})
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(csv_ready(to_arrow(frame)), sink)
-    return sink.getvalue().to_pybytes()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_episode
 from misper.app.children.models import Child
 from misper.app.episodes.models import EpisodeUpdate
-from misper.app.episodes.service import add_update, visible_episode
+from misper.app.episodes.service import add_update
 from misper.app.notifications.service import notify
 
 

@@ -11,8 +11,7 @@ from misper.app import access
 from misper.app.access import Actor
 from misper.app.audit import service as audit
 from misper.app.errors import Invalid, NotFound
-from misper.app.escalation.meeting_models import Meeting, MeetingAction
-from misper.app.escalation.models import Referral
+from misper.app.escalation.models import Meeting, MeetingAction, Referral
 
 
 def _referral(session: Session, actor: Actor, referral_id: int) -> Referral:

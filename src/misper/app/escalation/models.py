@@ -3,9 +3,9 @@ that see a force's emerging-frequent list, by a partnership the administrator re
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from misper.app.db import Base
@@ -26,16 +26,26 @@ class Referral(Base):
     outcome_at: Mapped[datetime | None]
 
 
-class CharityPartnership(Base):
-    """A missing-persons charity working with a police force: its workers see that force's
-    emerging-frequent list (pseudonymous ids and why), nothing else. Ending one deletes the row;
-    the audit log keeps when it was recorded and ended."""
 
-    __tablename__ = "charity_partnerships"
-    __table_args__ = (UniqueConstraint("charity_id", "force_id"),)
+
+class Meeting(Base):
+    __tablename__ = "meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    charity_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    force_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    recorded_at: Mapped[datetime]
-    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    held_at: Mapped[datetime]
+    attendees: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class MeetingAction(Base):
+    __tablename__ = "meeting_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    due_on: Mapped[date | None]
+    done_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(Text)

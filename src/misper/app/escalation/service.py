@@ -8,10 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_child
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.children.service import visible_child
 from misper.app.episodes.models import Episode
 from misper.app.errors import Invalid, NotFound
 from misper.app.escalation.models import Referral

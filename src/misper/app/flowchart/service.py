@@ -11,10 +11,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_child
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.children.service import create_child, visible_child
+from misper.app.children.service import create_child
 from misper.app.episodes import service as episodes
 from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from misper.app.access import Actor
 from misper.app.episodes.models import Episode
-from misper.app.interviews.after_models import InterviewFindings
+from misper.app.interviews.models import InterviewFindings
 
 FIELDS = ("reason_codes", "who_with", "where", "exploitation_indicators", "free_text")
 # Finding -> canonical episode column it feeds when it reaches the police.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from misper.app.db import Base
@@ -46,3 +46,49 @@ class ReturnHomeInterview(Base):
         if self.accepted:
             return "accepted"
         return "offered" if self.offered else "not_offered"
+
+
+class RhiArrangement(Base):
+    """The council that owes the child's interview, the 72-hour clock, and who does it.
+
+    Kept beside the interview row (one each): the clock starts from the found time, and the
+    responsible council changes only by a recorded agreement with the host council.
+    """
+
+    __tablename__ = "rhi_arrangements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rhi_id: Mapped[int] = mapped_column(ForeignKey("return_home_interviews.id"), unique=True)
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    placing_council_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    out_of_area: Mapped[bool] = mapped_column(default=False)
+    found_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    interviewer_kind: Mapped[str | None] = mapped_column(
+        String(32)
+    )  # independent_provider, social_worker
+    host_agreement: Mapped[str | None] = mapped_column(Text)
+    host_agreed_at: Mapped[datetime | None]
+    host_agreed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    overdue_notified_at: Mapped[datetime | None]
+
+
+class InterviewFindings(Base):
+    """Structured findings of a prevention or return home interview, and what leaves the interview:
+    items marked for police intelligence (prevention) or shared with the police (return home)."""
+
+    __tablename__ = "interview_findings"
+    __table_args__ = (UniqueConstraint("interview", "interview_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview: Mapped[str] = mapped_column(String(16))  # prevention, return_home
+    interview_id: Mapped[int] = mapped_column(index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    reason_codes: Mapped[list] = mapped_column(JSON, default=list)
+    who_with: Mapped[list] = mapped_column(JSON, default=list)
+    where: Mapped[list] = mapped_column(JSON, default=list)
+    exploitation_indicators: Mapped[list] = mapped_column(JSON, default=list)
+    free_text: Mapped[str | None] = mapped_column(Text)
+    shared: Mapped[list] = mapped_column(JSON, default=list)  # names of the fields shared
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

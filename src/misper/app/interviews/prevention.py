@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from misper.app.access import Actor
-from misper.app.episodes.service import visible_episode
+from misper.app.access import Actor, visible_episode
 from misper.app.interviews import findings as found
 from misper.app.interviews import service
 

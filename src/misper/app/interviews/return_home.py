@@ -17,8 +17,7 @@ from misper.app.children.models import Child
 from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.interviews import findings as found
-from misper.app.interviews.after_models import RhiArrangement
-from misper.app.interviews.models import ReturnHomeInterview
+from misper.app.interviews.models import ReturnHomeInterview, RhiArrangement
 from misper.app.interviews.service import RHI_PROVIDERS
 from misper.app.notifications.service import notify
 from misper.app.placements.models import Home, Placement

@@ -9,12 +9,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_episode
 from misper.app.agencies.models import Agency, AgencyKind
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
 from misper.app.episodes.models import Episode
-from misper.app.episodes.service import visible_episode
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.interviews.models import PreventionInterview, ReturnHomeInterview
 from misper.app.notifications.service import notify

@@ -24,3 +24,13 @@ class PhilomenaProfile(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     created_at: Mapped[datetime]
+
+
+class ProfileReminder(Base):
+    __tablename__ = "profile_reminders"
+    __table_args__ = (UniqueConstraint("child_id", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"))
+    due_at: Mapped[datetime]
+    notified_at: Mapped[datetime]

@@ -11,15 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_child
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.children.service import visible_child
 from misper.app.errors import Invalid
 from misper.app.notifications.service import notify
 from misper.app.philomena import service as profiles
-from misper.app.philomena.models import PhilomenaProfile
-from misper.app.philomena.review_models import ProfileReminder
+from misper.app.philomena.models import PhilomenaProfile, ProfileReminder
 from misper.app.placements.models import Home, Placement
 from misper.process.config import PhilomenaRules, default_config
 from misper.process.philomena import FIELDS, completeness, review_due

@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_child
 from misper.app.audit import service as audit
-from misper.app.children.service import visible_child
 from misper.app.errors import Invalid
 from misper.app.philomena.models import PhilomenaProfile
 

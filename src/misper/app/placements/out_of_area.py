@@ -11,15 +11,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_child
 from misper.app.agencies.models import Agency
 from misper.app.agencies.service import get_home
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.children.service import visible_child
 from misper.app.episodes.models import Episode, EpisodeAssociate, EpisodeLink
+from misper.app.groups.service import rival_links
 from misper.app.notifications.service import notify
-from misper.app.placements.groups import rival_links
 from misper.app.placements.models import Home, Placement
 
 UNSEEN = "a child placed there whose record you may not see"

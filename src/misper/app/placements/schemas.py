@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from misper.app.schemas import Id, Name, Pid, PlausibleDate, Sector, Stamp, StoreModel, text
+from misper.app.schemas import Id, Name, Pid, PlausibleDate, Sector, StoreModel
 
 
 class PlacementIn(StoreModel):
@@ -65,29 +65,11 @@ class PlacementCheckOut(BaseModel):
     links: list[LinkOut]
 
 
-class GroupIn(StoreModel):
-    name: Name
-    area: text(200) | None = None
 
 
-class RivalIn(StoreModel):
-    rival_id: Id
 
 
-class GroupOut(BaseModel):
-    id: int
-    name: str
-    area: str | None
-    rival_ids: list[int]
 
 
-class AffiliationIn(StoreModel):
-    group_id: Id
-    note: text(4_000) | None = None
 
 
-class AffiliationOut(BaseModel):
-    group_id: int
-    group_name: str
-    note: str | None
-    created_at: Stamp

@@ -8,11 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from misper.app import access
-from misper.app.access import Actor
+from misper.app.access import Actor, visible_child
 from misper.app.agencies.service import get_home
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.children.service import visible_child
 from misper.app.errors import Invalid, NotFound
 from misper.app.placements.models import Home, Placement
 from misper.app.placements.out_of_area import notify_out_of_area

@@ -34,7 +34,7 @@ def generate_for_level(
     """Add the library's tasks for `level` that the episode does not have yet; a re-assessment to
     a higher level adds only the new ones, so no task is keyed twice."""
     library = library or load_task_library()
-    episode = episodes.visible_episode(session, actor, rid)
+    episode = access.visible_episode(session, actor, rid)
     have = set(session.scalars(select(Task.description).where(Task.episode_id == episode.id)))
     added = []
     for name in tasks_for(level, library):

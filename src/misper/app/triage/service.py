@@ -200,7 +200,7 @@ def assess_risk(
     a level for under-18s. Setting a level generates that level's tasks."""
     access.require(actor, "risk_assessments", "create")
     config = config or default_config()
-    episode = episodes.visible_episode(session, actor, rid)
+    episode = access.visible_episode(session, actor, rid)
     try:
         check_level(level, episode.age, config.risk_assessment)
     except RiskLevelRefused as exc:

@@ -1,1 +1,1 @@
-"""Server-rendered web pages: login, logout, a base layout with navigation by role, home pages."""
+"""Web pages still to be moved into their domains (temporary)."""

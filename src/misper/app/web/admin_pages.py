@@ -16,16 +16,16 @@ from sqlalchemy import func, select
 
 from misper.app import access
 from misper.app.agencies.models import Agency, AgencyKind
-from misper.app.api import DB
 from misper.app.audit import service as audit
-from misper.app.episodes import service as episodes
 from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound
+from misper.app.interchange import service as interchange
+from misper.app.routing import DB
 from misper.app.schemas import MAX_ID
+from misper.app.ui.pages import ROLE_TITLES, Caller, _page
 from misper.app.users import service as users
 from misper.app.users.models import ROLE_AGENCY_KINDS, Role, User
 from misper.app.web.during import _errors, _gate
-from misper.app.web.views import ROLE_TITLES, Caller, _page
 from misper.incidents.schema import COLUMNS
 
 router = APIRouter(include_in_schema=False)
@@ -316,7 +316,7 @@ def export_download(request: Request, session: DB, actor: Caller):
     """The same file as /api/export, from the same service: it records the audit event."""
     if (refused := _gate(request, actor, "export", "read")) is not None:
         return refused
-    body = episodes.export_csv(session, actor)
+    body = interchange.export_csv(session, actor)
     name = f"misper-incidents-{date.today():%Y-%m-%d}.csv"
     return Response(
         body,

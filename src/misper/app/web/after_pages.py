@@ -12,19 +12,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from misper.app import access
-from misper.app.access import Actor
-from misper.app.api import DB, actor_or_none
+from misper.app.access import Actor, visible_episode
 from misper.app.children.timeline import child_timeline
 from misper.app.dashboards import service as dash
 from misper.app.episodes.closing import FOUND_FIELDS, close_episode
-from misper.app.episodes.service import visible_episode
 from misper.app.errors import DomainError, NotFound
 from misper.app.escalation import meetings
 from misper.app.interviews import prevention, return_home
 from misper.app.interviews.findings import FIELDS, as_dict
 from misper.app.notifications.service import list_notifications
+from misper.app.routing import DB, actor_or_none
 from misper.app.schemas import MAX_ID
-from misper.app.web.views import ROLE_TITLES, templates
+from misper.app.ui.pages import ROLE_TITLES, templates
 from misper.incidents.schema import BY_NAME, FOUND_BY, FOUND_HOW, FOUND_LOCATION_TYPES, REASON_CODES
 from misper.process.config import default_config
 
@@ -421,7 +420,7 @@ def close_form(rid: str, request: Request, actor: Caller, session: DB):
 
 @router.post("/episodes/{rid}/close", response_class=HTMLResponse)
 async def close_submit(rid: str, request: Request, actor: Caller, session: DB):
-    from misper.app.episodes.closing_views import EpisodeClose
+    from misper.app.episodes.api import EpisodeClose
 
     if actor is None:
         return RedirectResponse("/login", status_code=303)
@@ -507,7 +506,7 @@ def _interview(request, actor, rhi, status_code=200, **context):
 
 @router.post("/interviews/{rhi_id}/record", response_class=HTMLResponse)
 async def interview_submit(rhi_id: int, request: Request, actor: Caller, session: DB):
-    from misper.app.interviews.after_schemas import RecordIn
+    from misper.app.interviews.schemas import RecordIn
 
     if actor is None:
         return RedirectResponse("/login", status_code=303)
@@ -588,7 +587,7 @@ def _prevention(request, actor, rid, outcome, findings, status_code=200, **conte
 
 @router.post("/episodes/{rid}/prevention", response_class=HTMLResponse)
 async def prevention_submit(rid: str, request: Request, actor: Caller, session: DB):
-    from misper.app.interviews.after_schemas import PreventionFindingsIn
+    from misper.app.interviews.schemas import PreventionFindingsIn
 
     if actor is None:
         return RedirectResponse("/login", status_code=303)
@@ -650,7 +649,7 @@ async def referral_submit(
     referral_id: int, part: str, request: Request, actor: Caller, session: DB
 ):
     """Meetings, their actions and the referral's outcome, each checked as the API checks it."""
-    from misper.app.escalation.meeting_views import ActionDone, ActionIn, MeetingIn
+    from misper.app.escalation.api import ActionDone, ActionIn, MeetingIn
     from misper.app.escalation.schemas import OutcomeIn
     from misper.app.escalation.service import record_outcome
 
@@ -749,7 +748,7 @@ def referrals_page(request: Request, actor: Caller, session: DB):
 @router.get("/emerging-frequent", response_class=HTMLResponse)
 def charity_emerging(request: Request, actor: Caller, session: DB):
     """The charity worker's page: each partner force's emerging-frequent list, ids and why only."""
-    from misper.app.escalation.charity import emerging_for_charity
+    from misper.app.charity.service import emerging_for_charity
 
     if actor is None:
         return RedirectResponse("/login", status_code=303)
@@ -785,7 +784,7 @@ def _partnerships_page(request, actor, session, status_code=200, errors=None):
     from sqlalchemy import select
 
     from misper.app.agencies.models import Agency
-    from misper.app.escalation.charity import list_partnerships
+    from misper.app.charity.service import list_partnerships
 
     agencies = session.scalars(select(Agency).order_by(Agency.name)).all()
     return _page(
@@ -811,8 +810,8 @@ def partnerships(request: Request, actor: Caller, session: DB):
 
 @router.post("/charity-partnerships", response_class=HTMLResponse)
 async def partnership_add(request: Request, actor: Caller, session: DB):
-    from misper.app.escalation.charity import add_partnership
-    from misper.app.escalation.charity_views import PartnershipIn
+    from misper.app.charity.api import PartnershipIn
+    from misper.app.charity.service import add_partnership
 
     if actor is None:
         return RedirectResponse("/login", status_code=303)
@@ -840,7 +839,7 @@ async def partnership_add(request: Request, actor: Caller, session: DB):
 def partnership_end(
     partnership_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: Caller, session: DB
 ):
-    from misper.app.escalation.charity import end_partnership
+    from misper.app.charity.service import end_partnership
 
     if actor is None:
         return RedirectResponse("/login", status_code=303)

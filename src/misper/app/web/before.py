@@ -13,15 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from misper.app import access
-from misper.app.api import DB
 from misper.app.children import service as children
 from misper.app.errors import Invalid
 from misper.app.philomena import review
 from misper.app.placements import out_of_area
 from misper.app.placements.models import Home
+from misper.app.routing import DB
 from misper.app.triage.service import child_history, history_frame
+from misper.app.ui.pages import Caller, _page
 from misper.app.web.during import _errors, _gate
-from misper.app.web.views import Caller, _page
 from misper.process.config import default_config
 from misper.process.philomena import FIELDS
 

@@ -14,13 +14,13 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import case, func, select
 
 from misper.app import access
-from misper.app.api import DB
 from misper.app.children import service as children
 from misper.app.episodes import service as episodes
 from misper.app.episodes.models import Episode
+from misper.app.routing import DB
+from misper.app.ui.pages import Caller, _page
 from misper.app.web.during import _gate
 from misper.app.web.home import work_queue
-from misper.app.web.views import Caller, _page
 from misper.incidents.schema import BY_NAME
 
 router = APIRouter(include_in_schema=False)

@@ -11,17 +11,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from misper.app import access
-from misper.app.api import DB
 from misper.app.children import service as children
 from misper.app.episodes import sightings
 from misper.app.episodes.models import Episode
 from misper.app.errors import Invalid
 from misper.app.flowchart import service as flowchart
 from misper.app.flowchart.service import RESULTS
+from misper.app.routing import DB
 from misper.app.tasks import service as tasks
 from misper.app.triage import service as triage
+from misper.app.ui.pages import Caller, _page
 from misper.app.users.models import User
-from misper.app.web.views import Caller, _page
 from misper.incidents.schema import RISK_FLAGS, RISK_LEVELS
 from misper.process.config import default_config
 from misper.process.flowchart import Outcome

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 
-from misper.app.api import DB
 from misper.app.errors import Conflict, Invalid, NotFound
-from misper.app.placements import groups
-from misper.app.placements.models import GroupAffiliation
+from misper.app.groups import service as groups
+from misper.app.groups.models import GroupAffiliation
+from misper.app.routing import DB
+from misper.app.ui.pages import Caller, _page
 from misper.app.web.during import _errors, _gate
-from misper.app.web.views import Caller, _page
 
 router = APIRouter(include_in_schema=False)
 Short = Annotated[str, Form(max_length=200)]

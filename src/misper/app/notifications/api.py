@@ -1,0 +1,45 @@
+"""Notification routes: the caller's own, and marking one read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+
+from misper.app.access import Actor
+from misper.app.notifications import service
+from misper.app.routing import DB, ERRORS, Paging, allowed
+from misper.app.schemas import MAX_ID, Stamp
+
+router = APIRouter(prefix="/api/notifications", tags=["notifications"], responses=ERRORS)
+
+
+class NotificationOut(BaseModel):
+    id: int
+    subject: str
+    body: str
+    episode_id: int | None
+    created_at: Stamp
+    read_at: Stamp | None
+
+
+@router.get("", response_model=list[NotificationOut])
+def list_notifications(
+    session: DB, page: Paging, actor: Actor = allowed("notifications", "list"), unread: bool = False
+):
+    return [
+        NotificationOut.model_validate(n, from_attributes=True)
+        for n in service.list_notifications(session, actor, unread, page.offset, page.limit)
+    ]
+
+
+@router.post("/{notification_id}/read", response_model=NotificationOut)
+def mark_read(
+    notification_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: DB,
+    actor: Actor = allowed("notifications", "update"),
+):
+    return NotificationOut.model_validate(
+        service.mark_read(session, actor, notification_id), from_attributes=True
+    )

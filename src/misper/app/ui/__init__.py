@@ -1,0 +1,1 @@
+"""Server-rendered web pages: login, logout, a base layout with navigation by role, home pages."""
