@@ -78,8 +78,6 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-
-
 def alembic_config(url: str | None = None):
     """Alembic configuration pointing at the migrations shipped inside the package."""
     from alembic.config import Config

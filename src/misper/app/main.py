@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from misper.app.agencies import api as agencies_api
@@ -64,9 +65,46 @@ def create_app(database_url: str | None = None) -> FastAPI:
     return app
 
 
+DOMAINS = (
+    "auth",
+    "users",
+    "agencies",
+    "audit",
+    "notifications",
+    "children",
+    "philomena",
+    "groups",
+    "placements",
+    "interviews",
+    "escalation",
+    "episodes",
+    "tasks",
+    "flowchart",
+    "triage",
+    "charity",
+    "interchange",
+    "dashboards",
+)
+
+
+def domain_pages() -> list[APIRouter]:
+    """Each domain's web pages (`app/<domain>/pages.py`), in the domains' order."""
+    found = []
+    for name in DOMAINS:
+        try:
+            module = importlib.import_module(f"misper.app.{name}.pages")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"misper.app.{name}.pages":
+                raise
+            continue
+        found.append(module.router)
+    return found
+
+
 def routers() -> tuple[APIRouter, ...]:
     """Every domain's API and page routes, in the order they are matched."""
     return (
+        *domain_pages(),
         auth_api.router,
         users_api.router,
         agencies_api.router,
@@ -149,6 +187,8 @@ def _answer(request: Request, status: int, body: dict):
     """JSON for the API and for systems; a page for a person's browser on the web pages."""
     if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse(body, status_code=status)
+    if status == 401:
+        return RedirectResponse("/login", status_code=303)
     return error_page(request, status, body["error"])
 
 

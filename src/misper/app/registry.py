@@ -20,8 +20,24 @@ from misper.app.tasks import models as tasks
 from misper.app.triage import models as triage
 from misper.app.users import models as users
 
-MODULES = (agencies, audit, auth, charity, children, episodes, escalation, flowchart, groups,
-           interviews, notifications, philomena, placements, tasks, triage, users)
+MODULES = (
+    agencies,
+    audit,
+    auth,
+    charity,
+    children,
+    episodes,
+    escalation,
+    flowchart,
+    groups,
+    interviews,
+    notifications,
+    philomena,
+    placements,
+    tasks,
+    triage,
+    users,
+)
 
 
 def load_models() -> None:

@@ -1,9 +1,9 @@
-"""HTTP plumbing shared by every domain's routes: the request's transaction, the caller, paging, errors."""
+"""HTTP plumbing shared by every route: the request's transaction, the caller, paging, errors."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
@@ -72,18 +72,31 @@ def current_actor(actor: Annotated[Actor | None, Depends(actor_or_none)]) -> Act
     return actor
 
 
-def allowed(resource: str, action: str):
+def allowed(resource: str, action: str) -> Any:
     """Dependency: the caller, once their role is allowed `action` on `resource` (else 403).
 
-    Every case route declares one; the access-matrix test finds them through `.permission`.
+    Every route but sign-in declares one (API and pages alike); `tests/app/test_routes.py` finds
+    them through `.permission`. A page's caller who is not signed in is sent to sign in.
     """
     access.PERMISSIONS[resource][action]  # a typo fails at import, not at the first request
 
-    def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    def dependency(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        request.state.actor = actor  # an error page then shows the caller's menu
         access.require(actor, resource, action)
         return actor
 
-    dependency.permission = (resource, action)
+    dependency.permission = (resource, action)  # type: ignore[attr-defined]
+    return Depends(dependency)
+
+
+def signed_in() -> Any:
+    """Dependency: any signed-in caller; for the pages every role has (home, own notifications)."""
+
+    def dependency(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        request.state.actor = actor
+        return actor
+
+    dependency.permission = ("signed_in", None)  # type: ignore[attr-defined]
     return Depends(dependency)
 
 

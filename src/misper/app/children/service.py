@@ -19,8 +19,6 @@ def new_pid() -> str:
     return "C" + secrets.token_hex(8)
 
 
-
-
 def list_children(
     session: Session,
     actor: Actor,

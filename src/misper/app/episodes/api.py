@@ -203,10 +203,6 @@ def set_task_done(
     )
 
 
-
-
-
-
 closing_router = APIRouter(prefix="/api/episodes", tags=["episodes"], responses=ERRORS)
 
 

@@ -35,10 +35,6 @@ def new_rid() -> str:
     return "E" + secrets.token_hex(8)
 
 
-
-
-
-
 def list_episodes(
     session: Session,
     actor: Actor,
@@ -436,5 +432,3 @@ def add_association(
         episode.associates_recorded = True
     _touch(session, episode)
     audit.record(session, actor, "create", "association", episode.id, child_id=episode.child_id)
-
-

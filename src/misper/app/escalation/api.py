@@ -125,7 +125,9 @@ def list_meetings(referral_id: Key, session: DB, actor: Actor = allowed("referra
     ]
 
 
-@meetings_router.post("/referrals/{referral_id}/meetings", response_model=MeetingOut, status_code=201)
+@meetings_router.post(
+    "/referrals/{referral_id}/meetings", response_model=MeetingOut, status_code=201
+)
 def record_meeting(
     referral_id: Key, body: MeetingIn, session: DB, actor: Actor = allowed("referrals", "update")
 ):

@@ -26,8 +26,6 @@ class Referral(Base):
     outcome_at: Mapped[datetime | None]
 
 
-
-
 class Meeting(Base):
     __tablename__ = "meetings"
 

@@ -32,9 +32,3 @@ class Placement(Base):
     placing_council_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     start_date: Mapped[date]
     end_date: Mapped[date | None]  # empty: the child lives there now
-
-
-
-
-
-

@@ -63,13 +63,3 @@ class PlacementCheckOut(BaseModel):
     pid: str
     home_id: int
     links: list[LinkOut]
-
-
-
-
-
-
-
-
-
-

@@ -1,24 +1,33 @@
-"""Web page routes on the same app as the API; sessions in an HttpOnly, SameSite=Strict cookie."""
+"""Rendering a page: the shared layout with the caller's menu, error pages, and the static files.
+
+Templates live with their domain (`app/<domain>/templates/<domain>/*.html`); this module finds
+them all, so a page names its template as `"<domain>/name.html"` and extends `"base.html"`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from misper.app import access
 from misper.app.access import Actor
-from misper.app.auth import service as auth
-from misper.app.routing import DB, SESSION_COOKIE, actor_or_none
+from misper.app.routing import actor_or_none
 from misper.app.users.models import Role
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+APP = HERE.parent
+SEARCH_PATH = [HERE / "templates", *sorted(APP.glob("*/templates"))]
+templates = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(SEARCH_PATH), autoescape=select_autoescape())
+)
 Caller = Annotated[Actor | None, Depends(actor_or_none)]
+"""The caller when signed in, else None: only for the pages anyone may open (sign-in)."""
 
 ROLE_TITLES = {
     Role.care_staff: "Care home",
@@ -34,14 +43,16 @@ ROLE_TITLES = {
 }
 
 
-def _page(request: Request, name: str, actor: Actor | None, status_code: int = 200, **context):
-    menu = access.menu(actor.role) if actor else []
+def render(
+    request: Request, name: str, actor: Actor | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """The page `name` in the shared layout, with the menu of the caller's role."""
     return templates.TemplateResponse(
         request,
         name,
         {
             "actor": actor,
-            "menu": menu,
+            "menu": access.menu(actor.role) if actor else [],
             "current": request.url.path,
             "role_title": ROLE_TITLES.get(actor.role) if actor else None,
             **context,
@@ -59,67 +70,16 @@ ERROR_PAGES = {
 }
 
 
-def error_page(request: Request, status: int, error: dict):
-    """An error as a page (no menu: the caller is not looked up again on the way out)."""
+def error_page(request: Request, status: int, error: dict[str, Any]) -> HTMLResponse:
+    """An error as a page, with the caller's menu when the access check already knew them."""
     title, text = ERROR_PAGES.get(status, ("Not possible", error.get("message", "")))
     fields = (error.get("fields") or []) if status == 422 else []
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {
-            "actor": None,
-            "menu": [],
-            "current": request.url.path,
-            "title": title,
-            "text": text,
-            "fields": fields,
-        },
-        status_code=status,
+    actor = getattr(request.state, "actor", None)
+    return render(
+        request, "error.html", actor, status_code=status, title=title, text=text, fields=fields
     )
 
 
 def mount(app: FastAPI) -> None:
+    """The stylesheet and scripts of every page."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_form(request: Request):
-        return _page(request, "login.html", None, username="")
-
-    @app.post("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login(
-        request: Request,
-        session: DB,
-        username: Annotated[str, Form(max_length=80)] = "",
-        password: Annotated[str, Form(max_length=200)] = "",
-    ):
-        user = auth.login(session, username, password) if username and password else None
-        if user is None:
-            session.commit()  # keep the failure count though the login fails
-            return _page(
-                request,
-                "login.html",
-                None,
-                status_code=401,
-                username=username,
-                error="Wrong username or password, or the account is locked.",
-            )
-        secret = auth.issue_token(session, user, "session")
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            secret,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            max_age=int(auth.LIFETIME["session"].total_seconds()),
-        )
-        return response
-
-    @app.post("/logout", include_in_schema=False)
-    def logout(request: Request, session: DB):
-        secret = request.cookies.get(SESSION_COOKIE)
-        if secret:
-            auth.revoke(session, secret)
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE)
-        return response

@@ -22,7 +22,8 @@ from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.interchange import service as interchange
 from misper.app.routing import DB
 from misper.app.schemas import MAX_ID
-from misper.app.ui.pages import ROLE_TITLES, Caller, _page
+from misper.app.ui.pages import ROLE_TITLES, Caller
+from misper.app.ui.pages import render as _page
 from misper.app.users import service as users
 from misper.app.users.models import ROLE_AGENCY_KINDS, Role, User
 from misper.app.web.during import _errors, _gate

@@ -20,7 +20,8 @@ from misper.app.placements import out_of_area
 from misper.app.placements.models import Home
 from misper.app.routing import DB
 from misper.app.triage.service import child_history, history_frame
-from misper.app.ui.pages import Caller, _page
+from misper.app.ui.pages import Caller
+from misper.app.ui.pages import render as _page
 from misper.app.web.during import _errors, _gate
 from misper.process.config import default_config
 from misper.process.philomena import FIELDS

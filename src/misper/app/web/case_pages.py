@@ -18,7 +18,8 @@ from misper.app.children import service as children
 from misper.app.episodes import service as episodes
 from misper.app.episodes.models import Episode
 from misper.app.routing import DB
-from misper.app.ui.pages import Caller, _page
+from misper.app.ui.pages import Caller
+from misper.app.ui.pages import render as _page
 from misper.app.web.during import _gate
 from misper.app.web.home import work_queue
 from misper.incidents.schema import BY_NAME

@@ -20,7 +20,8 @@ from misper.app.flowchart.service import RESULTS
 from misper.app.routing import DB
 from misper.app.tasks import service as tasks
 from misper.app.triage import service as triage
-from misper.app.ui.pages import Caller, _page
+from misper.app.ui.pages import Caller
+from misper.app.ui.pages import render as _page
 from misper.app.users.models import User
 from misper.incidents.schema import RISK_FLAGS, RISK_LEVELS
 from misper.process.config import default_config

@@ -13,7 +13,8 @@ from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.groups import service as groups
 from misper.app.groups.models import GroupAffiliation
 from misper.app.routing import DB
-from misper.app.ui.pages import Caller, _page
+from misper.app.ui.pages import Caller
+from misper.app.ui.pages import render as _page
 from misper.app.web.during import _errors, _gate
 
 router = APIRouter(include_in_schema=False)
