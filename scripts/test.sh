@@ -23,6 +23,11 @@ else
   echo "warning: no PostgreSQL at 127.0.0.1:5432; its test variants will be skipped" >&2
 fi
 
+# The lint and type gate first: it takes seconds and names the file and line.
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+.venv/bin/mypy
+
 # two workers, a test file per worker (some browser tests build on the one before in their file);
 # `-n 0` runs the suite in one process
 exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile "$@"

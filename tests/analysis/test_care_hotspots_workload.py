@@ -1,4 +1,4 @@
-"""Children in care (Table 7), hotspots (Table 10), workload (Table 9) and the sample, on the fixture."""
+"""On the fixture: children in care (Table 7), hotspots (Table 10), workload (Table 9), sample."""
 
 import pytest
 
@@ -7,9 +7,8 @@ from misper.analysis import care, hotspots, sampling, workload
 
 def test_care_rates(shared):
     rates = care.care_rates(shared, u18_population=1000, children_looked_after=10)
-    assert (
-        rates["children_in_care"] == 2 and rates["incidents_children_in_care"] == 6
-    )  # P01 x5, P04
+    # P01 x5, P04
+    assert rates["children_in_care"] == 2 and rates["incidents_children_in_care"] == 6
     assert rates["share_cla_with_incident"] == pytest.approx(2 / 10)
     assert rates["share_general_population_with_incident"] == pytest.approx(3 / 990)
     assert "share_cla_with_incident" not in care.care_rates(shared)
@@ -18,7 +17,8 @@ def test_care_rates(shared):
 def test_authority_by_care(shared):
     table = care.authority_by_care(shared)
     herts = table.loc["Hertfordshire County Council"]
-    # R05 is from home but P01 still records full_care: 5 full_care; P02 x3, P03 x2, P05 = 6 not in care
+    # R05 is from home but P01 still records full_care: 5 full_care;
+    # P02 x3, P03 x2, P05 = 6 not in care
     assert (herts["full_care"], herts["accommodated"], herts["no"], herts["total"]) == (5, 0, 6, 11)
     assert table.loc["Essex County Council", "accommodated"] == 1
 

@@ -36,7 +36,7 @@ def test_children_ranked_by_count_then_pid(shared):
 
 def test_durations_in_hours(shared):
     hours = shared.duration_hours
-    by_rid = dict(zip(shared.frame["rid"], hours))
+    by_rid = dict(zip(shared.frame["rid"], hours, strict=True))
     assert by_rid["R01"] == 4 and by_rid["R07"] == 72 and np.isnan(by_rid["R09"])
 
 

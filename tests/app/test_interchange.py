@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from misper.app.agencies.models import Agency
 from misper.app.audit.models import AuditEvent
-from misper.app.interchange.service import export_frame, import_frame
 from misper.app.episodes.models import Episode
+from misper.app.interchange.service import export_frame, import_frame
 from misper.incidents.frame import to_canonical
 from misper.incidents.schema import NAMES
+from misper.report import make_report
 
 
 @pytest.fixture(scope="session")
@@ -162,12 +163,11 @@ def test_a_file_with_a_repeated_rid_is_refused_whole(sessions):
 
 def test_report_on_the_store_equals_the_report_on_the_file(sessions, synthetic):
     """`misper export` then `misper report` gives the figures the report gives on the file."""
-    report = pytest.importorskip("misper.report")
     with sessions() as session:
         import_frame(session, None, synthetic, _force(session))
         session.commit()
         exported = export_frame(session)
-    from_store = report.make_report(exported).data
-    from_file = report.make_report(synthetic).data
+    from_store = make_report(exported).data
+    from_file = make_report(synthetic).data
     assert from_store == from_file
     assert from_file  # a report with figures, not two empty ones

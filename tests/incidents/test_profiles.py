@@ -36,9 +36,8 @@ def test_values_recoded_and_booleans_spelled_y_n(compact):
     assert frame.missing_from_type.iloc[0] == "care_home"
     assert frame.in_care.iloc[2] == "accommodated"
     assert frame.found_by.iloc[0] == "self" and frame.found_how.iloc[1] == "police_targeted"
-    assert (
-        frame.out_of_area_placement.iloc[6] is True or frame.out_of_area_placement.iloc[6] == True
-    )  # noqa: E712
+    flag = frame.out_of_area_placement.iloc[6]  # numpy's True in a "boolean" column
+    assert flag is not pd.NA and bool(flag)
     assert frame.record_type.tolist().count("missing_report") == 10
 
 

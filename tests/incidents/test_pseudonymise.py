@@ -5,7 +5,10 @@ import pytest
 from misper.incidents.load import IncidentFileError, import_file, load_incidents
 from misper.incidents.pseudonymise import new_key_file
 
-HEADER = "rid,pid,reported_at,age,missing_from_type,missing_from_place_id,linked_rids,associate_ids,circumstances_text,officer"
+HEADER = (
+    "rid,pid,reported_at,age,missing_from_type,missing_from_place_id,linked_rids,associate_ids,"
+    "circumstances_text,officer"
+)
 ROWS = [
     "R1,P1,2022-03-05T22:41,15,care_home,H1,R2,A9,went to see a friend,PC 1",
     "R2,P2,2022-03-05T22:45,16,care_home,H1,R1,A9;A7,left with P1,PC 2",

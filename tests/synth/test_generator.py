@@ -69,7 +69,7 @@ def test_linked_rids_point_to_other_children_and_are_symmetric(incidents):
     linked = incidents[incidents["linked_rids"].list.len() > 0]
     assert len(linked) > 0.02 * len(incidents[incidents["record_type"] == "missing_report"])
     by_rid = incidents.set_index("rid")
-    for rid, others in zip(linked["rid"], linked["linked_rids"]):
+    for rid, others in zip(linked["rid"], linked["linked_rids"], strict=True):
         for other in others:
             assert other in by_rid.index
             assert by_rid.at[other, "pid"] != by_rid.at[rid, "pid"]

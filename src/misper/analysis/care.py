@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 import pandas as pd
 
 from misper.analysis.selection import Shared
@@ -10,9 +12,31 @@ IN_CARE = ("full_care", "accommodated")
 CARE_COLUMNS = ("full_care", "accommodated", "no", "unknown")
 
 
+class CareRates(TypedDict):
+    """Counts always; the shares against the population only when its figures are given."""
+
+    children: int
+    children_in_care: int
+    incidents: int
+    incidents_children_in_care: int
+    incidents_recorded_in_care: int
+    share_of_incidents_children_in_care: float | None
+    share_cla_with_incident: NotRequired[float]
+    cla_not_reported_share: NotRequired[float]
+    incidents_per_cla: NotRequired[float]
+    share_general_population_with_incident: NotRequired[float]
+
+
+class OutOfArea(TypedDict):
+    incidents: int
+    children: int
+    incidents_in_care: int
+    known: int  # incidents with out_of_area_placement recorded
+
+
 def care_rates(
     shared: Shared, u18_population: int | None = None, children_looked_after: int | None = None
-) -> dict:
+) -> CareRates:
     """Children in care with an incident, their incidents, and rates against the population.
 
     A child counts as in care when any of its incidents in the period records full_care or
@@ -21,16 +45,17 @@ def care_rates(
     """
     in_care = shared.frame["in_care"].isin(IN_CARE).to_numpy(bool)
     care_child = shared.per_child_of(in_care) > 0
-    out = {
+    incidents_children_in_care = int(care_child[shared.child].sum())
+    out: CareRates = {
         "children": shared.n_children,
         "children_in_care": int(care_child.sum()),
         "incidents": shared.n_incidents,
-        "incidents_children_in_care": int(care_child[shared.child].sum()),
+        "incidents_children_in_care": incidents_children_in_care,
         "incidents_recorded_in_care": int(in_care.sum()),
+        "share_of_incidents_children_in_care": (
+            incidents_children_in_care / shared.n_incidents if shared.n_incidents else None
+        ),
     }
-    out["share_of_incidents_children_in_care"] = (
-        out["incidents_children_in_care"] / shared.n_incidents if shared.n_incidents else None
-    )
     if children_looked_after:
         out["share_cla_with_incident"] = out["children_in_care"] / children_looked_after
         out["cla_not_reported_share"] = 1 - out["share_cla_with_incident"]
@@ -55,7 +80,7 @@ def authority_by_care(shared: Shared) -> pd.DataFrame:
     return table.sort_index()
 
 
-def out_of_area(shared: Shared) -> dict:
+def out_of_area(shared: Shared) -> OutOfArea:
     """Incidents and children with out_of_area_placement, and how many of them were in care."""
     frame = shared.frame
     flag = frame["out_of_area_placement"].fillna(False).to_numpy(bool)

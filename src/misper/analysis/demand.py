@@ -1,6 +1,9 @@
-"""Demand: annual totals (Table 1), the monthly series and its seasonality (Figure 1), where from and who."""
+"""Demand: annual totals (Table 1), the monthly series and its seasonality (Figure 1), where from
+and who."""
 
 from __future__ import annotations
+
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,30 @@ from misper.analysis.selection import (
 from misper.incidents.schema import MISSING_FROM_TYPES
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class AnnualRow(TypedDict):
+    year: int
+    incidents: int
+    children: int
+    per_day: float | None  # None for a year with no day inside the period
+
+
+class MonthRow(TypedDict):
+    month: str  # "Jan".."Dec"
+    n: int  # incidents in that calendar month, full years pooled
+    expected: float  # expected in proportion to the month's days
+
+
+class Seasonality(TypedDict):
+    """The tests are None when no full year has an incident."""
+
+    lowest_month_by_year: dict[int, int]  # year -> month number (1-12) lowest in incidents per day
+    chi2: float | None
+    p_value: float | None
+    lowest_month: int | None
+    lowest_month_p_value: float | None
+    by_month: list[MonthRow]
 
 
 def annual_table(
@@ -75,10 +102,10 @@ def _distinct(codes: np.ndarray) -> int:
     return int(np.count_nonzero(np.bincount(codes[codes >= 0]))) if len(codes) else 0
 
 
-def annual_json(shared: Shared) -> list[dict]:
+def annual_json(shared: Shared) -> list[AnnualRow]:
     """The contract's `annual`: analysed incidents, children and incidents per day by year."""
     year = shared.frame["reported_at"].dt.year.to_numpy()
-    out = []
+    out: list[AnnualRow] = []
     for y in range(shared.start.year, shared.end.year + 1):
         mask = year == y
         days = days_in_year_within(y, shared.start, shared.end)
@@ -101,7 +128,7 @@ def monthly_counts(shared: Shared) -> pd.Series:
     return counts.reindex(months, fill_value=0).rename(index=str).astype(int)
 
 
-def seasonality(monthly: pd.Series) -> dict:
+def seasonality(monthly: pd.Series) -> Seasonality:
     """Which month is lowest each year, and whether calendar months differ beyond chance.
 
     Expected counts are proportional to each month's days within its year's total (so February's

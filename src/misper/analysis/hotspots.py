@@ -23,7 +23,8 @@ def postcode_sectors(shared: Shared, top: int | None = None) -> pd.DataFrame:
 
 
 def places(shared: Shared, top: int | None = None) -> pd.DataFrame:
-    """Incidents and children per missing_from_place_id (one child's repeats show as few children)."""
+    """Incidents and children per missing_from_place_id (a child missing from a place many times
+    counts once among its children)."""
     table = _by_key(shared, "missing_from_place_id", "place_id", top)
     listed = shared.frame[shared.frame["missing_from_place_id"].isin(table["place_id"])]
     pairs = listed.groupby(["missing_from_place_id", "missing_from_type"], observed=True).size()

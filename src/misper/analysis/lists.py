@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def indicator(series: pd.Series, values: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(matrix, known): matrix[i, j] is True when incident i lists values[j]; known[i] when not null."""
+def indicator(
+    series: pd.Series, values: tuple[str, ...]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(matrix, known): matrix[i, j] is True when incident i lists values[j]; known[i] when the
+    cell is not null."""
     array = series.array.__arrow_array__()
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()

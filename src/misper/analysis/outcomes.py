@@ -1,6 +1,9 @@
-"""How episodes end: found by/how/where (Figure 5), distance (Table 4), duration (Figure 8, Appendix 1)."""
+"""How episodes end: found by/how/where (Figure 5), distance (Table 4), duration (Figure 8,
+Appendix 1)."""
 
 from __future__ import annotations
+
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -15,8 +18,26 @@ HIGHLIGHT_RATIO = 2.0  # Appendix 1 highlights cells over twice the count expect
 DAYS_MISSING_BANDS = ("same day", "1 day", "2 days", "3+ days")
 
 
+class PoliceGap(TypedDict):
+    found_by_police_share: float
+    found_how_police_targeted_share: float
+    found_how_any_police_activity_share: float
+    returned_self_share: float
+
+
+class DurationSummary(TypedDict, total=False):
+    """Every key, or none when no incident has a known, non-negative duration."""
+
+    incidents: int
+    median_hours: float
+    mean_hours: float
+    share_within_24h: float
+    share_within_48h: float
+    negative_durations: int
+
+
 def shares(series: pd.Series, exclude_unknown: bool = True) -> pd.DataFrame:
-    """Incidents and share per value over incidents with a known value ('unknown' counts as not known)."""
+    """Incidents and share per value over incidents with a known value ('unknown' is not known)."""
     counts = series.value_counts()  # categorical: one pass over the codes
     if exclude_unknown:
         counts = counts.drop("unknown", errors="ignore")
@@ -24,7 +45,7 @@ def shares(series: pd.Series, exclude_unknown: bool = True) -> pd.DataFrame:
     return pd.DataFrame({"incidents": counts.astype(int), "share": counts / counts.sum()})
 
 
-def police_gap(shared: Shared) -> dict | None:
+def police_gap(shared: Shared) -> PoliceGap | None:
     """The seed's gap: police named in found_by versus found by police activity in found_how."""
     frame = shared.frame
     if "found_by" not in frame.columns or "found_how" not in frame.columns:
@@ -67,7 +88,7 @@ def distance_bands(shared: Shared) -> pd.DataFrame:
     )
 
 
-def duration_summary(shared: Shared) -> dict:
+def duration_summary(shared: Shared) -> DurationSummary:
     """Median hours, shares within 24 h and 48 h over incidents with found_at and reported_at."""
     hours = shared.duration_hours.dropna()
     hours = hours[hours >= 0]

@@ -1,10 +1,13 @@
-"""Repeat missing: concentration (Figure 4), the most frequently missing (Table 8, Appendix 4, Figure 10)."""
+"""Repeat missing: concentration (Figure 4), the most frequently missing (Table 8, Appendix 4,
+Figure 10)."""
 
 from __future__ import annotations
 
 import math
+from typing import Literal, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from misper.analysis import stats
@@ -36,11 +39,31 @@ SENTINEL_BURST_GAP_DAYS = 14  # ... whose incidents come a median <= 14 days apa
 SENTINEL_MIN_INCIDENTS = 4
 
 
-def concentration(shared: Shared) -> dict:
+class TopSummary(TypedDict, total=False):
+    """Every key, or none when there are no children."""
+
+    children: int
+    mostly_from_care_share: float
+    mostly_from_home_share: float
+    more_than_one_place_share: float
+    over_25_incidents: int
+    over_25_more_than_one_place_share: float | None  # None when no child has over 25
+
+
+class Pattern(TypedDict):
+    pattern: Literal["compressed", "spread"]
+    ceased: bool
+    reduced: bool
+    sentinel: bool
+
+
+def concentration(shared: Shared) -> dict[str, float | int]:
     """Shares of incidents of the top 1/5/10/20% of children, Gini, once-only and repeat shares.
 
     Children are ranked by incident count, ties broken by pid; the top p% are the first
-    ceil(p * n_children) children.
+    ceil(p * n_children) children. Keys: top_<p>pct_share for each of TOP_SHARES, then
+    top_decile_share, gini, share_children_once, repeat_incident_share, max_incidents (an int),
+    mean_incidents; empty when there are no children.
     """
     n, total = shared.n_children, shared.n_incidents
     if n == 0:
@@ -100,15 +123,15 @@ def top_children(shared: Shared, n: int = TOP_CHILDREN) -> pd.DataFrame:
         if "missing_from_place_id" in sub.columns
         else kinds
     )
-    lists = {}
+    lists: dict[str, npt.NDArray[np.bool_]] = {}
     for name, values in (
         ("risk_flags", ("county_lines",)),
         ("reason_vulnerability", ("county_lines",)),
         ("markers", WARNING_MARKERS),
     ):
         if name in sub.columns:
-            lists[name] = indicator(sub[name], values)[0].any(axis=1)
-    flags = {}
+            lists[name] = np.any(indicator(sub[name], values)[0], axis=1)
+    flags: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for label, column in (
         ("in_care", "in_care"),
         ("social_worker", "social_worker_allocated"),
@@ -119,11 +142,11 @@ def top_children(shared: Shared, n: int = TOP_CHILDREN) -> pd.DataFrame:
             yes = values.isin(IN_CARE) if column == "in_care" else values.eq(True)
             no = values.eq("no") if column == "in_care" else values.eq(False)
             flags[label] = (yes.fillna(False).to_numpy(bool), no.fillna(False).to_numpy(bool))
-    out = []
+    out: list[dict[str, str | int | float | bool]] = []
     for i, code in enumerate(codes):
         me = rank_of == i
         care, home = int((kinds[me] == "care_home").sum()), int((kinds[me] == "home").sum())
-        row = {
+        row: dict[str, str | int | float | bool] = {
             "rank": i + 1,
             "pid": shared.pids[code],
             "incidents": int(me.sum()),
@@ -146,7 +169,7 @@ def top_children(shared: Shared, n: int = TOP_CHILDREN) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def top_summary(top: pd.DataFrame) -> dict:
+def top_summary(top: pd.DataFrame) -> TopSummary:
     """How many of the top children go missing mostly from care, and from more than one place."""
     if top.empty:
         return {}
@@ -163,7 +186,7 @@ def top_summary(top: pd.DataFrame) -> dict:
     }
 
 
-def classify_pattern(days: np.ndarray, period_days: int) -> dict:
+def classify_pattern(days: np.ndarray, period_days: int) -> Pattern:
     """One child's pattern from the day numbers (0 = first day of the period) of its incidents."""
     days = np.sort(np.asarray(days, dtype=float))
     n = len(days)

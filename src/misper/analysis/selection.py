@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,12 @@ class Selection:
     missing: dict[str, int]  # empty cells per canonical column of the kept rows (all columns)
 
 
-def period_of(frame: pd.DataFrame, start=None, end=None, year: int | None = None):
+def period_of(
+    frame: pd.DataFrame,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    year: int | None = None,
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The report's period: --year, else --from/--to, else the calendar years the data covers."""
     if year is not None:
         return pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
@@ -110,7 +116,12 @@ def child_reports(
     return keep, dropped
 
 
-def select(frame: pd.DataFrame, start=None, end=None, year: int | None = None) -> Selection:
+def select(
+    frame: pd.DataFrame,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    year: int | None = None,
+) -> Selection:
     """Default filter: reported in the period, age < 18 and record_type = missing_report."""
     first, last = period_of(frame, start, end, year)
     keep = in_period(frame, first, last)
@@ -174,16 +185,14 @@ class Shared:
         known = keys >= 0
         keys, child = keys[known], self.child[known]
         incidents = np.bincount(keys, minlength=len(uniques))
-        pairs = pd.unique(
-            keys.astype(np.int64) * self.n_children + child
-        )  # hashing: np.unique sorts
+        # one code per (value, child) pair; pd.unique hashes where np.unique would sort
+        pairs = pd.unique(keys.astype(np.int64) * self.n_children + child)
         children = np.bincount(pairs // max(self.n_children, 1), minlength=len(uniques))
         keep = np.arange(len(uniques))
         if top is not None and len(uniques) > top:
             threshold = np.partition(incidents, len(incidents) - top)[len(incidents) - top]
-            keep = np.flatnonzero(
-                incidents >= threshold
-            )  # ties at the cut are sorted below, then cut
+            # ties at the cut are sorted below, then cut
+            keep = np.flatnonzero(incidents >= threshold)
         table = pd.DataFrame(
             {
                 label: np.asarray(uniques, dtype=object)[keep],
@@ -211,4 +220,5 @@ def days_in_year_within(year: int, start: pd.Timestamp, end: pd.Timestamp) -> in
     """Days of `year` inside the report's period (a full year has 365 or 366)."""
     first = max(pd.Timestamp(year, 1, 1), start)
     last = min(pd.Timestamp(year, 12, 31), end)
-    return max((last - first).days + 1, 0)
+    days: int = (last - first).days + 1
+    return max(days, 0)

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import math
+from typing import TypedDict
 
 import numpy as np
 from scipy import stats as sps
 
 Z95 = 1.959963984540054
+
+
+class KruskalResult(TypedDict):
+    test: str  # "Kruskal-Wallis"
+    groups: list[str]  # the groups compared, sorted
+    statistic: float
+    p_value: float
 
 
 def gini(counts: np.ndarray) -> float:
@@ -50,8 +58,8 @@ def binomial_p(successes: int, trials: int, share: float, alternative: str) -> f
     return float(sps.binomtest(int(successes), int(trials), share, alternative=alternative).pvalue)
 
 
-def kruskal(groups: dict[str, np.ndarray], min_size: int = 3) -> dict | None:
-    """Kruskal-Wallis test across the groups with at least `min_size` values (None if < 2 groups)."""
+def kruskal(groups: dict[str, np.ndarray], min_size: int = 3) -> KruskalResult | None:
+    """Kruskal-Wallis test over the groups with at least `min_size` values (None if < 2 groups)."""
     usable = {k: np.asarray(v, dtype=float) for k, v in groups.items() if len(v) >= min_size}
     if len(usable) < 2:
         return None

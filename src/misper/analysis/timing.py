@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,14 @@ from misper.analysis.selection import Shared
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CARE_LATE_HOURS = (22, 23, 0)  # the seed's 22:00-01:00 window, i.e. reported 22:00-00:59
+
+
+class SaturdayTest(TypedDict):
+    busiest: str | None  # weekday with most incidents; None when there are none
+    saturday_share: float | None
+    saturday_p_value: float
+    chi2: float
+    uniform_p_value: float
 
 
 def _by_type(shared: Shared, values: np.ndarray, size: int) -> pd.DataFrame:
@@ -36,7 +46,7 @@ def hour_table(shared: Shared) -> pd.DataFrame:
     return _by_type(shared, shared.frame["reported_at"].dt.hour.to_numpy(), 24)
 
 
-def saturday_test(weekdays: pd.Series) -> dict:
+def saturday_test(weekdays: pd.Series) -> SaturdayTest:
     """Is Saturday the busiest day, and busier than a seventh of incidents beyond chance?
 
     Weekdays occur almost equally often in a multi-year period, so the null share is 1/7: an exact

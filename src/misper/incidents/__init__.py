@@ -1,1 +1,1 @@
-"""The canonical incident table: its schema, loading with mapping profiles, writing, pseudonymising."""
+"""The canonical incident table: schema, loading with mapping profiles, writing, pseudonymising."""

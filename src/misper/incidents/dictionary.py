@@ -1,10 +1,10 @@
-"""The data dictionary of the canonical incident table, generated from the schema (docs/ holds it)."""
+"""The data dictionary of the canonical incident table, generated from the schema (in docs/)."""
 
-from misper.incidents.schema import COLUMNS, LIST_SEPARATOR, Kind
+from misper.incidents.schema import COLUMNS, LIST_SEPARATOR, Column, Kind
 
 
 def data_dictionary() -> str:
-    """Markdown: one table per group of columns, with type, required flag, allowed values, bounds."""
+    """Markdown: one table per group of columns: type, required flag, allowed values, bounds."""
     lines = [
         "# Data dictionary: the canonical incident table",
         "",
@@ -12,9 +12,9 @@ def data_dictionary() -> str:
         "(a test fails when this file is out of date).",
         "",
         "One row per missing-person incident. Files: CSV (UTF-8, header row, "
-        f"`{LIST_SEPARATOR}` inside list cells), Parquet, or XLSX (first sheet). Datetimes are ISO 8601 "
-        "local time; a timezone suffix is converted to Europe/London. An empty cell means unknown. "
-        "Columns not listed here are kept as extra columns.",
+        f"`{LIST_SEPARATOR}` inside list cells), Parquet, or XLSX (first sheet). "
+        "Datetimes are ISO 8601 local time; a timezone suffix is converted to Europe/London. "
+        "An empty cell means unknown. Columns not listed here are kept as extra columns.",
         "",
     ]
     group = None
@@ -35,14 +35,14 @@ def data_dictionary() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _type(column) -> str:
+def _type(column: Column) -> str:
     if column.kind is Kind.LIST:
         return "list of ids" if not column.values else "list"
     return column.kind.value
 
 
-def _allowed(column) -> str:
-    parts = []
+def _allowed(column: Column) -> str:
+    parts: list[str] = []
     if column.values:
         parts.append(", ".join(f"`{v}`" for v in column.values))
     if column.minimum is not None or column.maximum is not None:

@@ -1,4 +1,4 @@
-"""Problems found in an input file, collected (not stopped at the first) and told as one message."""
+"""Problems found in an input file, collected (not stopped at the first), told as one message."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One fault: where (row as a person counts it, header = row 1; column) and what was expected."""
+    """One fault: where (row as a person counts it, header = row 1; column), what was expected."""
 
     row: int | None
     column: str | None
@@ -50,7 +51,7 @@ class Problems:
             self.items.append(problem)
 
     def add_mask(
-        self, mask, rows: np.ndarray, column: str, values: pd.Series, expected: str
+        self, mask: npt.ArrayLike, rows: np.ndarray, column: str, values: pd.Series, expected: str
     ) -> None:
         """Add one problem per True in `mask` (vectorised checks call this once per rule)."""
         mask = np.asarray(mask, dtype=bool)
@@ -67,7 +68,7 @@ class Problems:
         return self.total > 0
 
 
-def _isna(value) -> bool:
+def _isna(value: object) -> bool:
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -96,5 +97,5 @@ class IncidentFileError(Exception):
         return "\n".join(lines)
 
 
-def _order(problem: Problem) -> tuple:
+def _order(problem: Problem) -> tuple[int, str]:
     return (problem.row if problem.row is not None else -1, problem.column or "")

@@ -8,6 +8,7 @@ the large files the report and the models read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from misper.incidents.frame import LIST_DTYPE
 from misper.incidents.schema import BY_NAME, COLUMNS, REQUIRED, Column, Kind
 from misper.incidents.validate import _SECTOR, EARLIEST, Tally
 
-_TYPES = {
+_TYPES: dict[Kind, Callable[[pa.DataType], bool]] = {
     Kind.TEXT: pa.types.is_string,
     Kind.ENUM: pa.types.is_string,
     Kind.DATETIME: pa.types.is_timestamp,
@@ -32,7 +33,7 @@ _TYPES = {
 
 
 def eligible(schema: pa.Schema) -> bool:
-    """Canonical columns all of their canonical Arrow type, with no timezone, and the required there."""
+    """Canonical columns all of their canonical Arrow type, no timezone, the required present."""
     for field in schema:
         column = BY_NAME.get(field.name)
         if column is None:
@@ -57,7 +58,7 @@ def fast_load(path: Path) -> tuple[pd.DataFrame, Tally] | None:
         return None
     tally = Tally(rows=table.num_rows)
     rows = table.num_rows
-    columns = {}
+    columns: dict[str, pd.Series] = {}
     for name in list(table.column_names):
         array = table.column(name)
         table = table.drop_columns([name])  # let each Arrow column go once converted: lower peak
@@ -165,12 +166,13 @@ def _column_holds(column: Column, array: pa.ChunkedArray) -> bool:
     return True
 
 
-def _all_allowed(array, values) -> bool:
-    """Every non-null value is one of `values` (index_in is null exactly for nulls and strangers)."""
-    return pc.index_in(array, value_set=pa.array(values)).null_count == array.null_count
+def _all_allowed(array: pa.Array | pa.ChunkedArray, values: tuple[str, ...]) -> bool:
+    """Every non-null value is one of `values` (index_in is null just for nulls and strangers)."""
+    found = pc.index_in(array, value_set=pa.array(values))
+    return bool(found.null_count == array.null_count)
 
 
-def _trimmed(array) -> bool:
+def _trimmed(array: pa.Array | pa.ChunkedArray) -> bool:
     """No cell has surrounding spaces or is empty (what the full loader would change)."""
     trimmed = pc.utf8_trim_whitespace(array)
     return bool(

@@ -1,4 +1,4 @@
-"""Canonical frames in memory and on disk: cast to the schema's dtypes, write atomically, read back.
+"""Canonical frames in memory and on disk: cast to schema dtypes, write atomically, read back.
 
 The generator and the store's export build plain frames (lists as Python lists, datetimes as
 anything pandas parses) and pass them through `to_canonical`; files are written through
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from types import TracebackType
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -29,7 +31,7 @@ def to_canonical(frame: pd.DataFrame) -> pd.DataFrame:
     program made (generator, store). Files from outside go through `load.load_incidents`, which
     reports every bad cell instead.
     """
-    out = {}
+    out: dict[str, pd.Series] = {}
     for name in [n for n in NAMES if n in frame.columns]:
         column = BY_NAME[name]
         values = frame[name]
@@ -71,7 +73,7 @@ def _as_list_series(values: pd.Series) -> pd.Series:
     )
 
 
-def _not_a_list(value):
+def _not_a_list(value: object) -> NoReturn:
     raise TypeError(f"expected a list of strings, got {type(value).__name__}")
 
 
@@ -83,9 +85,8 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     ]
     ordered = frame[[f.name for f in fields]]
     table = pa.Table.from_pandas(ordered, schema=pa.schema(fields), preserve_index=False)
-    return table.replace_schema_metadata(
-        None
-    )  # the Arrow types say it all; pandas' notes confuse readers
+    # the Arrow types say it all; pandas' notes confuse readers
+    return table.replace_schema_metadata(None)
 
 
 def from_arrow(table: pa.Table) -> pd.DataFrame:
@@ -95,10 +96,11 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
     return to_canonical(frame)
 
 
-def _list_as_arrow(arrow_type: pa.DataType):
+def _list_as_arrow(arrow_type: pa.DataType) -> pd.ArrowDtype | pd.StringDtype | None:
     """Arrow-backed pandas types, so strings and lists never become Python objects on the way.
 
-    Lists are matched on kind, not equality: Parquet names a list's item field "element", Arrow "item".
+    Lists are matched on kind, not equality: Parquet names a list's item field "element", Arrow
+    "item".
     """
     if pa.types.is_list(arrow_type):
         return LIST_DTYPE
@@ -129,8 +131,8 @@ def csv_ready(table: pa.Table) -> pa.Table:
     """Lists joined with ';' and datetimes as ISO 8601 minutes, as the spec's CSV form has them."""
     import pyarrow.compute as pc
 
-    columns = []
-    for field, col in zip(table.schema, table.columns):
+    columns: list[pa.ChunkedArray] = []
+    for field, col in zip(table.schema, table.columns, strict=True):
         if pa.types.is_list(field.type):
             col = pc.binary_join(col, LIST_SEPARATOR)
         elif pa.types.is_timestamp(field.type):
@@ -154,7 +156,12 @@ class atomic_path:
         self.tmp = Path(name)
         return self.tmp
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if exc_type is None:
             os.replace(self.tmp, self.path)
         else:

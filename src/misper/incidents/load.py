@@ -24,7 +24,14 @@ from misper.incidents.mapping import apply_profile, missing_sources
 from misper.incidents.profiles import Profile, canonical_profile, load_profile
 from misper.incidents.pseudonymise import KeyFileError, Pseudonymiser, read_key
 from misper.incidents.read import CHUNK_ROWS, UnreadableFile, read_chunks
-from misper.incidents.validate import Options, Tally, check_header, duplicate_rids, parse_chunk
+from misper.incidents.validate import (
+    Options,
+    Quality,
+    Tally,
+    check_header,
+    duplicate_rids,
+    parse_chunk,
+)
 
 __all__ = ["IncidentFileError", "LoadResult", "ImportSummary", "load_incidents", "import_file"]
 
@@ -33,7 +40,7 @@ __all__ = ["IncidentFileError", "LoadResult", "ImportSummary", "load_incidents",
 class LoadResult:
     frame: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
-    quality: dict = field(default_factory=dict)
+    quality: Quality = field(default_factory=lambda: Tally().as_dict())
 
 
 @dataclass
@@ -41,7 +48,7 @@ class ImportSummary:
     rows: int
     children: int
     warnings: list[str]
-    quality: dict
+    quality: Quality
 
 
 def _profile(profile: Profile | str | Path | None) -> Profile:
@@ -120,9 +127,9 @@ def load_incidents(
     """
     path = Path(path)
     if fast and profile is None and path.suffix.lower() == ".parquet":
-        fast = fast_load(path)  # None unless every rule holds: then the full loader words faults
-        if fast is not None:
-            frame, tally = fast
+        loaded = fast_load(path)  # None unless every rule holds: then the full loader words faults
+        if loaded is not None:
+            frame, tally = loaded
             return LoadResult(frame, tally.warnings(), tally.as_dict())
     pipeline = _Pipeline(Path(path), _profile(profile), unknown_as_other, max_errors)
     frames = list(pipeline.chunks())
@@ -135,15 +142,15 @@ def import_file(
     source: str | Path,
     out: str | Path,
     *,
-    profile=None,
-    key_file=None,
+    profile: Profile | str | Path | None = None,
+    key_file: str | Path | None = None,
     keep_text: bool = False,
     keep_extra: bool = False,
     unknown_as_other: bool = False,
     max_errors: int = 50,
     chunk_rows: int = CHUNK_ROWS,
 ) -> ImportSummary:
-    """Validate `source` and stream it to `out` (.parquet/.csv); on any problem nothing is written."""
+    """Validate `source`, stream it to `out` (.parquet/.csv); on any problem nothing is written."""
     out = Path(out)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise IncidentFileError(
@@ -156,8 +163,8 @@ def import_file(
         except KeyFileError as exc:
             raise IncidentFileError(key_file, _one(str(exc))) from None
     pipeline = _Pipeline(Path(source), _profile(profile), unknown_as_other, max_errors, chunk_rows)
-    pids: set = set()
-    writer = None
+    pids: set[str] = set()
+    writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
     with atomic_path(out) as tmp:
         try:
             for frame in pipeline.chunks():
@@ -180,7 +187,7 @@ def import_file(
     return ImportSummary(pipeline.tally.rows, len(pids), warnings, pipeline.tally.as_dict())
 
 
-def _writer(path: Path, suffix: str, schema: pa.Schema):
+def _writer(path: Path, suffix: str, schema: pa.Schema) -> pq.ParquetWriter | pacsv.CSVWriter:
     if suffix == ".parquet":
         return pq.ParquetWriter(path, schema, compression="zstd")
     return pacsv.CSVWriter(path, csv_ready(schema.empty_table()).schema)

@@ -82,7 +82,7 @@ class Profile(_Strict):
 
     @field_validator("columns", mode="before")
     @classmethod
-    def _shorthand(cls, value):
+    def _shorthand(cls, value: object) -> object:
         # `rid: Incident Ref` is short for `rid: {from: Incident Ref}`
         if isinstance(value, dict):
             return {k: ({"from": v} if isinstance(v, (str, list)) else v) for k, v in value.items()}

@@ -7,6 +7,7 @@ person counts rows (header = row 1).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,12 +142,14 @@ def _xlsx(path: Path, options: FileOptions, chunk_rows: int) -> Iterator[Chunk]:
         book.close()
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     """Text of an Excel cell; native dates become ISO 8601 so that no format guess is needed."""
     if value is None:
         return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat(timespec="minutes") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, (dt.datetime, dt.time)):  # openpyxl's values with a time of day
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -169,8 +172,8 @@ def _arrow_to_frame(batch: pa.RecordBatch) -> pd.DataFrame:
     """Typed Parquet columns stay typed (lists as Arrow lists, so [] and unknown stay apart)."""
     import pyarrow.compute as pc
 
-    columns = {}
-    for field, column in zip(batch.schema, batch.columns):
+    columns: dict[str, pd.Series] = {}
+    for field, column in zip(batch.schema, batch.columns, strict=True):
         if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
             column = pc.cast(column, pa.list_(pa.string()))
             columns[field.name] = pd.Series(column, dtype=pd.ArrowDtype(column.type))

@@ -1,20 +1,20 @@
-"""The canonical incident table, declared once: every reader, writer, generator and doc uses this.
+"""The canonical incident table, declared once: every reader, writer, generator and doc uses it.
 
 The definition follows `shared/spec/incident-schema.md` column for column. Everything else in the
-project (the loader's checks, the Arrow/pandas types, the generator's output, the store's export, the
-data dictionary in docs/) is derived from `COLUMNS`, so a change here is a change everywhere.
+project (the loader's checks, the Arrow/pandas types, the generator's output, the store's export,
+the data dictionary in docs/) is derived from `COLUMNS`, so a change here is a change everywhere.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 import pyarrow as pa
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Storage kind of a column; decides parsing, checking and the Arrow type."""
 
     TEXT = "text"
@@ -35,9 +35,8 @@ class Column:
     group: str
     description: str
     required: bool = False
-    values: tuple[
-        str, ...
-    ] = ()  # allowed values of an enum, or of a list's items (empty: free ids)
+    # allowed values of an enum, or of a list's items (empty: free ids)
+    values: tuple[str, ...] = ()
     minimum: float | None = None  # bounds beyond which a value is absurd, not merely unusual
     maximum: float | None = None
     default: str | None = None  # value taken when the cell is empty
@@ -50,8 +49,8 @@ class Column:
         return _ARROW[self.kind]
 
     @property
-    def pandas_dtype(self):
-        """The dtype a loaded frame holds this column in (categoricals for enums: small and fast)."""
+    def pandas_dtype(self) -> pd.CategoricalDtype | pd.ArrowDtype | str:
+        """The dtype a loaded frame holds this column in (enums as categoricals: small and fast)."""
         if self.kind is Kind.ENUM:
             return pd.CategoricalDtype(list(self.values))
         if self.kind is Kind.LIST:
@@ -59,7 +58,7 @@ class Column:
         return _PANDAS[self.kind]
 
 
-_ARROW = {
+_ARROW: dict[Kind, pa.DataType] = {
     Kind.TEXT: pa.string(),
     Kind.ENUM: pa.string(),
     Kind.DATETIME: pa.timestamp("us"),
@@ -68,7 +67,7 @@ _ARROW = {
     Kind.BOOL: pa.bool_(),
     Kind.LIST: pa.list_(pa.string()),
 }
-_PANDAS = {
+_PANDAS: dict[Kind, str] = {
     Kind.TEXT: "string[pyarrow]",  # Arrow-backed: compact, and string work runs in Arrow's kernels
     Kind.DATETIME: "datetime64[ns]",
     Kind.INTEGER: "Int64",

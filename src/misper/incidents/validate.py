@@ -7,9 +7,12 @@ never hides another (pandera's lesson). Every rule is vectorised: one mask per r
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,18 +46,29 @@ class Options:
     unknown_as_other: bool = False
 
 
+class Quality(TypedDict):
+    """A Tally as plain values: the report's data-quality section and the JSON read it."""
+
+    rows: int
+    missing: dict[str, int]  # empty cells per canonical column
+    mapped_to_other: dict[str, int]  # unknown values kept as 'other', per column
+    postcodes_cut: int
+    distances_computed: int
+    extra_columns: list[str]
+
+
 @dataclass
 class Tally:
     """What the loader did to the data, kept for the report's data-quality section."""
 
     rows: int = 0
-    missing: Counter = field(default_factory=Counter)
-    mapped_to_other: Counter = field(default_factory=Counter)
+    missing: Counter[str] = field(default_factory=Counter)
+    mapped_to_other: Counter[str] = field(default_factory=Counter)
     postcodes_cut: int = 0
     distances_computed: int = 0
     extra_columns: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> Quality:
         return {
             "rows": self.rows,
             "missing": dict(self.missing),
@@ -133,7 +147,9 @@ def _text(values: pd.Series) -> pd.Series:
     return pd.Series(_arrow_text(values), dtype="string[pyarrow]", index=values.index)
 
 
-def _codes(values: pd.Series, allowed, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _codes(
+    values: pd.Series, allowed: Iterable[str], lower: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Position of each cell's value in `allowed` (-1 if not there) and where cells are blank."""
     text = _arrow_text(values)
     if lower:
@@ -143,7 +159,14 @@ def _codes(values: pd.Series, allowed, lower: bool = True) -> tuple[np.ndarray, 
     return pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), blank
 
 
-def _parse(column: Column, values: pd.Series, rows, options, problems, tally) -> pd.Series:
+def _parse(
+    column: Column,
+    values: pd.Series,
+    rows: np.ndarray,
+    options: Options,
+    problems: Problems,
+    tally: Tally,
+) -> pd.Series:
     kind = column.kind
     if kind is Kind.TEXT:
         return (
@@ -162,7 +185,14 @@ def _parse(column: Column, values: pd.Series, rows, options, problems, tally) ->
     return _parse_list(column, values, rows, options, problems, tally)
 
 
-def _parse_enum(column, values, rows, options, problems, tally) -> pd.Series:
+def _parse_enum(
+    column: Column,
+    values: pd.Series,
+    rows: np.ndarray,
+    options: Options,
+    problems: Problems,
+    tally: Tally,
+) -> pd.Series:
     codes, blank = _codes(values, column.values)
     if column.default is not None:
         codes = np.where(blank, column.values.index(column.default), codes)
@@ -187,7 +217,9 @@ def _parse_enum(column, values, rows, options, problems, tally) -> pd.Series:
     )
 
 
-def _parse_datetime(column, values, rows, options, problems) -> pd.Series:
+def _parse_datetime(
+    column: Column, values: pd.Series, rows: np.ndarray, options: Options, problems: Problems
+) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = values
         if getattr(values.dt, "tz", None) is not None:
@@ -231,7 +263,9 @@ def _parse_datetime(column, values, rows, options, problems) -> pd.Series:
     return parsed
 
 
-def _parse_number(column, values, rows, problems) -> pd.Series:
+def _parse_number(
+    column: Column, values: pd.Series, rows: np.ndarray, problems: Problems
+) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         number = values.astype("float64")
         text_na = number.isna()
@@ -270,7 +304,9 @@ def _bound(value: float) -> str:
     return f"{value:g}"
 
 
-def _parse_bool(column, values, rows, options, problems) -> pd.Series:
+def _parse_bool(
+    column: Column, values: pd.Series, rows: np.ndarray, options: Options, problems: Problems
+) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean")
     spellings = sorted(options.true_values) + sorted(options.false_values)
@@ -284,7 +320,14 @@ def _parse_bool(column, values, rows, options, problems) -> pd.Series:
     return pd.Series(parsed, index=values.index)
 
 
-def _parse_list(column, values, rows, options, problems, tally) -> pd.Series:
+def _parse_list(
+    column: Column,
+    values: pd.Series,
+    rows: np.ndarray,
+    options: Options,
+    problems: Problems,
+    tally: Tally,
+) -> pd.Series:
     if isinstance(values.dtype, pd.ArrowDtype):
         lists = pa.array(values)
     else:
@@ -318,7 +361,9 @@ def _parse_list(column, values, rows, options, problems, tally) -> pd.Series:
     return pd.Series(rebuilt, dtype=LIST_DTYPE, index=values.index)
 
 
-def _parse_postcode(column, values, rows, problems, tally) -> pd.Series:
+def _parse_postcode(
+    column: Column, values: pd.Series, rows: np.ndarray, problems: Problems, tally: Tally
+) -> pd.Series:
     codes, uniques = pd.factorize(_text(values))  # few distinct sectors: work on those only
     text = pd.Series(uniques, dtype="string").str.upper().str.replace(r"\s+", " ", regex=True)
     full = text.str.extract(f"^{_FULL_POSTCODE}$")
@@ -334,14 +379,15 @@ def _parse_postcode(column, values, rows, problems, tally) -> pd.Series:
     problems.add_mask(
         bad, rows, column.name, values, "not a postcode sector (e.g. 'HP4 1') or a full postcode"
     )
-    tally.postcodes_cut += int(
-        (found & np.append(is_full, False)[codes]).sum()
-    )  # privacy by default
-    out = np.append(sector, None)[codes]
+    # privacy by default: a full postcode is cut to its sector (and counted)
+    tally.postcodes_cut += int((found & np.append(is_full, False)[codes]).sum())
+    out = np.concatenate([sector, [None]])[codes]
     return pd.Series(out, index=values.index, dtype="string[pyarrow]")
 
 
-def _check_rows(typed: pd.DataFrame, raw: pd.DataFrame, rows, problems: Problems) -> None:
+def _check_rows(
+    typed: pd.DataFrame, raw: pd.DataFrame, rows: np.ndarray, problems: Problems
+) -> None:
     for name in REQUIRED:
         if name in typed:
             empty = (
@@ -384,7 +430,16 @@ def _check_rows(typed: pd.DataFrame, raw: pd.DataFrame, rows, problems: Problems
     )
 
 
-def _order(typed, raw, rows, problems, earlier: str, later: str, blamed: str, message: str) -> None:
+def _order(
+    typed: pd.DataFrame,
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    problems: Problems,
+    earlier: str,
+    later: str,
+    blamed: str,
+    message: str,
+) -> None:
     """Flag rows where `later` precedes `earlier`, reporting the fault on the `blamed` cell."""
     if earlier not in typed or later not in typed:
         return
@@ -405,13 +460,19 @@ def _derive_distance(typed: pd.DataFrame, tally: Tally) -> None:
         tally.distances_computed += int(todo.sum())
 
 
-def haversine_miles(lat1, lon1, lat2, lon2):
+def haversine_miles(
+    lat1: npt.NDArray[np.float64],
+    lon1: npt.NDArray[np.float64],
+    lat2: npt.NDArray[np.float64],
+    lon2: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
     """Great-circle distance in miles between points given in radians."""
     a = (
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
-    return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(a))
+    miles: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(a))
+    return miles
 
 
 def duplicate_rids(rids: pa.Array, rows: np.ndarray, problems: Problems) -> None:

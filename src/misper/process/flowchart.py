@@ -2,21 +2,22 @@
 
 Late or missing? A carer takes the reasonable steps a parent would, records each answer with its
 time, and calls the police when a risk indicator is present, when the steps are exhausted, or when
-the agreed wait has passed. The decision says which, and why, so the report to the police carries it.
+the agreed wait has passed. The decision says which, and why, so the report to the police carries
+it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 
 from misper.process.config import FlowchartRules
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     RETURNED = "returned"  # found during the steps: no report
     LATE_MONITOR = "late_monitor"  # whereabouts known and safe: record as absent / late, monitor
     KEEP_TRYING = "keep_trying"  # carry on with the steps until `until`
@@ -97,7 +98,12 @@ def decide(
     )
 
 
-def _check(answers, concerns, now, rules) -> None:
+def _check(
+    answers: Sequence[StepAnswer],
+    concerns: Collection[str],
+    now: pd.Timestamp,
+    rules: FlowchartRules,
+) -> None:
     steps = {s.key for s in rules.steps}
     known_concerns = {c.key for c in rules.report_now_if}
     for i, answer in enumerate(answers):

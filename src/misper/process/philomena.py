@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from misper.process.config import PhilomenaRules
@@ -26,13 +28,13 @@ FIELDS: dict[str, str] = {
 }
 
 
-def completeness(profile: dict) -> tuple[float, list[str]]:
+def completeness(profile: Mapping[str, object]) -> tuple[float, list[str]]:
     """Share of fields filled (0-1) and the labels of those still missing."""
     missing = [label for key, label in FIELDS.items() if _empty(profile.get(key))]
     return 1 - len(missing) / len(FIELDS), missing
 
 
-def _empty(value) -> bool:
+def _empty(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):

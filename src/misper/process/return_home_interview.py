@@ -1,26 +1,32 @@
-"""The return home interview clock: due 72 hours after the child is found, and monthly compliance."""
+"""The return home interview clock: due 72 hours after the child is found; monthly compliance."""
 
 from __future__ import annotations
 
-from enum import Enum
+from datetime import datetime
+from enum import StrEnum
 
 import pandas as pd
 
 from misper.process.config import ReturnHomeInterviewRules
 
 
-class Clock(str, Enum):
+class Clock(StrEnum):
     DUE = "due"  # not done, still within the target
     OVERDUE = "overdue"  # not done, target passed: notify, list for the council
     ON_TIME = "completed_on_time"
     LATE = "completed_late"
 
 
-def due_at(found_at: pd.Timestamp, rules: ReturnHomeInterviewRules) -> pd.Timestamp:
+def due_at(found_at: datetime, rules: ReturnHomeInterviewRules) -> pd.Timestamp:
     return pd.Timestamp(found_at) + pd.Timedelta(hours=rules.target_hours)
 
 
-def clock(found_at, completed_at, now, rules: ReturnHomeInterviewRules) -> Clock:
+def clock(
+    found_at: datetime,
+    completed_at: datetime | None,
+    now: datetime,
+    rules: ReturnHomeInterviewRules,
+) -> Clock:
     """State of one interview; completing exactly at the target counts as on time."""
     deadline = due_at(found_at, rules)
     if completed_at is not None and not pd.isna(completed_at):

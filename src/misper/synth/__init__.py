@@ -1,4 +1,4 @@
-"""Calibrated synthetic data: a model of children who go missing that reproduces the Herts figures."""
+"""Calibrated synthetic data: a model of children who go missing that gives the Herts figures."""
 
 from misper.synth.generator import (
     DEFAULT_END,

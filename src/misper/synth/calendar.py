@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from misper.synth import parameters as P
@@ -39,7 +40,7 @@ class Calendar:
             years.append((year, float(first), float(last)))
         return cls(start, end, len(dates), factor, _cumsum0(factor), _cumsum0(school), years)
 
-    def demand(self, t0, t1, school: bool = False) -> np.ndarray:
+    def demand(self, t0: npt.ArrayLike, t1: npt.ArrayLike, school: bool = False) -> np.ndarray:
         """Demand-weighted length of [t0, t1) (zero where empty), in factor-days."""
         grid = np.arange(self.days + 1, dtype=float)
         cum = self.school if school else self.cumulative
@@ -47,8 +48,10 @@ class Calendar:
         hi = np.interp(np.clip(t1, 0, self.days), grid, cum)
         return np.maximum(hi - lo, 0.0)
 
-    def place(self, t0, t1, u, school: bool = False) -> np.ndarray:
-        """Day index at demand quantile u in [0, 1) of [t0, t1): inverse of the cumulative factor."""
+    def place(
+        self, t0: npt.ArrayLike, t1: npt.ArrayLike, u: npt.ArrayLike, school: bool = False
+    ) -> np.ndarray:
+        """Day index at demand quantile u in [0, 1) of [t0, t1): the cumulative factor inverted."""
         grid = np.arange(self.days + 1, dtype=float)
         cum = self.school if school else self.cumulative
         lo = np.interp(np.clip(t0, 0, self.days), grid, cum)

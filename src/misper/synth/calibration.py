@@ -1,4 +1,4 @@
-"""The published Hertfordshire figures, read from the package's reference YAML, as generator targets.
+"""The published Hertfordshire figures, read from the package's reference YAML, as targets.
 
 Everything the generator is calibrated to comes from `misper/reference/herts-2019-2022.yaml`
 through this module: yearly demand (Table 1), where from (Table 2), ethnic appearance (Table 3),
@@ -16,21 +16,12 @@ import numpy as np
 
 from misper.incidents.schema import MISSING_FROM_TYPES
 from misper.reference import published, seed_labels
+from misper.synth import parameters as P
 
 # The report's labels -> canonical values (Tables 2, 6, 5), shared with the report's comparison.
 MISSING_FROM_LABELS = seed_labels()["missing_from"]
 RISK_FLAG_LABELS = seed_labels()["risk_flags"]
 REASON_VULNERABILITY_LABELS = seed_labels()["reasons_vulnerability"]
-# Table 4 bands: label -> (lower, upper] in miles; the open band is drawn up to the upper value.
-DISTANCE_BANDS = {
-    "0-5": (0.0, 5.0),
-    "6-10": (5.0, 10.0),
-    "11-20": (10.0, 20.0),
-    "21-40": (20.0, 40.0),
-    "41-80": (40.0, 80.0),
-    ">80 (UK)": (80.0, 250.0),
-    "Out of UK": (250.0, 900.0),
-}
 HERTFORDSHIRE = "Hertfordshire County Council"
 
 
@@ -57,8 +48,9 @@ def year_targets(start: date, end: date) -> list[YearTarget]:
 
     Under-18 reports follow Table 1, rescaled so that 2019-2022 sums to the analysed 9,184 (Table 1
     itself sums to 9,239). Reports of children in care follow `care_share` (assumption below);
-    their distinct children follow the 2022 figure (133 for 499) with a per-child rate that falls
-    less than the reports do. Years outside the published ones take the nearest published year.
+    their distinct children follow the detail year's figure (133 for 499 in 2022) with a per-child
+    rate that falls less than the reports do. Years outside the published ones take the nearest
+    published year.
     """
     ref = reference()
     annual = {row["year"]: row for row in ref["annual"]}
@@ -66,17 +58,18 @@ def year_targets(start: date, end: date) -> list[YearTarget]:
         r["reports_u18"] for r in annual.values()
     )
     cla = ref["repeats"]["cla_2022"]
-    care_2022 = cla["incidents_children_in_care"] / cla["reports_u18"]
+    care_detail = cla["incidents_children_in_care"] / cla["reports_u18"]
     out = []
     for year in range(start.year, end.year + 1):
         row = annual[min(max(year, min(annual)), max(annual))]
         first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
         fraction = ((last - first).days + 1) / ((date(year, 12, 31) - date(year, 1, 1)).days + 1)
         reports = row["reports_u18"] * u18_scale
-        care_reports = reports * care_share(row["year"], care_2022)
+        care_reports = reports * care_share(row["year"], detail_year(), care_detail)
         care_children = (
             cla["children_in_care_reported"]
-            * (care_reports / (cla["incidents_children_in_care"] * u18_scale)) ** 0.8
+            * (care_reports / (cla["incidents_children_in_care"] * u18_scale))
+            ** P.CARE_CHILDREN_ELASTICITY
         )
         out.append(
             YearTarget(
@@ -94,14 +87,20 @@ def year_targets(start: date, end: date) -> list[YearTarget]:
     return out
 
 
-def care_share(year: int, share_2022: float) -> float:
-    """Share of under-18 reports that concern a child in care, by year.
+def detail_year() -> int:
+    """The year the seed analyses in detail (2022): the year of its single-year figures."""
+    return int(reference()["detail_year"])
 
-    Only 2022 is published (499 of 1,863). The report says care reports fell "up to 60%" from 2019
-    to 2022 and that 'Childrens Home and Supported Living' is a third of 2019-2022 (Table 2); a
-    linear fall of 0.04 a year back from 2022 gives both (about -50% in reports, 33% overall).
+
+def care_share(year: int, detail: int, share_detail: float) -> float:
+    """Share of under-18 reports that concern a child in care in a published `year`.
+
+    Only the detail year's share is published (2022: 499 of 1,863). The report says care reports
+    fell "up to 60%" from 2019 to 2022 and that 'Childrens Home and Supported Living' is a third of
+    2019-2022 (Table 2); a linear fall of about 0.04 a year back from 2022
+    (`CARE_SHARE_FALL_PER_YEAR`) gives both (about -50% in reports, 33% overall).
     """
-    return share_2022 + 0.039 * (2022 - min(max(year, 2019), 2022))
+    return share_detail + P.CARE_SHARE_FALL_PER_YEAR * max(detail - year, 0)
 
 
 def missing_from_shares() -> dict[str, float]:
@@ -112,12 +111,14 @@ def missing_from_shares() -> dict[str, float]:
 
 
 def ethnic_shares() -> dict[str, float]:
+    """Table 3 as shares of the analysed reports."""
     counts = reference()["ethnic_appearance"]
     total = sum(counts.values())
     return {k: v / total for k, v in counts.items()}
 
 
 def risk_flag_shares() -> dict[str, float]:
+    """Table 6 as shares of reports, by canonical flag."""
     return {RISK_FLAG_LABELS[k]: v / 100 for k, v in reference()["risk_flags_percent"].items()}
 
 
@@ -129,6 +130,7 @@ def reason_vulnerability_shares() -> dict[str, float]:
 
 
 def distance_shares() -> dict[str, float]:
+    """Table 4 as shares, by its band labels."""
     percent = reference()["distance_miles_percent"]
     total = sum(percent.values())
     return {k: v / total for k, v in percent.items()}
@@ -141,5 +143,10 @@ def authority_rows() -> dict[str, np.ndarray]:
 
 
 def care_home_sectors() -> list[tuple[str, int]]:
-    """Table 10: one care home per listed sector (26 rows, as the county's 26 homes) and its count."""
+    """Table 10: one care home per listed sector (26 rows, the county's 26 homes), its count."""
     return [(sector, count) for sector, count in reference()["postcode_sectors_2022"]]
+
+
+def automatic_tasks(level: str) -> int:
+    """Appendix 3: how many tasks the system generates at a risk level (15 at low risk)."""
+    return sum(level in levels for levels in reference()["tasks_by_risk"].values())

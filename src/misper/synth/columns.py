@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -30,7 +32,7 @@ def lists(
     return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 
-def lists_from_matrix(matrix: np.ndarray, names) -> pd.Series:
+def lists_from_matrix(matrix: np.ndarray, names: Sequence[str]) -> pd.Series:
     """A list column naming the True cells of each row of a boolean matrix."""
     rows, cols = np.nonzero(matrix)
     return lists(len(matrix), rows, np.array(names, dtype=object)[cols])

@@ -19,22 +19,10 @@ from misper.synth.places import placement_at
 from misper.synth.population import ADULT, CARE, HOME
 
 REPORT, INCIDENT_ONLY = 0, 1
-# Where children in care go missing from when not from their family home, and adults.
-CARE_FROM = {"care_home": 0.985, "education": 0.012, "hospital": 0.003}
-ADULT_FROM = {
-    "home": 0.8,
-    "hospital": 0.08,
-    "mha_sectioned": 0.03,
-    "mha_voluntary": 0.02,
-    "street": 0.02,
-    "town_centre": 0.01,
-    "care_home": 0.02,
-    "other": 0.02,
-}
 
 
 def allocate(
-    rng,
+    rng: np.random.Generator,
     cal: Calendar,
     segments: pd.DataFrame,
     stratum: np.ndarray,
@@ -77,14 +65,21 @@ def allocate(
     return inc, scale
 
 
-def _draw(rng, segment_rows, weight, count, year, record_type) -> pd.DataFrame:
+def _draw(
+    rng: np.random.Generator,
+    segment_rows: np.ndarray,
+    weight: np.ndarray,
+    count: int,
+    year: int,
+    record_type: int,
+) -> pd.DataFrame:
     counts = rng.multinomial(int(count), weight / weight.sum())
     rows = np.repeat(segment_rows, counts)
     return pd.DataFrame({"segment": rows, "year": year, "record_type": record_type})
 
 
 def where_from(
-    rng,
+    rng: np.random.Generator,
     inc: pd.DataFrame,
     persons: pd.DataFrame,
     targets: dict[str, float],
@@ -98,14 +93,14 @@ def where_from(
     n = len(inc)
     stratum = persons["stratum"].to_numpy()[inc["person"].to_numpy()]
     home_share = persons["home_share"].to_numpy()[inc["person"].to_numpy()]
-    care_mix = _vector(CARE_FROM)
+    care_mix = _vector(P.CARE_MISSING_FROM)
     mean_home = persons.loc[persons["stratum"] == CARE, "home_share"].mean()
     care_overall = (1 - mean_home) * care_mix + mean_home * _vector({"home": 1.0})
     target = _vector(targets)
     rest = np.clip((target - care_report_share * care_overall) / (1 - care_report_share), 0, None)
     out = np.empty(n, dtype=object)
     types = np.array(MISSING_FROM_TYPES, dtype=object)
-    for s, mix in ((HOME, rest), (CARE, care_mix), (ADULT, _vector(ADULT_FROM))):
+    for s, mix in ((HOME, rest), (CARE, care_mix), (ADULT, _vector(P.ADULT_MISSING_FROM))):
         pick = stratum == s
         out[pick] = types[rng.choice(len(types), pick.sum(), p=mix / mix.sum())]
     care_at_home = (stratum == CARE) & (rng.random(n) < home_share)
@@ -117,7 +112,9 @@ def _vector(shares: dict[str, float]) -> np.ndarray:
     return np.array([shares.get(t, 0.0) for t in MISSING_FROM_TYPES], dtype=float)
 
 
-def time_of_day(rng, cal: Calendar, inc: pd.DataFrame, kind: np.ndarray) -> np.ndarray:
+def time_of_day(
+    rng: np.random.Generator, cal: Calendar, inc: pd.DataFrame, kind: np.ndarray
+) -> np.ndarray:
     """Reported time in days since the start: school days for education, hour by where from."""
     day = inc["day"].to_numpy().copy()
     school = kind == "education"
@@ -136,7 +133,7 @@ def time_of_day(rng, cal: Calendar, inc: pd.DataFrame, kind: np.ndarray) -> np.n
 
 
 def missing_place(
-    rng,
+    rng: np.random.Generator,
     inc: pd.DataFrame,
     kind: np.ndarray,
     persons: pd.DataFrame,
@@ -162,7 +159,11 @@ def missing_place(
 
 
 def pair_co_missing(
-    rng, inc: pd.DataFrame, persons: pd.DataFrame, kind: np.ndarray, t: np.ndarray
+    rng: np.random.Generator,
+    inc: pd.DataFrame,
+    persons: pd.DataFrame,
+    kind: np.ndarray,
+    t: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pair reports of children in the same peer group and year; the second takes the first's time.
 
@@ -201,12 +202,16 @@ def pair_co_missing(
         & (t[first] < persons["active_to"].to_numpy()[who[second]] - 1.0)
     )
     first, second = first[ok], second[ok]
-    t[second] = t[first] + rng.uniform(1, 20, len(second)) / 1440.0
+    t[second] = t[first] + rng.uniform(*P.CO_MISSING_GAP_MINUTES, len(second)) / 1440.0
     return first, second
 
 
 def durations(
-    rng, t: np.ndarray, age: np.ndarray, record_type: np.ndarray, exploiter: np.ndarray
+    rng: np.random.Generator,
+    t: np.ndarray,
+    age: np.ndarray,
+    record_type: np.ndarray,
+    exploiter: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hours from report to found and the scenario of each episode (Figure 8's two patterns)."""
     n = len(t)
@@ -215,7 +220,7 @@ def durations(
     report = record_type == REPORT
     curfew = (
         report
-        & (age >= 12)
+        & (age >= P.CURFEW_MIN_AGE)
         & (age < 18)
         & np.isin(hour, P.CURFEW_HOURS)
         & (u < P.CURFEW_PROBABILITY)
@@ -243,7 +248,7 @@ def durations(
         pick = scenario == name
         hours[pick] = median * np.exp(sigma * rng.standard_normal(pick.sum()))
     pick = scenario == "overnight"
-    found_clock = np.clip(rng.normal(*P.OVERNIGHT_FOUND_HOUR, pick.sum()), 6, 16)
+    found_clock = np.clip(rng.normal(*P.OVERNIGHT_FOUND_HOUR, pick.sum()), *P.OVERNIGHT_FOUND_CLOCK)
     clock = (t[pick] % 1.0) * 24
     hours[pick] = np.where(clock >= 12, 24 - clock + found_clock, found_clock - clock)
-    return np.maximum(hours, 0.1), scenario
+    return np.maximum(hours, P.MIN_EPISODE_HOURS), scenario

@@ -7,6 +7,7 @@ distances; they are not an address gazetteer. Weights are rough relative populat
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 # town: (lat, lon, relative population, postcode sectors)
@@ -92,18 +93,23 @@ def sectors() -> pd.DataFrame:
     return frame
 
 
-def haversine_miles(lat1, lon1, lat2, lon2) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = (
+def haversine_miles(
+    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
+) -> np.ndarray:
+    """Great-circle distance in miles."""
+    phi1, lam1, phi2, lam2 = (
         np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2)
     )
     a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+        np.sin((phi2 - phi1) / 2) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
-def offset(lat, lon, miles, bearing_deg) -> tuple[np.ndarray, np.ndarray]:
+def offset(
+    lat: npt.ArrayLike, lon: npt.ArrayLike, miles: npt.ArrayLike, bearing_deg: npt.ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     """The point `miles` away from (lat, lon) along the initial bearing (great circle)."""
     lat1, lon1 = np.radians(lat), np.radians(lon)
     d = np.asarray(miles) / EARTH_RADIUS_MILES
@@ -115,7 +121,9 @@ def offset(lat, lon, miles, bearing_deg) -> tuple[np.ndarray, np.ndarray]:
     return np.degrees(lat2), np.degrees(lon2)
 
 
-def nearest_sector(lat, lon, table: pd.DataFrame, max_miles: float = 4.0) -> np.ndarray:
+def nearest_sector(
+    lat: npt.ArrayLike, lon: npt.ArrayLike, table: pd.DataFrame, max_miles: float = 4.0
+) -> np.ndarray:
     """Nearest sector code for each point, or None when no sector centroid is within max_miles."""
     from scipy.spatial import cKDTree
 
@@ -124,7 +132,7 @@ def nearest_sector(lat, lon, table: pd.DataFrame, max_miles: float = 4.0) -> np.
     ok = np.isfinite(lat) & np.isfinite(lon)
 
     # Locally flat miles around the county: close enough for "nearest within a few miles".
-    def miles(la, lo):
+    def miles(la: np.ndarray, lo: np.ndarray) -> np.ndarray:
         return np.column_stack([la * 69.05, lo * 69.17 * np.cos(np.radians(51.8))])
 
     distance, pick = cKDTree(miles(table["lat"].to_numpy(), table["lon"].to_numpy())).query(

@@ -17,22 +17,26 @@ ORIGIN_KINDS = ("home", "care_home")
 
 
 def found_by(
-    rng, scenario: np.ndarray, exploiter: np.ndarray, kind: np.ndarray, basis: np.ndarray
+    rng: np.random.Generator,
+    scenario: np.ndarray,
+    exploiter: np.ndarray,
+    kind: np.ndarray,
+    basis: np.ndarray,
 ) -> np.ndarray:
     """found_by: 52% self and 32% police over the `basis` rows, leaning on the scenario."""
     ref = calibration.reference()["found"]
-    self_lean = np.select(
-        [scenario == "curfew", scenario == "overnight", scenario == "long"], [1.3, 1.2, 0.5], 1.0
-    ) * np.where(exploiter, 0.7, 1.0)
-    police_lean = np.select([scenario == "long", scenario == "curfew"], [1.8, 0.7], 1.0) * np.where(
-        exploiter, 1.5, 1.0
+    self_lean = _lean(scenario, P.FOUND_SELF_LEAN) * np.where(
+        exploiter, P.FOUND_SELF_LEAN_EXPLOITER, 1.0
+    )
+    police_lean = _lean(scenario, P.FOUND_POLICE_LEAN) * np.where(
+        exploiter, P.FOUND_POLICE_LEAN_EXPLOITER, 1.0
     )
     p_self = np.minimum(
-        ref["returned_of_own_accord_share"] * self_lean / _mean(self_lean, basis), 0.8
+        ref["returned_of_own_accord_share"] * self_lean / _mean(self_lean, basis), P.FOUND_SELF_MAX
     )
     p_police = np.minimum(
         ref["police_involved_found_by_share"] * police_lean / _mean(police_lean, basis),
-        0.95 - p_self,
+        P.FOUND_SELF_OR_POLICE_MAX - p_self,
     )
     u = rng.random(len(kind))
     out = np.empty(len(kind), dtype=object)
@@ -51,7 +55,12 @@ def found_by(
     return out
 
 
-def found_how(rng, by: np.ndarray) -> np.ndarray:
+def _lean(scenario: np.ndarray, by_scenario: dict[str, float]) -> np.ndarray:
+    """Multiplier of each row from its scenario (1 for scenarios not listed)."""
+    return np.select([scenario == s for s in by_scenario], list(by_scenario.values()), 1.0)
+
+
+def found_how(rng: np.random.Generator, by: np.ndarray) -> np.ndarray:
     """found_how given found_by; police-targeted finds make 2.6% of all incidents."""
     ref = calibration.reference()["found"]
     targeted = ref["police_found_how_share"] / ref["police_involved_found_by_share"]
@@ -89,37 +98,15 @@ def found_how(rng, by: np.ndarray) -> np.ndarray:
 
 
 def found_location(
-    rng, by: np.ndarray, how: np.ndarray, kind: np.ndarray, exploiter: np.ndarray
+    rng: np.random.Generator,
+    by: np.ndarray,
+    how: np.ndarray,
+    kind: np.ndarray,
+    exploiter: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kind of place found and whether it is the very place missing from (distance 0)."""
     n = len(by)
     origin_type = np.where(kind == "care_home", "care_home", "home")
-    tables = {
-        "self": {"origin": 0.8, "friend_address": 0.14, "relative_address": 0.06},
-        "police": {
-            "street_public": 0.35,
-            "police_station": 0.25,
-            "friend_address": 0.15,
-            "associate_address": 0.08,
-            "origin": 0.1,
-            "other": 0.07,
-        },
-        "carer": {
-            "friend_address": 0.35,
-            "street_public": 0.3,
-            "relative_address": 0.15,
-            "origin": 0.1,
-            "other": 0.1,
-        },
-        "other": {
-            "friend_address": 0.3,
-            "street_public": 0.3,
-            "relative_address": 0.2,
-            "hospital": 0.05,
-            "other": 0.1,
-            "unknown": 0.05,
-        },
-    }
     group = np.select(
         [
             by == "self",
@@ -130,14 +117,14 @@ def found_location(
         "other",
     )
     place = np.empty(n, dtype=object)
-    for name, table in tables.items():
+    for name, table in P.FOUND_LOCATION.items():
         pick = group == name
         names = np.array(list(table), dtype=object)
         place[pick] = names[rng.choice(len(names), pick.sum(), p=list(table.values()))]
     place[how == "presented_to_police"] = "police_station"
     place[by == "health"] = "hospital"
     # An exploiter named: often found at an associate's address.
-    named = exploiter & (by != "self") & (rng.random(n) < 0.4)
+    named = exploiter & (by != "self") & (rng.random(n) < P.EXPLOITER_FOUND_AT_ASSOCIATE)
     place[named] = "associate_address"
     at_origin = place == "origin"
     place[at_origin] = origin_type[at_origin]
@@ -145,7 +132,7 @@ def found_location(
 
 
 def distances(
-    rng,
+    rng: np.random.Generator,
     at_origin: np.ndarray,
     exploiter: np.ndarray,
     lat: np.ndarray,
@@ -160,25 +147,32 @@ def distances(
     target = np.array(list(shares.values()))
     n = len(lat)
     # Kept below Table 4's 0-5 share so the rest of the mixture stays a distribution (tiny runs).
-    origin = min(_mean(at_origin, basis, default=0.0), 0.7)
+    origin = min(_mean(at_origin, basis, default=0.0), P.DISTANCE_ORIGIN_SHARE_MAX)
     elsewhere = np.clip((target - origin * np.eye(len(bands))[0]) / (1 - origin), 1e-6, None)
     elsewhere /= elsewhere.sum()
-    boost = np.where(np.arange(len(bands)) >= 2, P.EXPLOITER_DISTANCE_BOOST, 1.0)
+    lower = np.array([P.DISTANCE_BAND_MILES[b][0] for b in bands])
+    upper = np.array([P.DISTANCE_BAND_MILES[b][1] for b in bands])
+    far = lower >= P.EXPLOITER_DISTANCE_BOOST_FROM_MILES
+    boost = np.where(far, P.EXPLOITER_DISTANCE_BOOST, 1.0)
     with_exploiter = elsewhere * boost / (elsewhere * boost).sum()
-    f = min(_mean(exploiter, basis & ~at_origin, default=0.0), 0.5)
+    f = min(_mean(exploiter, basis & ~at_origin, default=0.0), P.DISTANCE_EXPLOITER_SHARE_MAX)
     without = np.clip((elsewhere - f * with_exploiter) / (1 - f), 1e-6, None)
     without /= without.sum()
     band = np.zeros(n, dtype=int)
     for flag, p in ((True, with_exploiter), (False, without)):
         pick = ~at_origin & (exploiter == flag)
         band[pick] = rng.choice(len(bands), pick.sum(), p=p)
-    lo = np.array([calibration.DISTANCE_BANDS[b][0] for b in bands])[band]
-    hi = np.array([calibration.DISTANCE_BANDS[b][1] for b in bands])[band]
+    lo, hi = lower[band], upper[band]
     u = rng.random(n)
-    miles = np.where(band == 0, 0.1 + (hi - 0.1) * u**1.5, lo + 0.05 + (hi - lo - 0.05) * u)
+    nearest, skew = P.DISTANCE_NEAR
+    margin = P.DISTANCE_BAND_MARGIN_MILES
+    miles = np.where(
+        band == 0, nearest + (hi - nearest) * u**skew, lo + margin + (hi - lo - margin) * u
+    )
     abroad = band == bands.index("Out of UK")
-    # Far journeys go west, north or south: east of the county there is soon sea.
-    bearing = np.where(miles > 40, rng.uniform(190, 390, n), rng.uniform(0, 360, n))
+    bearing = np.where(
+        miles > P.FAR_JOURNEY_MILES, rng.uniform(*P.FAR_JOURNEY_BEARING, n), rng.uniform(0, 360, n)
+    )
     flat, flon = geography.offset(lat, lon, miles, bearing)
     flat, flon = np.where(at_origin, lat, flat), np.where(at_origin, lon, flon)
     flat[abroad], flon[abroad] = np.nan, np.nan
@@ -195,14 +189,15 @@ def distances(
     }
 
 
-def harm(rng, n: int, fatal: np.ndarray) -> np.ndarray:
+def harm(rng: np.random.Generator, n: int, fatal: np.ndarray) -> np.ndarray:
+    """Harm while missing; `fatal` rows are the deaths."""
     names = np.array(list(P.HARM), dtype=object)
     out = names[rng.choice(len(names), n, p=list(P.HARM.values()))]
     out[fatal] = "fatal"
     return out
 
 
-def fatal_incidents(rng, candidates: np.ndarray, scale: float) -> np.ndarray:
+def fatal_incidents(rng: np.random.Generator, candidates: np.ndarray, scale: float) -> np.ndarray:
     """The report's two deaths in four years (suspected suicide), scaled; among `candidates`."""
     k = min(len(candidates), int(round(calibration.reference()["deaths_while_missing"] * scale)))
     return rng.choice(candidates, k, replace=False)

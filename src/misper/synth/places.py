@@ -28,11 +28,11 @@ PUBLIC_KINDS = (
     "special_event",
     "other",
 )
-PUBLIC_PER_KIND = 8
-JITTER_DEG = 0.006  # about 0.4 miles: addresses around a sector's centroid
 
 
-def build_places(rng, persons: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFrame:
+def build_places(
+    rng: np.random.Generator, persons: pd.DataFrame, sectors: pd.DataFrame
+) -> pd.DataFrame:
     """Homes (one per person), schools (one per sector), care homes, supported living, public.
 
     Adds `home_place` and `school_place` (row numbers in the returned table) to `persons`.
@@ -44,10 +44,12 @@ def build_places(rng, persons: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFr
     care = calibration.care_home_sectors()
     index = {s: k for k, s in enumerate(sectors["sector"])}
     homes = _at(sectors, np.array([index[s] for s, _ in care]), "care_home", rng)
-    homes["attraction"] = [count + 0.5 for _, count in care]
+    homes["attraction"] = [count + P.CARE_HOME_ATTRACTION_FLOOR for _, count in care]
     tables.append(homes)
     n_care = int((persons["stratum"] == CARE).sum())
-    n_sl = max(5, int(round(P.SUPPORTED_LIVING_PER_CARE_CHILD * n_care)))
+    n_sl = max(
+        P.SUPPORTED_LIVING_MIN_ADDRESSES, int(round(P.SUPPORTED_LIVING_PER_CARE_CHILD * n_care))
+    )
     tables.append(
         _at(
             sectors,
@@ -57,7 +59,7 @@ def build_places(rng, persons: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFr
         )
     )
     for kind in PUBLIC_KINDS:
-        tables.append(_at(sectors, rng.choice(len(sectors), PUBLIC_PER_KIND), kind, rng))
+        tables.append(_at(sectors, rng.choice(len(sectors), P.PUBLIC_PLACES_PER_KIND), kind, rng))
     places = pd.concat(tables, ignore_index=True)
     prefix = (
         places["kind"]
@@ -72,26 +74,35 @@ def build_places(rng, persons: pd.DataFrame, sectors: pd.DataFrame) -> pd.DataFr
     return places
 
 
-def _at(sectors: pd.DataFrame, rows: np.ndarray, kind: str, rng) -> pd.DataFrame:
+def _at(
+    sectors: pd.DataFrame, rows: np.ndarray, kind: str, rng: np.random.Generator
+) -> pd.DataFrame:
     chosen = sectors.iloc[rows]
     return pd.DataFrame(
         {
             "kind": kind,
             "sector": chosen["sector"].to_numpy(),
-            "lat": chosen["lat"].to_numpy() + rng.normal(0, JITTER_DEG, len(rows)),
-            "lon": chosen["lon"].to_numpy() + rng.normal(0, 1.6 * JITTER_DEG, len(rows)),
+            "lat": chosen["lat"].to_numpy() + rng.normal(0, P.ADDRESS_JITTER_DEG, len(rows)),
+            # A degree of longitude is about 1/1.6 of one of latitude at the county's latitude.
+            "lon": chosen["lon"].to_numpy() + rng.normal(0, 1.6 * P.ADDRESS_JITTER_DEG, len(rows)),
         }
     )
 
 
-def placements(rng, persons: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """Placement history of each child in care: a move every few months, home or supported living."""
+def placements(
+    rng: np.random.Generator, persons: pd.DataFrame, places: pd.DataFrame
+) -> pd.DataFrame:
+    """Placement history of each child in care: a move every few months, home or supported living.
+
+    Returns one row per placement: person, start (days since the range start), place (row).
+    """
     care = persons.index[persons["stratum"] == CARE].to_numpy()
-    most = 24
+    most = 24  # placements drawn per child; the spell ends long before the last
     gaps = P.PLACEMENT_MOVE_DAYS_MIN + rng.exponential(
         P.PLACEMENT_MOVE_DAYS_MEAN, (len(care), most)
     )
-    first = persons["active_from"].to_numpy()[care] - rng.uniform(0, YEAR, len(care))
+    lead = P.PLACEMENT_LEAD_YEARS * YEAR
+    first = persons["active_from"].to_numpy()[care] - rng.uniform(0, lead, len(care))
     starts = first[:, None] + np.concatenate(
         [np.zeros((len(care), 1)), np.cumsum(gaps, 1)[:, :-1]], 1
     )
@@ -122,7 +133,7 @@ def placement_at(history: pd.DataFrame, person: np.ndarray, t: np.ndarray) -> np
     return places[np.maximum(at, firsts)]
 
 
-def care_characteristics(rng, persons: pd.DataFrame) -> None:
+def care_characteristics(rng: np.random.Generator, persons: pd.DataFrame) -> None:
     """Care type, responsible authority, out-of-area placement, social worker (Tables 7-8)."""
     n = len(persons)
     stratum = persons["stratum"].to_numpy()
@@ -144,14 +155,14 @@ def care_characteristics(rng, persons: pd.DataFrame) -> None:
     persons["out_of_area_placement"] = (stratum == CARE) & ~np.isin(
         authority, [calibration.HERTFORDSHIRE, "Unknown"]
     )
-    repeat_weight = np.minimum(persons["rate"].to_numpy() / 12.0, 1.0)
+    repeat_weight = np.minimum(persons["rate"].to_numpy() / P.SOCIAL_WORKER_FULL_RATE, 1.0)
     persons["social_worker_allocated"] = (stratum == CARE) | (
-        rng.random(n) < 0.12 + 0.83 * repeat_weight
+        rng.random(n) < P.SOCIAL_WORKER_BASE + P.SOCIAL_WORKER_REPEAT * repeat_weight
     )
     persons["home_share"] = np.where(stratum == CARE, rng.beta(*P.CARE_CHILD_HOME_SHARE, n), 0.0)
 
 
-def peer_groups(rng, persons: pd.DataFrame) -> None:
+def peer_groups(rng: np.random.Generator, persons: pd.DataFrame) -> None:
     """Groups of three children of the same setting and town who sometimes go missing together."""
     candidates = persons.index[
         (persons["stratum"] != ADULT)

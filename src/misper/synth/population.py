@@ -31,8 +31,8 @@ class People:
 
 
 def repeat_people(rng: np.random.Generator, cal: Calendar, scale: float) -> People:
-    """Repeat children and adults whose spells started up to 18 months before the range."""
-    lead_in = 1.5 * YEAR
+    """Repeat children and adults, some of whose spells started before the range."""
+    lead_in = P.REPEAT_LEAD_IN_YEARS * YEAR
     span = (cal.days + lead_in) / YEAR
     parts = []
     for adult, inflow, median, sigma in (
@@ -40,7 +40,7 @@ def repeat_people(rng: np.random.Generator, cal: Calendar, scale: float) -> Peop
         (True, P.REPEAT_ADULT_INFLOW_PER_YEAR, P.ADULT_RATE_MEDIAN, P.ADULT_RATE_SIGMA),
     ):
         n = max(int(round(inflow * scale * span)), 1)
-        # Stratified quantiles: the tail (who is the most frequently missing) is stable across seeds.
+        # Stratified quantiles: the tail (the most frequently missing) is stable across seeds.
         q = (rng.permutation(n) + rng.random(n)) / n
         rate = median * np.exp(sigma * ndtri(q))
         start = rng.uniform(-lead_in, cal.days, n)
@@ -133,7 +133,9 @@ def calibrate_fill(
     return lo
 
 
-def _birth_and_gender(rng, persons: pd.DataFrame, at=None) -> None:
+def _birth_and_gender(
+    rng: np.random.Generator, persons: pd.DataFrame, at: float | None = None
+) -> None:
     """Gender and birth day; children's ages at entry follow Figures 2-3, adults' a gamma."""
     n = len(persons)
     adult = persons["stratum"].to_numpy() == ADULT
@@ -147,7 +149,7 @@ def _birth_and_gender(rng, persons: pd.DataFrame, at=None) -> None:
         )
         age[pick] = np.clip(rng.normal(mean, sd, pick.sum()), lo, hi + 0.99)
     low, shape, scale = P.ADULT_AGE
-    age[adult] = np.minimum(low + 0.3 + rng.gamma(shape, scale, adult.sum()), 90.0)
+    age[adult] = np.minimum(low + rng.gamma(shape, scale, adult.sum()), P.ADULT_AGE_MAX)
     anchor = persons["active_from"].to_numpy() if at is None else np.full(n, at)
     persons["gender"] = np.where(female, "female", "male")
     persons["birth"] = anchor - age * YEAR
@@ -166,13 +168,13 @@ def _clip_to_age(persons: pd.DataFrame) -> None:
     )
 
 
-def _patterns(rng, n: int) -> np.ndarray:
+def _patterns(rng: np.random.Generator, n: int) -> np.ndarray:
     burst = rng.random(n) < P.BURST_PATTERN_SHARE
     sentinel = burst & (rng.random(n) < P.SENTINEL_SHARE)
     return np.where(sentinel, "sentinel_burst", np.where(burst, "burst", "spread"))
 
 
-def _segments(rng, persons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _segments(rng: np.random.Generator, persons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Intensity segments: a baseline over the spell plus bursts (and a sentinel before them)."""
     pid = persons.index.to_numpy()
     start, end = persons["active_from"].to_numpy(), persons["active_to"].to_numpy()

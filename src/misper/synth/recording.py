@@ -14,35 +14,6 @@ from misper.synth import calibration
 from misper.synth import parameters as P
 from misper.synth.outcomes import _mean
 
-HOME_REASONS = {
-    "friends_partner": 0.38,
-    "family_argument": 0.28,
-    "school": 0.04,
-    "mental_health": 0.04,
-    "substance_use": 0.03,
-    "bored": 0.05,
-    "escape_violence": 0.02,
-    "other": 0.06,
-    "unknown": 0.1,
-}
-CARE_REASONS = {
-    "friends_partner": 0.45,
-    "placement_unhappy": 0.2,
-    "family_argument": 0.05,
-    "bored": 0.07,
-    "substance_use": 0.04,
-    "mental_health": 0.04,
-    "other": 0.05,
-    "unknown": 0.1,
-}
-ADULT_REASONS = {
-    "mental_health": 0.25,
-    "family_argument": 0.2,
-    "substance_use": 0.1,
-    "friends_partner": 0.05,
-    "other": 0.15,
-    "unknown": 0.25,
-}
 CIRCUMSTANCES = {
     "curfew": "Did not return by the agreed time in the evening.",
     "overnight": "Went out in the evening and did not come back overnight.",
@@ -64,7 +35,7 @@ FOUND_TEXT = {
 
 
 def risk(
-    rng,
+    rng: np.random.Generator,
     child_report: np.ndarray,
     adult_report: np.ndarray,
     flags_severe: np.ndarray,
@@ -74,35 +45,41 @@ def risk(
     tasks = calibration.reference()["workload_2022"]["tasks_mean_by_risk"]
     high_share = (tasks["combined"] - tasks["medium"]) / (tasks["high"] - tasks["medium"])
     n = len(child_report)
-    lean = 1.0 + 1.5 * flags_severe + 1.0 * young
-    p_high = np.minimum(high_share * lean / _mean(lean, child_report), 0.9)
-    initial = np.where(rng.random(n) < 0.6, "no_apparent_risk", "absent").astype(object)
+    lean = 1.0 + P.RISK_HIGH_LEAN_SEVERE * flags_severe + P.RISK_HIGH_LEAN_YOUNG * young
+    p_high = np.minimum(high_share * lean / _mean(lean, child_report), P.RISK_HIGH_MAX)
+    unassessed = rng.random(n) < P.UNCONVERTED_NO_APPARENT_RISK
+    initial = np.where(unassessed, "no_apparent_risk", "absent").astype(object)
     initial[child_report] = np.where(
         rng.random(child_report.sum()) < p_high[child_report], "high", "medium"
     )
-    adult_levels = np.array(["low", "medium", "high"], dtype=object)
-    initial[adult_report] = adult_levels[rng.choice(3, adult_report.sum(), p=[0.3, 0.55, 0.15])]
+    adult_levels = np.array(list(P.ADULT_RISK), dtype=object)
+    initial[adult_report] = adult_levels[
+        rng.choice(len(adult_levels), adult_report.sum(), p=list(P.ADULT_RISK.values()))
+    ]
     final = initial.copy()
     review = rng.random(n) < P.RISK_REVIEW_CHANGE
     final[review & (initial == "high")] = "medium"
-    final[review & (initial == "medium") & (rng.random(n) < 0.25)] = "high"
+    final[review & (initial == "medium") & (rng.random(n) < P.RISK_REVIEW_UPGRADE)] = "high"
     return initial, final
 
 
-def tasks(rng, initial: np.ndarray, reported: pd.Series, report: np.ndarray) -> np.ndarray:
+def tasks(
+    rng: np.random.Generator, initial: np.ndarray, reported: pd.Series, report: np.ndarray
+) -> np.ndarray:
     """Task counts: Table 9's means by risk (low as adults' list), higher before the review."""
     means = dict(calibration.reference()["workload_2022"]["tasks_mean_by_risk"])
-    means["low"] = 15.0  # Appendix 3 lists 15 automatic tasks at low risk
+    means["low"] = float(calibration.automatic_tasks("low"))
     mean = pd.Series(initial).map(means).fillna(0.0).to_numpy(dtype=float)
     before = (reported < pd.Timestamp(P.TASK_REVIEW_DATE)).to_numpy()
     for level, factor in P.TASKS_BEFORE_REVIEW.items():
         mean[before & (initial == level)] *= factor
     # Automatic tasks plus a few added or closed by hand: gamma noise around the list length.
-    count = np.round(mean * rng.gamma(25.0, 1 / 25.0, len(mean)))
+    shape = P.TASK_COUNT_NOISE_SHAPE
+    count = np.round(mean * rng.gamma(shape, 1 / shape, len(mean)))
     return np.where(report, count, 0).astype(np.int64)
 
 
-def narratives(rng, by: np.ndarray, report: np.ndarray) -> np.ndarray:
+def narratives(rng: np.random.Generator, by: np.ndarray, report: np.ndarray) -> np.ndarray:
     """Narratives: mean 148 a report, a quarter more when found by social services."""
     ref = calibration.reference()["workload_2022"]
     lean = np.where(
@@ -115,35 +92,44 @@ def narratives(rng, by: np.ndarray, report: np.ndarray) -> np.ndarray:
         * lean
         * np.exp(sigma * rng.standard_normal(len(by)) - sigma**2 / 2)
     )
-    few = rng.integers(1, 8, len(by))  # an unconverted incident has a handful of log entries
+    few = rng.integers(*P.UNCONVERTED_NARRATIVES, len(by))  # a handful of log entries
     return np.where(report, np.maximum(np.round(count), 1), few).astype(np.int64)
 
 
 def reason_codes(
-    rng, scenario: np.ndarray, stratum_kind: np.ndarray, exploited: np.ndarray, suicide: np.ndarray
+    rng: np.random.Generator,
+    scenario: np.ndarray,
+    stratum_kind: np.ndarray,
+    exploited: np.ndarray,
+    suicide: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, code) pairs: one reason by context, sometimes a second (Figure 12's pull factors)."""
     n = len(scenario)
     code = np.empty(n, dtype=object)
-    for name, table in (("home", HOME_REASONS), ("care", CARE_REASONS), ("adult", ADULT_REASONS)):
+    for name, table in P.REASONS.items():
         pick = stratum_kind == name
         names = np.array(list(table), dtype=object)
         w = np.array(list(table.values()))
         code[pick] = names[rng.choice(len(names), pick.sum(), p=w / w.sum())]
     u = rng.random(n)
     child = stratum_kind != "adult"
-    code[child & exploited & (u < 0.25)] = "exploitation"
-    code[child & exploited & (u >= 0.25) & (u < 0.4)] = "criminality"
-    code[child & suicide & (rng.random(n) < 0.3)] = "mental_health"
+    low = 0.0
+    for reason, share in P.EXPLOITED_REASONS.items():
+        code[child & exploited & (u >= low) & (u < low + share)] = reason
+        low += share
+    code[child & suicide & (rng.random(n) < P.SUICIDE_REASON_MENTAL_HEALTH)] = "mental_health"
     code[scenario == "curfew"] = "curfew"
-    second = (rng.random(n) < 0.15) & (code != "friends_partner") & child
+    second = (rng.random(n) < P.SECOND_REASON_FRIENDS) & (code != "friends_partner") & child
     rows = np.concatenate([np.arange(n), np.flatnonzero(second)])
     codes = np.concatenate([code, np.full(second.sum(), "friends_partner", dtype=object)])
     return rows, codes
 
 
 def reason_vulnerability(
-    rng, flags: dict[str, np.ndarray], child_report: np.ndarray, total_child_reports: int
+    rng: np.random.Generator,
+    flags: dict[str, np.ndarray],
+    child_report: np.ndarray,
+    total_child_reports: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, reason) pairs: Table 5's counts, stated on some of the reports carrying the flag."""
     shares = calibration.reason_vulnerability_shares()
@@ -166,7 +152,11 @@ def reason_vulnerability(
 
 
 def interviews(
-    rng, child_report: np.ndarray, found_at: pd.Series, fatal: np.ndarray, exploited: np.ndarray
+    rng: np.random.Generator,
+    child_report: np.ndarray,
+    found_at: pd.Series,
+    fatal: np.ndarray,
+    exploited: np.ndarray,
 ) -> dict[str, object]:
     """Prevention interview (police) and return home interview (council; 72 h target)."""
     n = len(child_report)
@@ -174,11 +164,16 @@ def interviews(
     prevention = names[rng.choice(len(names), n, p=list(P.PREVENTION_INTERVIEW.values()))]
     prevention[~child_report] = "not_done"
     prevention[fatal] = "not_done"
-    offered = child_report & ~fatal & (rng.random(n) < np.where(exploited, 0.95, P.RHI_OFFERED))
+    offered_p = np.where(exploited, P.RHI_OFFERED_EXPLOITED, P.RHI_OFFERED)
+    offered = child_report & ~fatal & (rng.random(n) < offered_p)
     accepted = offered & (rng.random(n) < P.RHI_ACCEPTED)
-    completed = accepted & (rng.random(n) < 0.92)
+    completed = accepted & (rng.random(n) < P.RHI_COMPLETED)
     within = rng.random(n) < P.RHI_WITHIN_72H
-    hours = np.where(within, rng.uniform(4, 72, n), 72 + rng.exponential(96, n))
+    hours = np.where(
+        within,
+        rng.uniform(P.RHI_EARLIEST_HOURS, P.RHI_TARGET_HOURS, n),
+        P.RHI_TARGET_HOURS + rng.exponential(P.RHI_LATE_MEAN_HOURS, n),
+    )
     done_at = found_at.to_numpy() + np.round(hours * 60).astype(np.int64).astype("timedelta64[m]")
     done_at[~completed] = np.datetime64("NaT")
     na = ~child_report  # not applicable: adults and unconverted incidents

@@ -22,18 +22,32 @@ from misper.synth.population import ADULT, CARE
 CRIMINAL_FLAGS = ("gang", "criminal", "county_lines")
 
 
-def carriers(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
+def carriers(rng: np.random.Generator, persons: pd.DataFrame, reports: np.ndarray) -> None:
     """Latent traits of children (criminal exploitation, CSE, suicide/self-harm) on `persons`."""
     child = persons["stratum"].to_numpy() != ADULT
     female = persons["gender"].to_numpy() == "female"
     care = persons["stratum"].to_numpy() == CARE
     frequent = np.log1p(reports)
     n = len(persons)
-    criminal = 0.9 * frequent + 0.6 * ~female + 0.3 * care + rng.standard_normal(n)
+    crime, cse, suicide = P.CRIMINAL_LIABILITY, P.CSE_LIABILITY, P.SUICIDE_LIABILITY
+    criminal = (
+        crime["frequent"] * frequent
+        + crime["male"] * ~female
+        + crime["care"] * care
+        + rng.standard_normal(n)
+    )
     liabilities = {
-        **{flag: criminal + 0.5 * rng.standard_normal(n) for flag in CRIMINAL_FLAGS},
-        "cse": 0.7 * frequent + 1.3 * female + 0.5 * care + rng.standard_normal(n),
-        "suicide": 0.5 * frequent + 0.4 * female + rng.standard_normal(n),
+        **{
+            flag: criminal + P.CRIMINAL_FLAG_NOISE * rng.standard_normal(n)
+            for flag in CRIMINAL_FLAGS
+        },
+        "cse": cse["frequent"] * frequent
+        + cse["female"] * female
+        + cse["care"] * care
+        + rng.standard_normal(n),
+        "suicide": suicide["frequent"] * frequent
+        + suicide["female"] * female
+        + rng.standard_normal(n),
     }
     shares = calibration.risk_flag_shares()
     for flag, liability in liabilities.items():
@@ -55,7 +69,7 @@ def _threshold(liability: np.ndarray, reports: np.ndarray, share: float) -> np.n
 
 
 def incident_flags(
-    rng,
+    rng: np.random.Generator,
     person: np.ndarray,
     persons: pd.DataFrame,
     is_child_report: np.ndarray,
@@ -77,40 +91,37 @@ def incident_flags(
     base = max(exploited[is_child_report].mean(), 1e-9) if is_child_report.any() else 1.0
     for flag in ("trafficking", "modern_slavery"):
         flags[:, col[flag]] = exploited & (rng.random(n) < shares[flag] / base)
-    # Not in Table 6 (no published share): child criminal exploitation and substance misuse on
-    # some criminal-exploitation reports, mental health on some suicide-flagged ones.
-    flags[:, col["cce"]] = criminal & (rng.random(n) < 0.25)
-    flags[:, col["substance_misuse"]] = criminal & (rng.random(n) < 0.1)
-    flags[:, col["mental_health"]] = flags[:, col["suicide"]] & (rng.random(n) < 0.2)
+    # Not in Table 6 (no published share).
+    flags[:, col["cce"]] = criminal & (rng.random(n) < P.CCE_OF_CRIMINAL)
+    flags[:, col["substance_misuse"]] = criminal & (rng.random(n) < P.SUBSTANCE_MISUSE_OF_CRIMINAL)
+    flags[:, col["mental_health"]] = flags[:, col["suicide"]] & (
+        rng.random(n) < P.MENTAL_HEALTH_OF_SUICIDE
+    )
     adult = persons["stratum"].to_numpy()[person] == ADULT
-    flags[adult, col["suicide"]] = rng.random(adult.sum()) < 0.12
-    flags[adult, col["mental_health"]] = rng.random(adult.sum()) < 0.2
+    for flag, share in P.ADULT_FLAGS.items():
+        flags[adult, col[flag]] = rng.random(adult.sum()) < share
     # Control-room incidents that never became a report carry no risk assessment.
     flags[record_type != REPORT] = False
     return flags
 
 
-def markers(rng, persons: pd.DataFrame) -> np.ndarray:
+def markers(rng: np.random.Generator, persons: pd.DataFrame) -> np.ndarray:
     """Boolean matrix persons x MARKERS: warning markers follow the person (Appendix 4)."""
     n = len(persons)
-    criminal = persons.get("carrier_criminal", pd.Series(False, index=persons.index)).to_numpy()
-    suicide = persons.get("carrier_suicide", pd.Series(False, index=persons.index)).to_numpy()
     frequent = np.nan_to_num(persons["rate_quantile"].to_numpy(), nan=0.0)
-    p = {
-        "weapons": np.where(criminal, 0.45, 0.02),
-        "violence": np.where(criminal, 0.3, 0.03),
-        "drugs": np.where(criminal, 0.4, 0.03),
-        "mental_health": np.where(suicide, 0.6, 0.05 + 0.3 * frequent),
-        "adhd": 0.06 + 0.1 * frequent,
-        "autism": np.full(n, 0.05),
-        "learning_disability": np.full(n, 0.04),
-        "self_harm": np.where(suicide, 0.3, 0.02),
-        "other": np.full(n, 0.03),
-    }
+    p = {}
+    for marker, (trait, if_carrier, base, per_quantile) in P.MARKER_PROBABILITY.items():
+        p[marker] = base + per_quantile * frequent
+        if trait is not None:
+            column = f"carrier_{trait}"
+            carrier = persons.get(column, pd.Series(False, index=persons.index)).to_numpy()
+            p[marker] = np.where(carrier, if_carrier, p[marker])
     return np.column_stack([rng.random(n) < p[m] for m in MARKERS])
 
 
-def ethnic_appearance(rng, persons: pd.DataFrame, reports: np.ndarray) -> np.ndarray:
+def ethnic_appearance(
+    rng: np.random.Generator, persons: pd.DataFrame, reports: np.ndarray
+) -> np.ndarray:
     """Table 3 categories, systematically sampled over reports (independent of everything else)."""
     shares = calibration.ethnic_shares()
     names = np.array(list(shares), dtype=object)
@@ -123,7 +134,7 @@ def ethnic_appearance(rng, persons: pd.DataFrame, reports: np.ndarray) -> np.nda
     return out
 
 
-def care_orders(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
+def care_orders(rng: np.random.Generator, persons: pd.DataFrame, reports: np.ndarray) -> None:
     """Full care or accommodated (s.20), systematically sampled over reports to Table 7's split."""
     full, accommodated, _ = calibration.reference()["responsible_authority_2022"]["totals"]
     care = np.flatnonzero((persons["stratum"].to_numpy() == CARE) & (reports > 0))
@@ -134,10 +145,11 @@ def care_orders(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
     )
 
 
-def transgender(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
+def transgender(rng: np.random.Generator, persons: pd.DataFrame, reports: np.ndarray) -> None:
     """Record 0.35% of children's reports as transgender, on children reported a few times."""
     share = calibration.reference()["gender"]["transgender_share"]
-    child = (persons["stratum"].to_numpy() != ADULT) & (reports > 0) & (reports <= 5)
+    few = (reports > 0) & (reports <= P.TRANSGENDER_MAX_REPORTS)
+    child = (persons["stratum"].to_numpy() != ADULT) & few
     order = rng.permutation(np.flatnonzero(child))
     total = reports[persons["stratum"].to_numpy() != ADULT].sum()
     before = np.cumsum(reports[order]) - reports[order]
@@ -147,7 +159,9 @@ def transgender(rng, persons: pd.DataFrame, reports: np.ndarray) -> None:
     persons.loc[persons.index[chosen], "gender"] = "transgender"
 
 
-def associates(rng, persons: pd.DataFrame, reports: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def associates(
+    rng: np.random.Generator, persons: pd.DataFrame, reports: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Adults and addresses that draw several children; exploiters draw the exploited ones.
 
     Returns the associates table and, per person, the associate row they are linked to (-1 none)
@@ -156,22 +170,25 @@ def associates(rng, persons: pd.DataFrame, reports: np.ndarray) -> tuple[pd.Data
     """
     exploited = np.flatnonzero(persons["exploitation_risk"].to_numpy() & (reports > 0))
     n_exploiters = max(1, int(round(P.EXPLOITER_PER_CARRIER * len(exploited))))
-    weight = 1.0 / np.arange(1, n_exploiters + 1) ** 0.8
+    weight = 1.0 / np.arange(1, n_exploiters + 1) ** P.EXPLOITER_ZIPF_EXPONENT
     weight /= weight.sum()
     link = np.full((len(persons), 2), -1)
     link[exploited, 0] = rng.choice(n_exploiters, len(exploited), p=weight)
-    second = exploited[rng.random(len(exploited)) < 0.3]
+    second = exploited[rng.random(len(exploited)) < P.SECOND_EXPLOITER]
     link[second, 1] = rng.choice(n_exploiters, len(second), p=weight)
     others = np.flatnonzero(
         (persons["stratum"].to_numpy() != ADULT)
-        & (reports >= 2)
+        & (reports >= P.ORDINARY_ASSOCIATE_MIN_REPORTS)
         & ~persons["exploitation_risk"].to_numpy()
     )
     n_ordinary = max(1, int(round(P.ORDINARY_ASSOCIATES_PER_CHILD * len(others))))
-    linked = others[rng.random(len(others)) < 0.3]
+    linked = others[rng.random(len(others)) < P.ORDINARY_ASSOCIATE_LINK]
     link[linked, 0] = n_exploiters + rng.choice(n_ordinary, len(linked))
     kind = np.concatenate(
-        [np.full(n_exploiters, "adult"), np.where(rng.random(n_ordinary) < 0.6, "adult", "address")]
+        [
+            np.full(n_exploiters, "adult"),
+            np.where(rng.random(n_ordinary) < P.ORDINARY_ASSOCIATE_ADULT, "adult", "address"),
+        ]
     )
     table = pd.DataFrame(
         {
