@@ -1,4 +1,4 @@
-"""Evaluation figures of the decision support on the calibrated synthetic data (quoted in docs/insight.md).
+"""Evaluation figures of the decision support on calibrated synthetic data (in docs/insight.md).
 
 Run: .venv/bin/python bench/bench_insight.py [--seed 0] [--json /tmp/bench_insight.json]
 Everything is measured in this run and printed as Markdown; nothing is hard-coded.
@@ -121,13 +121,13 @@ def main() -> None:
 
     ew = clock("early warning (features, fit, evaluation)", evaluate_early_warning, frame)
     results["early_warning"] = {
-        "train_episodes": ew["train_episodes"],
-        "test_episodes": ew["test_episodes"],
-        "test_from": str(ew["test_from"].date()),
-        "verdict": ew["verdict"],
-        "scores": ew["scores"].round(3).to_dict(orient="index"),
-        "reliability": ew["reliability"].round(3).to_dict(orient="records"),
-        "by_group": ew["by_group"].round(3).to_dict(orient="records"),
+        "train_episodes": ew.train_episodes,
+        "test_episodes": ew.test_episodes,
+        "test_from": str(ew.test_from.date()),
+        "verdict": ew.verdict,
+        "scores": ew.scores.round(3).to_dict(orient="index"),
+        "reliability": ew.reliability.round(3).to_dict(orient="records"),
+        "by_group": ew.by_group.round(3).to_dict(orient="records"),
     }
 
     ranking = clock("network ranking", associate_ranking, frame)
@@ -146,14 +146,14 @@ def main() -> None:
         frame,
         pd.Timestamp("2022-01-01"),
     )
-    overall = tt["calibration"][tt["calibration"]["group"] == "all"]
+    overall = tt.calibration[tt.calibration["group"] == "all"]
     results["survival"] = {
-        "train_episodes": tt["train_episodes"],
-        "test_episodes": tt["test_episodes"],
-        "concordance_test": round(tt["concordance"], 3),
-        "concordance_train": round(tt["train_concordance"], 3),
+        "train_episodes": tt.train_episodes,
+        "test_episodes": tt.test_episodes,
+        "concordance_test": round(tt.concordance, 3),
+        "concordance_train": round(tt.train_concordance, 3),
         "calibration_all": overall.round(3).to_dict(orient="records"),
-        "calibration_by_fifth": tt["calibration"].round(3).to_dict(orient="records"),
+        "calibration_by_fifth": tt.calibration.round(3).to_dict(orient="records"),
     }
 
     guidance = clock(
@@ -178,7 +178,9 @@ def main() -> None:
     ):
         intervention[label] = clock(
             f"ITS {label}",
-            lambda: level(evaluate_intervention(data, INTERVENTION, group, comparison, freq)),
+            lambda data=data, group=group, comparison=comparison, freq=freq: level(
+                evaluate_intervention(data, INTERVENTION, group, comparison, freq)
+            ),
         )
     # The generator has its own changes over time; the injected effect alone is the ratio of the
     # estimates with and without the injection (a point ratio: the two are not independent, so no
@@ -230,7 +232,8 @@ def report(r: dict) -> str:
         lines.append(
             f"| {g['by']} | {g['group']} | {g['episodes']} | {g['repeat']} | {g['auc']:.3f} | "
             f"{g['previous_episodes_auc']:.3f} | {g.get('in_care_auc', float('nan')):.3f} | "
-            f"{'yes' if g['beats_baselines'] else 'NO'} | {g['precision_top_10%']:.3f} | {g['brier']:.3f} | "
+            f"{'yes' if g['beats_baselines'] else 'NO'} | {g['precision_top_10%']:.3f} | "
+            f"{g['brier']:.3f} | "
             f"{g['mean_predicted']:.3f} | {g['observed_rate']:.3f} |"
         )
     lines += [
@@ -240,14 +243,16 @@ def report(r: dict) -> str:
         "",
         "## Associate network",
         "",
-        f"{net['associates_named']} associates named; {net['exploiters_in_truth']} true exploiters. "
+        f"{net['associates_named']} associates named; "
+        f"{net['exploiters_in_truth']} true exploiters. "
         f"Precision at k: "
         + ", ".join(f"@{k} = {v:.2f}" for k, v in net["precision_at_k"].items())
         + f" (a random ranking: {net['random_ranking_precision']:.3f}).",
         "",
         f"## Time to return (Cox; hold-out 2022: {sv['test_episodes']:,} episodes)",
         "",
-        f"Concordance: hold-out {sv['concordance_test']:.3f}, training {sv['concordance_train']:.3f}.",
+        f"Concordance: hold-out {sv['concordance_test']:.3f}, "
+        f"training {sv['concordance_train']:.3f}.",
         "",
         "| hours | predicted ended | observed (KM) | 95% interval |",
         "|---|---|---|---|",

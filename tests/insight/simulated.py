@@ -1,4 +1,4 @@
-"""Test data for the insight tests: a helper for hand-written rows and one small simulated history."""
+"""Test data for the insight tests: hand-written rows made canonical, a small simulated history."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ START, END = pd.Timestamp("2019-01-01"), pd.Timestamp("2022-12-31 23:59")
 
 
 def incidents(rows: list[dict]) -> pd.DataFrame:
-    """A canonical frame from a few hand-written rows (rid, pid, age, where from filled if absent)."""
+    """A canonical frame from a few hand-written rows (rid, pid, age, where from: filled)."""
     frame = pd.DataFrame(rows)
     frame["rid"] = frame.get("rid", pd.Series([f"r{i}" for i in range(len(frame))]))
     for column, value in (("age", 14), ("missing_from_type", "home")):
@@ -25,7 +25,8 @@ def simulate(children: int = 240, seed: int = 0) -> tuple[pd.DataFrame, pd.DataF
 
     Children in care go missing more often; a third of the repeat children have an intense period
     (an episode every few days) after a quiet first episode; eight exploiters are each named with
-    several flagged children, ordinary associates with one child each; care-home episodes end sooner.
+    several flagged children, ordinary associates with one child each; care-home episodes end
+    sooner.
     """
     rng = np.random.default_rng(seed)
     days = (END - START).days

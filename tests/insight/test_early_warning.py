@@ -1,4 +1,6 @@
-"""Repeat early warning: labels, no look-ahead in the features, ranking metrics, evaluation and the list."""
+"""Repeat early warning: labels, no look-ahead, ranking metrics, evaluation and the list."""
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -82,23 +84,23 @@ def test_precision_at_counts_ties_at_the_cut_at_their_mean():
 def test_evaluation_on_a_temporal_split_against_the_baselines(simulated):
     frame, _ = simulated
     result = evaluate_early_warning(frame, test_from=pd.Timestamp("2022-01-01"))
-    table = result["scores"]
+    table = result.scores
     assert list(table.index) == ["model", "baseline: previous episodes", "baseline: in care"]
     test = frame[
         (frame["reported_at"] >= "2022-01-01")
         & (frame["reported_at"] + pd.Timedelta(days=90) <= frame["reported_at"].max())
     ]
-    assert result["test_episodes"] == len(test) == table.loc["model", "episodes"]
-    assert result["train_episodes"] == int(
+    assert result.test_episodes == len(test) == table.loc["model", "episodes"]
+    assert result.train_episodes == int(
         (frame["reported_at"] + pd.Timedelta(days=90) < pd.Timestamp("2022-01-01")).sum()
     )
     beaten = table.loc["model", "auc"] > table.iloc[1:]["auc"].max()
-    assert ("NOT" not in result["verdict"]) == beaten
+    assert ("NOT" not in result.verdict) == beaten
     assert table.loc["model", "auc"] > 0.6  # bursts and flags in the simulation are learnable
-    groups = result["by_group"]
+    groups = result.by_group
     assert set(groups["by"]) <= {"gender", "ethnic_appearance"}
     assert (groups["repeat"] >= 10).all() and ((groups["episodes"] - groups["repeat"]) >= 10).all()
-    reliability = result["reliability"]
+    reliability = result.reliability
     assert reliability["mean_predicted"].is_monotonic_increasing
 
 
@@ -128,6 +130,16 @@ def test_ranked_list_has_active_children_highest_first_with_recorded_reasons(sim
 
 def test_scores_by_group_say_whether_the_model_beats_the_baselines(simulated):
     frame, _ = simulated
-    groups = evaluate_early_warning(frame, test_from=pd.Timestamp("2022-01-01"))["by_group"]
+    groups = evaluate_early_warning(frame, test_from=pd.Timestamp("2022-01-01")).by_group
     expected = groups["auc"] > groups[["previous_episodes_auc", "in_care_auc"]].max(axis=1)
     assert groups["beats_baselines"].tolist() == expected.tolist()
+
+
+def test_verdict_names_the_baselines_the_model_does_not_beat(simulated):
+    frame, _ = simulated
+    result = evaluate_early_warning(frame, test_from=pd.Timestamp("2022-01-01"))
+    beaten = dataclasses.replace(result, beaten_by=("baseline: in care",))
+    assert beaten.verdict == "The model does NOT beat baseline: in care on ROC AUC."
+    assert dataclasses.replace(result, beaten_by=()).verdict == (
+        "The model beats both baselines on ROC AUC."
+    )

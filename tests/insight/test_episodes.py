@@ -1,4 +1,4 @@
-"""History features known at report time, window counts and censored durations, on countable rows."""
+"""History features known at report time, window counts, censored durations, on countable rows."""
 
 import numpy as np
 import pandas as pd

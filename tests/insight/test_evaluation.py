@@ -1,4 +1,4 @@
-"""Did it work: the interrupted time series recovers an injected 30% drop and finds none where none was."""
+"""Did it work: the time series recovers an injected 30% drop and finds none where none was."""
 
 import numpy as np
 import pandas as pd

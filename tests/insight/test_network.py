@@ -8,8 +8,10 @@ from misper.insight.network import (
     build_graph,
     co_missing_links,
     communities,
+    layout_around,
     over_time,
     precision_at_k,
+    summarise_network,
 )
 
 T = pd.Timestamp("2021-03-01 21:00")
@@ -105,3 +107,38 @@ def test_precision_at_k_against_the_truth(simulated):
     assert precision[10] == truth.set_index("associate_id").loc[top, "is_exploiter"].mean()
     assert precision[5] >= 0.6  # the simulated exploiters each link several children
     assert precision_at_k(ranking.head(3), truth, ks=(10,)) == {}  # fewer than k ranked: no figure
+
+
+def test_layout_draws_the_associates_and_their_neighbours_the_same_whatever_the_order():
+    graph = build_graph(five_children())
+    drawn = layout_around(graph, ["Y"])
+    nodes = drawn.nodes.set_index("node")
+    # Y is named with p1 and p4; p4's link to p5 is outside the drawn part.
+    assert list(nodes.index) == ["associate:Y", "child:p1", "child:p4"]
+    assert nodes["kind"].tolist() == ["associate", "child", "child"]
+    assert nodes["degree"].tolist() == [2, 1, 1]
+    assert drawn.edges[["source", "target"]].values.tolist() == [
+        ["associate:Y", "child:p1"],
+        ["associate:Y", "child:p4"],
+    ]
+    shuffled = type(graph)()
+    shuffled.add_nodes_from(reversed(list(graph.nodes(data=True))))
+    shuffled.add_edges_from(reversed(list(graph.edges(data=True))))
+    again = layout_around(shuffled, ["Y"])
+    pd.testing.assert_frame_equal(again.nodes, drawn.nodes)
+    pd.testing.assert_frame_equal(again.edges, drawn.edges)
+
+
+def test_summary_counts_linked_children_and_scores_against_the_truth():
+    frame = five_children()
+    truth = pd.DataFrame({"associate_id": ["X", "Y", "Z"], "is_exploiter": [True, False, False]})
+    summary = summarise_network(frame, top=1, truth=truth)
+    assert (summary.children, summary.linked_children) == (5, 5)
+    assert summary.top == 1 and set(summary.layout.nodes["node"]) == {
+        "associate:X",
+        "child:p1",
+        "child:p2",
+        "child:p3",
+    }
+    assert summary.precision == {}  # three associates ranked: no precision at 10 or 20
+    assert summarise_network(frame).precision is None

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from insight.simulated import incidents
-from misper.insight.patterns import child_patterns, intense_periods
+from misper.insight.patterns import child_patterns, intense_periods, summarise_patterns
 
 START = pd.Timestamp("2022-01-01")
 
@@ -48,3 +48,22 @@ def test_child_patterns_match_the_report_descriptions():
         and found.loc["sentinel", "pattern"] == "compressed"
     )
     assert found.loc["spread", "intense_periods"] == 0
+
+
+def test_summary_counts_the_patterns_and_keeps_the_timeline_of_the_most_frequent():
+    history = frame({"sentinel": [5, 150, 152, 155, 157, 160], "ceased": [10, 40, 70, 100]})
+    summary = summarise_patterns(history, timeline_children=1)
+    counts = summary.counts
+    # Both within a quarter of the year (sentinel's 80% in 10 days, ceased's in 91) and both
+    # quiet for the last 60 days; only sentinel has a burst, and a first episode 145 days before.
+    assert (counts.children, counts.with_intense_period, counts.compressed) == (2, 1, 2)
+    assert (counts.ceased, counts.reduced, counts.sentinel) == (2, 0, 1)
+    assert summary.timeline_children == ("sentinel",)
+    assert summary.timeline["pid"].tolist() == ["sentinel"] * 6
+    assert summary.bursts["pid"].tolist() == ["sentinel"]
+
+
+def test_summary_of_a_history_without_repeats_is_empty():
+    summary = summarise_patterns(frame({"once": [3]}))
+    assert summary.counts.children == 0 and summary.timeline_children == ()
+    assert summary.timeline.empty

@@ -1,4 +1,4 @@
-"""Time to return: our Kaplan-Meier against lifelines, wait guidance fall-back and censoring, the Cox model."""
+"""Time to return: Kaplan-Meier against lifelines, guidance fall-back, censoring, the Cox model."""
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,7 @@ from misper.insight.survival import (
     evaluate_time_to_return,
     kaplan_meier,
     km_by_group,
+    summarise_time_to_return,
     survival_frame,
     wait_guidance,
 )
@@ -175,9 +176,9 @@ def test_temporal_evaluation_reports_concordance_and_calibration(simulated):
     frame, _ = simulated
     result = evaluate_time_to_return(frame, pd.Timestamp("2022-01-01"))
     test = frame[frame["reported_at"] >= "2022-01-01"]
-    assert result["test_episodes"] == len(test)
-    assert result["concordance"] > 0.55  # the simulation makes where-from matter
-    cal = result["calibration"]
+    assert result.test_episodes == len(test)
+    assert result.concordance > 0.55  # the simulation makes where-from matter
+    cal = result.calibration
     assert sorted(cal["hours"].unique()) == [2, 6, 24]
     assert cal[["predicted", "observed"]].apply(lambda c: c.between(0, 1)).all().all()
 
@@ -333,3 +334,17 @@ def test_a_repeat_childs_guidance_follows_their_previous_behaviour_a_first_timer
     rare = wait_guidance(frame, new, now=T, min_similar=15, previous=many)
     assert rare.matched_on == ("missing_from_type", "hour_band", "age_band", "exploitation_flag")
     assert rare.similar == 90
+
+
+def test_summary_defaults_to_the_last_year_as_hold_out_and_the_data_end_as_now(simulated):
+    frame, _ = simulated
+    summary = summarise_time_to_return(frame)
+    assert summary.test_from == pd.Timestamp(frame["reported_at"].max().year, 1, 1)
+    assert summary.now == max(frame["reported_at"].max(), frame["found_at"].max())
+    episodes = survival_frame(frame, summary.now)
+    assert (summary.episodes, summary.open_episodes) == (len(episodes), (~episodes["ended"]).sum())
+    assert summary.evaluation.test_episodes == (frame["reported_at"] >= summary.test_from).sum()
+    pd.testing.assert_frame_equal(
+        summary.by_context["missing_from_type"], km_by_group(episodes, "missing_from_type")
+    )
+    assert set(summary.guidance["group"]) >= {"all"}

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from misper.report import build_report
+from misper.report.population import Population
 
 
 def _five_children():
@@ -32,7 +33,7 @@ def outputs(tmp_path_factory):
         out_html=paths["html"],
         out_json=paths["json"],
         out_xlsx=paths["xlsx"],
-        population=FIVE.POPULATION,
+        population=Population(**FIVE.POPULATION),
         compare_published=True,
         year=2022,
     )
@@ -49,7 +50,7 @@ def published(tmp_path_factory):
         out_html=paths["html"],
         out_json=paths["json"],
         out_xlsx=paths["xlsx"],
-        population=FIVE.POPULATION,
+        population=Population(**FIVE.POPULATION),
         publish=True,
         year=2022,
     )

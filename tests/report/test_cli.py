@@ -21,7 +21,8 @@ def csv(tmp_path_factory, five):
 def test_report_writes_all_outputs(csv, tmp_path):
     population = tmp_path / "population.yaml"
     population.write_text(
-        "u18_population: 1000\nchildren_looked_after: 10\nethnic_shares: {British: 0.8, African: 0.05}\n"
+        "u18_population: 1000\nchildren_looked_after: 10\n"
+        "ethnic_shares: {British: 0.8, African: 0.05}\n"
     )
     result = runner.invoke(
         app,

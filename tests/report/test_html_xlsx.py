@@ -1,5 +1,5 @@
 """The HTML is one offline file with contents, method notes and data quality; the XLSX follows the
-Analysis Function's spreadsheet guidance (cover, contents, notes, one table per sheet, no merges)."""
+Analysis Function's spreadsheet guidance (cover, contents, notes, a table per sheet, no merges)."""
 
 import re
 
@@ -21,7 +21,7 @@ def test_html_has_contents_method_notes_and_quality(outputs):
     assert len(report.sections) == len(SECTIONS)
     for section in report.sections:
         assert f'href="#{section.key}"' in html and f'id="{section.key}"' in html
-        assert section.method.get("definition"), section.key
+        assert section.method.definition, section.key
     assert html.count('<dl class="method">') == len(SECTIONS)
     assert "Rows dropped by the report" in html
     assert "aged 18 or over" in html and "Missing values per column" in html

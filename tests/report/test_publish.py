@@ -1,4 +1,4 @@
-"""--publish: small counts as "<5" in HTML and JSON, no pids, and nothing recoverable from totals."""
+"""--publish: small counts as "<5" in HTML and JSON, no pids, nothing recoverable from totals."""
 
 import json
 

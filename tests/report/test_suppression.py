@@ -12,7 +12,8 @@ from misper.report import suppression as sup
 
 def attack(values, mask, rows_known, cols_known):
     """Suppressed cells an attacker pins down: min == max of the cell by linear programming over
-    counts >= 0 given every published cell and total (independent of the module's null-space test)."""
+    counts >= 0 given every published cell and total (independent of the module's null-space
+    test)."""
     values = np.asarray(values, dtype=float)
     r, c = values.shape
     table = np.zeros((r + 1, c + 1))

@@ -1,4 +1,4 @@
-"""`misper insight ...`: decision support from the canonical incident table (survival, early warning, network, evaluation)."""
+"""`misper insight ...`: decision support from the incident table, as pages and tables."""
 
 from __future__ import annotations
 
@@ -41,11 +41,11 @@ def _load(path: Path, profile: Path | None):
     return frame
 
 
-def _write(out: Path, source: Path, title: str, intro: list[str], sections) -> None:
+def _write(out: Path, page) -> None:
     from misper.incidents.frame import atomic_path
-    from misper.insight.render import page
+    from misper.report.insight_pages import render
 
-    html = page(title, f"Made by misper insight from {source.name}", intro, sections)
+    html = render(page)
     with atomic_path(out) as tmp:
         tmp.write_text(html, encoding="utf-8")
 
@@ -103,54 +103,30 @@ def survival(
     import pandas as pd
 
     from misper.cli.output import console, fail
-    from misper.insight.episodes import data_end
-    from misper.insight.render import survival_sections
-    from misper.insight.survival import (
-        evaluate_time_to_return,
-        evaluate_wait_guidance,
-        km_by_group,
-        survival_frame,
-    )
+    from misper.insight.survival import summarise_time_to_return
+    from misper.report.insight_pages import survival_page
 
     frame = _load(source, profile)
-    end = _date(now, "--now") or data_end(frame)
-    start = _date(test_from, "--test-from") or pd.Timestamp(frame["reported_at"].max().year, 1, 1)
-    episodes = survival_frame(frame, end)
-    by_group = {
-        c: km_by_group(episodes, c)
-        for c in (
-            "missing_from_type",
-            "hour_band",
-            "day_type",
-            "age_band",
-            "exploitation_flag",
-            "previous_band",
-            "previous_duration_band",
-        )
-    }
+    end, start = _date(now, "--now"), _date(test_from, "--test-from")
     try:
-        evaluation = evaluate_time_to_return(frame, start, end)
+        summary = summarise_time_to_return(frame, start, end)
     except ValueError as exc:
         fail(str(exc))
-    guidance = evaluate_wait_guidance(frame, start, end)
-    _write(
-        out,
-        source,
-        "Time to return",
-        [
-            f"{len(episodes):,} episodes; {int((~episodes['ended']).sum()):,} open at "
-            f"{end:%Y-%m-%d %H:%M}, censored there."
-        ],
-        survival_sections(by_group, evaluation, guidance),
-    )
+    _write(out, survival_page(summary, source.name))
     if table is not None:
         _write_table(
             pd.concat(
-                [t.rename(columns={c: "value"}).assign(by=c) for c, t in by_group.items() if len(t)]
+                [
+                    t.rename(columns={c: "value"}).assign(by=c)
+                    for c, t in summary.by_context.items()
+                    if len(t)
+                ]
             ),
             table,
         )
-    console.print(f"[green]Wrote[/] {out}: hold-out concordance {evaluation['concordance']:.3f}.")
+    console.print(
+        f"[green]Wrote[/] {out}: hold-out concordance {summary.evaluation.concordance:.3f}."
+    )
 
 
 @insight_app.command("early-warning")
@@ -171,10 +147,10 @@ def early_warning(
     ),
     profile: Path | None = PROFILE,
 ) -> None:
-    """Rank children by the chance of K more episodes within D days, with reasons, and evaluate it."""
+    """Rank children by the chance of K more episodes within D days, with reasons; evaluate it."""
     from misper.cli.output import console, fail
     from misper.insight.early_warning import evaluate_early_warning, rank_children
-    from misper.insight.render import early_warning_sections
+    from misper.report.insight_pages import early_warning_page
 
     suffix = _html_or_csv(out)
     frame = _load(source, profile)
@@ -186,12 +162,12 @@ def early_warning(
     if suffix == ".csv":
         _write_table(ranked, out)
     else:
-        _write(out, source, "Repeat early warning", [], early_warning_sections(evaluation, ranked))
-    model = evaluation["scores"].loc["model"]
+        _write(out, early_warning_page(evaluation, ranked, source.name))
+    model = evaluation.scores.loc["model"]
     console.print(
         f"[green]Wrote[/] {out}: {len(ranked):,} children ranked. Test AUC "
         f"{model['auc']:.3f}, precision at top 10% {model['precision_top_10%']:.3f}. "
-        f"{evaluation['verdict']}"
+        f"{evaluation.verdict}"
     )
 
 
@@ -209,27 +185,20 @@ def patterns(
 ) -> None:
     """Per child: intense periods, cessation, reduction and sentinel first episodes."""
     from misper.cli.output import console
-    from misper.insight.patterns import child_patterns, intense_periods
-    from misper.insight.render import pattern_sections
+    from misper.insight.patterns import child_patterns, summarise_patterns
+    from misper.report.insight_pages import patterns_page
 
     suffix = _html_or_csv(out)
     frame = _load(source, profile)
-    found = child_patterns(frame, max_gap_days=max_gap, min_episodes=min_episodes)
     if suffix == ".csv":
+        found = child_patterns(frame, max_gap_days=max_gap, min_episodes=min_episodes)
         _write_table(found, out)
+        children = len(found)
     else:
-        bursts = intense_periods(frame, max_gap, min_episodes)
-        _write(
-            out,
-            source,
-            "Patterns of repeat episodes",
-            [
-                f"Intense period: at least {min_episodes} episodes, each within {max_gap:g} days of the "
-                "previous."
-            ],
-            pattern_sections(found, bursts, frame[["pid", "reported_at"]]),
-        )
-    console.print(f"[green]Wrote[/] {out}: {len(found):,} children with 2+ episodes.")
+        summary = summarise_patterns(frame, max_gap, min_episodes)
+        _write(out, patterns_page(summary, source.name))
+        children = summary.counts.children
+    console.print(f"[green]Wrote[/] {out}: {children:,} children with 2+ episodes.")
 
 
 @insight_app.command("network")
@@ -248,44 +217,27 @@ def network(
     ),
     profile: Path | None = PROFILE,
 ) -> None:
-    """Children linked by going missing together and by shared associates; communities; over time."""
+    """Children linked by going missing together and by shared associates; communities; years."""
     import pandas as pd
 
     from misper.cli.output import console, fail
-    from misper.insight.network import (
-        associate_ranking,
-        build_graph,
-        communities,
-        over_time,
-        precision_at_k,
-    )
-    from misper.insight.render import network_sections
+    from misper.insight.network import summarise_network
+    from misper.report.insight_pages import network_page
 
     frame = _load(source, profile)
-    try:
-        ranking = associate_ranking(frame)
-    except ValueError as exc:
-        fail(str(exc))
-    graph = build_graph(frame)
-    precision = None
+    known = None
     if truth is not None:
         known = pd.read_parquet(truth) if truth.suffix.lower() == ".parquet" else pd.read_csv(truth)
         if not {"associate_id", "is_exploiter"} <= set(known.columns):
             fail(f"{truth}: needs the columns associate_id and is_exploiter")
-        precision = precision_at_k(ranking, known)
-    linked = sum(1 for n in graph if n.startswith("child:") and graph.degree(n))
-    _write(
-        out,
-        source,
-        "Co-missing and associate network",
-        [
-            f"{linked:,} of {frame['pid'].nunique():,} children are linked to an associate or to another "
-            f"child; {len(ranking):,} associates are named."
-        ],
-        network_sections(ranking, communities(graph), over_time(frame), graph, top, precision),
-    )
+    try:
+        summary = summarise_network(frame, top, known)
+    except ValueError as exc:
+        fail(str(exc))
+    _write(out, network_page(summary, source.name))
     if table is not None:
-        _write_table(ranking, table)
+        _write_table(summary.ranking, table)
+    precision = summary.precision
     note = (
         ""
         if precision is None
@@ -311,10 +263,10 @@ def evaluate(
     table: Path | None = typer.Option(None, "--table", help="Also write the series (.csv)."),
     profile: Path | None = PROFILE,
 ) -> None:
-    """Did it work: interrupted time series of incidents around a change, with intervals and a chart."""
+    """Did it work: interrupted time series of incidents around a change, with intervals."""
     from misper.cli.output import console, fail
     from misper.insight.evaluation import evaluate_intervention
-    from misper.insight.render import intervention_sections
+    from misper.report.insight_pages import intervention_page
 
     when = _date(intervention, "--intervention")
     frame = _load(source, profile)
@@ -323,13 +275,7 @@ def evaluate(
     except ValueError as exc:
         fail(str(exc))
     label = (group or "all incidents") + (f" against {comparison}" if comparison else "")
-    _write(
-        out,
-        source,
-        "Did it work?",
-        [f"Change from {when.date()}; {freq}ly incidents, {label}."],
-        intervention_sections(its, label),
-    )
+    _write(out, intervention_page(its, label, freq, source.name))
     if table is not None:
         _write_table(its.counterfactual_, table)
     level = its.summary.iloc[0]

@@ -1,4 +1,4 @@
-"""`misper report` (the demand report as HTML, JSON and XLSX) and `misper sample` (the case-review sample)."""
+"""`misper report` (the demand report as HTML, JSON and XLSX) and `misper sample` (case review)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def report(
     population: Path | None = typer.Option(
         None,
         "--population",
-        help="Population file (YAML): u18_population, children_looked_after, ethnic_shares, recorded_calls.",
+        help="Population file (YAML): u18_population, children_looked_after, ethnic_shares, "
+        "recorded_calls.",
     ),
     publish: bool = typer.Option(
         False,
@@ -117,7 +118,8 @@ def report(
     )
     if data["skipped"]:
         console.print(
-            f"[yellow]Not computed:[/] {', '.join(sorted(data['skipped']))} (reasons in the report)."
+            f"[yellow]Not computed:[/] {', '.join(sorted(data['skipped']))} "
+            "(reasons in the report)."
         )
 
 
@@ -137,7 +139,7 @@ def sample(
         None, "--out", help="Write the sampled children's incidents (.csv or .parquet)."
     ),
 ) -> None:
-    """The seed's in-depth sample: rank the year's children by incidents and take every k-th, for case review."""
+    """The seed's in-depth sample: the year's children by incidents, every k-th, for review."""
     import pandas as pd
     from rich.table import Table
 
@@ -157,7 +159,8 @@ def sample(
         fail(str(exc))
     incidents = sampling.sample_incidents(shared, picked, tuple(chosen.frame.columns))
     table = Table(
-        title=f"{year}: every child at a multiple of rank {every}, of {shared.n_children:,} ranked by incidents"
+        title=f"{year}: every child at a multiple of rank {every}, of {shared.n_children:,} "
+        "ranked by incidents"
     )
     for column in ("rank", "pid", "incidents"):
         table.add_column(column, justify="right" if column != "pid" else "left")
@@ -165,7 +168,8 @@ def sample(
         table.add_row(str(row.rank), str(row.pid), str(row.incidents))
     console.print(table)
     console.print(
-        f"{len(picked):,} children, {len(incidents):,} incidents (case review: not for publication)."
+        f"{len(picked):,} children, {len(incidents):,} incidents "
+        "(case review: not for publication)."
     )
     if out is not None:
         if out.suffix.lower() not in (".csv", ".parquet"):

@@ -1,4 +1,4 @@
-"""Repeat early warning: the chance that a child has at least K more episodes within D days of this one.
+"""Repeat early warning: the chance that a child has at least K more episodes within D days.
 
 Features are only what was known when the episode was reported (see `features`); the label counts
 the same child's later reports. A logistic regression on standardised features keeps each
@@ -6,6 +6,9 @@ prediction explainable: the reasons given are the features that pushed that chil
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -46,11 +49,11 @@ def _earlier_with(frame: pd.DataFrame, column: str) -> np.ndarray:
     ordered = frame.iloc[order]
     marked = nonempty(ordered[column]).astype(float)
     earlier = marked.groupby(ordered["pid"].to_numpy()).cumsum() - marked
-    return earlier.loc[frame.index].to_numpy()
+    return np.asarray(earlier.loc[frame.index], dtype=float)
 
 
 def features(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Feature table (one row per episode, same index) and the optional columns skipped, with why."""
+    """Feature table (one row per episode, same index) and the optional columns skipped, and why."""
     if frame["age"].isna().any():
         raise ValueError(
             f"age is empty in {int(frame['age'].isna().sum())} incidents (a required "
@@ -72,7 +75,7 @@ def features(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         out[f"last found by: {who}"] = (past["previous_found_by"] == who).astype(float)
     table = [pd.DataFrame(out, index=frame.index), _one_hot(frame, "missing_from_type", "from")]
     skipped = {}
-    optional = {
+    optional: dict[str, Callable[[], pd.DataFrame]] = {
         "gender": lambda: _one_hot(frame, "gender", "gender"),
         "in_care": lambda: _one_hot(frame, "in_care", "in care"),
         "risk_flags": lambda: _multi_hot(frame, "risk_flags", RISK_FLAGS, "flag"),
@@ -137,12 +140,11 @@ class RepeatEarlyWarning:
         return self
 
     def _scaled(self, x: pd.DataFrame) -> np.ndarray:
-        return (
-            x.reindex(columns=self.features_, fill_value=0.0).to_numpy() - self.mean_
-        ) / self.scale_
+        values = x.reindex(columns=self.features_, fill_value=0.0).to_numpy(dtype=float)
+        return np.asarray((values - self.mean_) / self.scale_, dtype=float)
 
     def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
-        return self.model_.predict_proba(self._scaled(x))[:, 1]
+        return np.asarray(self.model_.predict_proba(self._scaled(x))[:, 1], dtype=float)
 
     def reasons(self, x: pd.DataFrame, top: int = 3) -> list[str]:
         """The features present or above average that raised each score most (highest first).
@@ -165,7 +167,7 @@ class RepeatEarlyWarning:
 
 
 def precision_at(y: np.ndarray, score: np.ndarray, share: float) -> float:
-    """Share with the outcome among the top `share` by score; ties at the cut count at their mean."""
+    """Share with the outcome among the top `share` by score; ties at the cut count at the mean."""
     y = np.asarray(y, dtype=float)
     score = np.asarray(score, dtype=float)
     m = max(1, int(np.ceil(share * len(y))))
@@ -174,12 +176,12 @@ def precision_at(y: np.ndarray, score: np.ndarray, share: float) -> float:
     return float((y[above].sum() + (m - above.sum()) * y[tied].mean()) / m)
 
 
-def scores(y: np.ndarray, score: np.ndarray, probability: np.ndarray | None) -> dict:
+def scores(y: np.ndarray, score: np.ndarray, probability: np.ndarray | None) -> dict[str, float]:
     """AUC, precision at the top 5% and 10%, and Brier score (of `probability`)."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     y = np.asarray(y, dtype=bool)
-    out = {
+    out: dict[str, float] = {
         "episodes": len(y),
         "repeat": int(y.sum()),
         "auc": float(roc_auc_score(y, score)) if 0 < y.sum() < len(y) else float("nan"),
@@ -195,7 +197,30 @@ def scores(y: np.ndarray, score: np.ndarray, probability: np.ndarray | None) -> 
 def _rate_by_value(train_values: pd.Series, train_y: np.ndarray, values: pd.Series) -> np.ndarray:
     """A baseline's probability: the training rate of the outcome at the same baseline value."""
     rates = pd.Series(train_y, dtype=float).groupby(train_values.to_numpy()).mean()
-    return values.map(rates).fillna(float(np.mean(train_y))).to_numpy()
+    return np.asarray(values.map(rates).fillna(float(np.mean(train_y))), dtype=float)
+
+
+@dataclass(frozen=True)
+class EarlyWarningEvaluation:
+    """The model checked on a temporal split, against the baselines."""
+
+    model: RepeatEarlyWarning  # trained on the episodes before the test period
+    k: int
+    days: int
+    test_from: pd.Timestamp
+    train_episodes: int
+    test_episodes: int
+    scores: pd.DataFrame  # one row per score (model, then each baseline): AUC, precision, Brier
+    beaten_by: tuple[str, ...]  # the baselines with an AUC at least the model's
+    skipped: Mapping[str, str]  # optional features or groupings left out, with why
+    reliability: pd.DataFrame  # mean_predicted, observed per tenth of the test episodes
+    by_group: pd.DataFrame  # scores per gender and ethnic appearance
+
+    @property
+    def verdict(self) -> str:
+        if not self.beaten_by:
+            return "The model beats both baselines on ROC AUC."
+        return f"The model does NOT beat {', '.join(self.beaten_by)} on ROC AUC."
 
 
 def evaluate_early_warning(
@@ -204,11 +229,11 @@ def evaluate_early_warning(
     days: int = 90,
     test_from: pd.Timestamp | None = None,
     min_group: int = 10,
-) -> dict:
+) -> EarlyWarningEvaluation:
     """Train on episodes whose label window closed before `test_from`, test on the rest.
 
-    `test_from` defaults to 1 January of the year of the last report. Returns the model, a table of scores
-    (model and the two baselines), the reliability curve, and scores per gender and ethnic
+    `test_from` defaults to 1 January of the year of the last report. Returns the model, a table of
+    scores (model and the two baselines), the reliability curve, and scores per gender and ethnic
     appearance (groups with fewer than `min_group` repeat or non-repeat episodes are left out).
     """
     from sklearn.calibration import calibration_curve
@@ -246,7 +271,7 @@ def evaluate_early_warning(
         )
     table = pd.DataFrame(rows).T
     observed, predicted = calibration_curve(y_test, p, n_bins=10, strategy="quantile")
-    by_group = []
+    by_group: list[dict[str, object]] = []
     for column in ("gender", "ethnic_appearance"):
         if column not in frame.columns:
             skipped.setdefault(column, f"column {column} absent: no scores by {column}")
@@ -257,45 +282,39 @@ def evaluate_early_warning(
             positives = int(y_test[member].sum())
             if min(positives, int(member.sum()) - positives) < min_group:
                 continue
-            row = scores(y_test[member], p[member], p[member])
-            row["previous_episodes_auc"] = scores(
+            measured = scores(y_test[member], p[member], p[member])
+            measured["previous_episodes_auc"] = scores(
                 y_test[member], previous[test].to_numpy()[member], None
             )["auc"]
             if in_care is not None:
-                row["in_care_auc"] = scores(y_test[member], in_care[test][member], None)["auc"]
-            row["beats_baselines"] = bool(
-                row["auc"] > max(row["previous_episodes_auc"], row.get("in_care_auc", 0.0))
-            )
-            row.update(
+                measured["in_care_auc"] = scores(y_test[member], in_care[test][member], None)["auc"]
+            baseline = max(measured["previous_episodes_auc"], measured.get("in_care_auc", 0.0))
+            by_group.append(
                 {
+                    **measured,
+                    "beats_baselines": bool(measured["auc"] > baseline),
                     "by": column,
                     "group": value,
                     "mean_predicted": float(p[member].mean()),
                     "observed_rate": positives / int(member.sum()),
                 }
             )
-            by_group.append(row)
-    beats = [
-        name for name in table.index[1:] if table.loc["model", "auc"] <= table.loc[name, "auc"]
-    ]
-    verdict = (
-        "The model beats both baselines on ROC AUC."
-        if not beats
-        else f"The model does NOT beat {', '.join(beats)} on ROC AUC."
+    beaten_by = tuple(
+        str(name) for name in table.index[1:] if table.loc["model", "auc"] <= table.loc[name, "auc"]
     )
-    return {
-        "model": model,
-        "k": k,
-        "days": days,
-        "test_from": test_from,
-        "train_episodes": int(train.sum()),
-        "test_episodes": int(test.sum()),
-        "scores": table,
-        "verdict": verdict,
-        "skipped": skipped,
-        "reliability": pd.DataFrame({"mean_predicted": predicted, "observed": observed}),
-        "by_group": pd.DataFrame(by_group),
-    }
+    return EarlyWarningEvaluation(
+        model=model,
+        k=k,
+        days=days,
+        test_from=test_from,
+        train_episodes=int(train.sum()),
+        test_episodes=int(test.sum()),
+        scores=table,
+        beaten_by=beaten_by,
+        skipped=skipped,
+        reliability=pd.DataFrame({"mean_predicted": predicted, "observed": observed}),
+        by_group=pd.DataFrame(by_group),
+    )
 
 
 def rank_children(

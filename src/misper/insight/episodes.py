@@ -1,4 +1,4 @@
-"""Each episode in its child's history: durations, and what was known of earlier episodes when it was reported.
+"""Each episode in its child's history: durations, and what was known of earlier episodes then.
 
 Everything here looks only backwards from an episode's `reported_at` (or forwards, explicitly, for
 labels), so the models built on it cannot see the future by accident.
@@ -39,8 +39,8 @@ def data_end(frame: pd.DataFrame) -> pd.Timestamp:
 def durations(frame: pd.DataFrame, now: pd.Timestamp | None = None) -> pd.DataFrame:
     """Hours from report to found per episode; open episodes censored at `now` (default: data end).
 
-    Columns `hours` and `ended`; `hours` is NaN where the episode cannot be used: found before it was
-    reported (a recording error), or reported after `now`.
+    Columns `hours` and `ended`; `hours` is NaN where the episode cannot be used: found before it
+    was reported (a recording error), or reported after `now`.
     """
     now = data_end(frame) if now is None else pd.Timestamp(now)
     reported = frame["reported_at"]

@@ -1,11 +1,11 @@
-"""Did it work: interrupted time series of incident counts around a change in practice, with a comparison group.
+"""Did it work: interrupted time series of incidents around a change in practice, with a comparison.
 
 Method: segmented quasi-Poisson regression (Bernal, Cummins & Gasparrini 2017) of counts per week or
 month on time, a level step and a trend change at the intervention, and two Fourier pairs for the
 season, with the days in each period as exposure. With a comparison group the model becomes a
-difference in differences: a fixed effect per period (which absorbs season and shared shocks), one per
-group, and the step and trend change of the treated group only (fitted as the equivalent logistic
-model of the treated group's share of each period's incidents).
+difference in differences: a fixed effect per period (which absorbs season and shared shocks), one
+per group, and the step and trend change of the treated group only (fitted as the equivalent
+logistic model of the treated group's share of each period's incidents).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _season(start: pd.Series) -> pd.DataFrame:
 
 
 class InterruptedTimeSeries:
-    """Level and trend change of incident rates at `intervention`, optionally against a comparison."""
+    """Level and trend change of incident rates at `intervention`, optionally against another."""
 
     def __init__(self, intervention: str | pd.Timestamp, confidence: float = 0.95):
         self.intervention = intervention
@@ -188,7 +188,7 @@ def evaluate_intervention(
     comparison: str | None = None,
     freq: str = "week",
 ) -> InterruptedTimeSeries:
-    """The interrupted time series of `group` (all incidents if None), against `comparison` if given."""
+    """The interrupted time series of `group` (all incidents if None), against any `comparison`."""
     span = (frame["reported_at"].min(), frame["reported_at"].max())
     rows = None if group is None else select_group(frame, group)
     counts = incident_counts(frame, freq, rows, span)

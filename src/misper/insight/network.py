@@ -8,6 +8,9 @@ incident; two children are joined when their incidents are linked as going missi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -16,6 +19,7 @@ from misper.insight.early_warning import IN_CARE
 from misper.insight.episodes import EXPLOITATION_FLAGS, has_any
 
 CHILD, ASSOCIATE = "child:", "associate:"
+TOP_ASSOCIATES = 20  # drawn with their neighbours
 
 
 def _explode(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -37,7 +41,7 @@ def _explode(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def associate_links(frame: pd.DataFrame) -> pd.DataFrame:
-    """(associate_id, pid, rid, reported_at, in_care, flagged) per associate named in an incident."""
+    """(associate_id, pid, rid, reported_at, in_care, flagged) per associate named in incidents."""
     if "associate_ids" not in frame.columns:
         raise ValueError("the network needs the column associate_ids, absent here")
     links = _explode(frame, "associate_ids").rename(columns={"item": "associate_id"})
@@ -70,7 +74,7 @@ def co_missing_links(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def associate_ranking(frame: pd.DataFrame) -> pd.DataFrame:
-    """Associates by number of distinct children they link (then children in care, flagged, incidents)."""
+    """Associates by distinct children they link (then children in care, flagged, incidents)."""
     links = associate_links(frame)
     if links.empty:
         return pd.DataFrame(
@@ -162,7 +166,7 @@ def communities(graph: nx.Graph, seed: int = 0, min_children: int = 2) -> pd.Dat
 
 
 def over_time(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Per calendar year: children and associates linked, communities, the largest, the top associate."""
+    """Per calendar year: children and associates linked, communities, the largest, the top one."""
     rows = []
     for year, part in frame.groupby(frame["reported_at"].dt.year):
         graph = build_graph(part)
@@ -191,3 +195,90 @@ def precision_at_k(
     return {
         k: float(exploiter.reindex(top.iloc[:k]).fillna(False).mean()) for k in ks if len(top) >= k
     }
+
+
+@dataclass(frozen=True)
+class GraphLayout:
+    """Positions of a part of the graph for drawing (seeded spring layout), in the graph's order."""
+
+    nodes: pd.DataFrame  # node, kind (child / associate), x, y, degree (within the part)
+    edges: pd.DataFrame  # source, target, x0, y0, x1, y1
+
+
+def layout_around(graph: nx.Graph, associates: Iterable[str], seed: int = 0) -> GraphLayout:
+    """The associates (ids without the node prefix) and their neighbours, laid out."""
+    centre = [ASSOCIATE + a for a in associates]
+    nodes = set(centre)
+    for a in centre:
+        nodes.update(graph.neighbors(a))
+    # Built in sorted order: a subgraph view iterates a set, whose order (and so the seeded
+    # layout) would change from one run to the next.
+    view = graph.subgraph(nodes)
+    part = nx.Graph()
+    part.add_nodes_from(sorted(view.nodes(data=True)))
+    part.add_edges_from(sorted((*sorted((a, b)), data) for a, b, data in view.edges(data=True)))
+    position = nx.spring_layout(part, seed=seed) if len(part) else {}
+    return GraphLayout(
+        nodes=pd.DataFrame(
+            [
+                {
+                    "node": n,
+                    "kind": part.nodes[n].get("kind"),
+                    "x": float(position[n][0]),
+                    "y": float(position[n][1]),
+                    "degree": int(part.degree(n)),
+                }
+                for n in part
+            ],
+            columns=["node", "kind", "x", "y", "degree"],
+        ),
+        edges=pd.DataFrame(
+            [
+                {
+                    "source": a,
+                    "target": b,
+                    "x0": float(position[a][0]),
+                    "y0": float(position[a][1]),
+                    "x1": float(position[b][0]),
+                    "y1": float(position[b][1]),
+                }
+                for a, b in part.edges()
+            ],
+            columns=["source", "target", "x0", "y0", "x1", "y1"],
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    """The network of a history: associates ranked, communities, each year's graph, a drawing."""
+
+    children: int  # distinct children in the history
+    linked_children: int  # linked to an associate or to another child
+    ranking: pd.DataFrame  # associate_ranking
+    communities: pd.DataFrame
+    by_year: pd.DataFrame  # over_time
+    top: int  # associates drawn
+    layout: GraphLayout  # the top associates and their neighbours
+    precision: Mapping[int, float] | None  # precision_at_k against a truth table, when given
+
+
+def summarise_network(
+    frame: pd.DataFrame,
+    top: int = TOP_ASSOCIATES,
+    truth: pd.DataFrame | None = None,
+    seed: int = 0,
+) -> NetworkSummary:
+    """Everything the network page shows; `truth` (associate_id, is_exploiter) adds precision."""
+    ranking = associate_ranking(frame)
+    graph = build_graph(frame)
+    return NetworkSummary(
+        children=int(frame["pid"].nunique()),
+        linked_children=sum(1 for n in graph if n.startswith(CHILD) and graph.degree(n)),
+        ranking=ranking,
+        communities=communities(graph, seed),
+        by_year=over_time(frame, seed),
+        top=top,
+        layout=layout_around(graph, ranking["associate_id"].head(top), seed),
+        precision=None if truth is None else precision_at_k(ranking, truth),
+    )

@@ -1,4 +1,4 @@
-"""Time to return: Kaplan-Meier by context, a Cox model, its temporal check, and wait guidance for triage.
+"""Time to return: Kaplan-Meier by context, a Cox model and its check, and wait guidance for triage.
 
 Duration is `found_at - reported_at` (the report's definition). Episodes still open at `now` are
 censored at `now`, never dropped and never treated as ended.
@@ -6,7 +6,9 @@ censored at `now`, never dropped and never treated as ended.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from misper.insight.episodes import (
     HOUR_BANDS,
     MENTAL_HEALTH_FLAGS,
     band,
+    data_end,
     durations,
     has_any,
     history,
@@ -50,6 +53,16 @@ CATEGORICAL = (
     "previous_duration_band",
 )
 FLAGS = ("exploitation_flag", "mental_health_flag")
+# The contexts the share returned by time is shown for, one Kaplan-Meier table each.
+KM_CONTEXTS = (
+    "missing_from_type",
+    "hour_band",
+    "day_type",
+    "age_band",
+    "exploitation_flag",
+    "previous_band",
+    "previous_duration_band",
+)
 MIN_HOURS = 1 / 60  # a return recorded at the minute of the report still took some time
 MIN_LEVEL = 10
 
@@ -140,7 +153,7 @@ def kaplan_meier(
 def km_by_group(
     episodes: pd.DataFrame, by: str, at: tuple[float, ...] = GUIDANCE_HOURS, min_episodes: int = 10
 ) -> pd.DataFrame:
-    """Kaplan-Meier share ended by each time, per value of context column `by` (small groups left out)."""
+    """Kaplan-Meier share ended by each time per value of context column `by`, small groups out."""
     rows = []
     for value, group in episodes.groupby(by, observed=True):
         if len(group) < min_episodes:
@@ -162,7 +175,9 @@ class WaitGuidance:
     table: pd.DataFrame  # hours, share_ended, lower, upper
 
 
-def without_history(levels=GUIDANCE_LEVELS) -> tuple[tuple[str, ...], ...]:
+def without_history(
+    levels: tuple[tuple[str, ...], ...] = GUIDANCE_LEVELS,
+) -> tuple[tuple[str, ...], ...]:
     """The levels that do not need the child's previous behaviour."""
     return tuple(level for level in levels if not set(level) & set(PREVIOUS_BEHAVIOUR))
 
@@ -172,7 +187,7 @@ TARGET = "\x00target"  # the new episode's stand-in pid while its history is wor
 
 def wait_guidance(
     history_frame: pd.DataFrame,
-    episode: dict | pd.Series,
+    episode: Mapping[str, Any] | pd.Series,
     now: pd.Timestamp,
     min_similar: int = 30,
     hours: tuple[float, ...] = GUIDANCE_HOURS,
@@ -180,9 +195,9 @@ def wait_guidance(
 ) -> WaitGuidance:
     """Share of similar past episodes ended by 1, 2, 4, 8, 12, 24 h, falling back to broader groups.
 
-    `episode` holds the canonical fields of the new episode (at least missing_from_type, reported_at,
-    age; risk_flags if known). Episodes of `history_frame` reported after `now` are ignored, open
-    ones are censored at `now`, and the episode itself (same rid) is left out.
+    `episode` holds the canonical fields of the new episode (at least missing_from_type,
+    reported_at, age; risk_flags if known). Episodes of `history_frame` reported after `now` are
+    ignored, open ones are censored at `now`, and the episode itself (same rid) is left out.
 
     `previous`, the child's own earlier episodes (canonical rows, reported_at and found_at), lets
     the narrowest levels match on previous behaviour as well: past episodes whose child had as many
@@ -213,7 +228,9 @@ def wait_guidance(
     return WaitGuidance(level, int(match.sum()), int(chosen["ended"].sum()), table)
 
 
-def _target_context(episode: dict | pd.Series, previous: pd.DataFrame | None) -> pd.Series:
+def _target_context(
+    episode: Mapping[str, Any] | pd.Series, previous: pd.DataFrame | None
+) -> pd.Series:
     """The new episode's context; with its previous behaviour when its history is given."""
     names = ("reported_at", "age", "missing_from_type", "risk_flags")
     fields = to_canonical(pd.DataFrame({k: [episode.get(k)] for k in names}))
@@ -368,9 +385,22 @@ class TimeToReturnModel:
         return float(concordance_index(episodes["hours"], -risk, episodes["ended"]))
 
 
+@dataclass(frozen=True)
+class TimeToReturnEvaluation:
+    """The Cox model fitted before a hold-out and checked on it."""
+
+    model: TimeToReturnModel  # fitted on the episodes before the hold-out
+    train_episodes: int
+    test_episodes: int
+    test_open: int  # hold-out episodes still open, censored
+    concordance: float  # on the hold-out
+    train_concordance: float
+    calibration: pd.DataFrame  # group, hours, episodes, predicted, observed, lower, upper
+
+
 def evaluate_time_to_return(
     frame: pd.DataFrame, test_from: pd.Timestamp, now: pd.Timestamp | None = None, groups: int = 5
-) -> dict:
+) -> TimeToReturnEvaluation:
     """Fit on episodes reported before `test_from` (censored there), test on those after.
 
     Returns concordance on the test period, and calibration at 2/6/24 h: the mean predicted share
@@ -408,12 +438,51 @@ def evaluate_time_to_return(
                     "upper": float(observed["upper"].iloc[i]),
                 }
             )
-    return {
-        "model": model,
-        "train_episodes": len(train),
-        "test_episodes": len(test),
-        "test_open": int((~test["ended"]).sum()),
-        "concordance": model.concordance(test),
-        "train_concordance": model.concordance(train),
-        "calibration": pd.DataFrame(rows),
-    }
+    return TimeToReturnEvaluation(
+        model=model,
+        train_episodes=len(train),
+        test_episodes=len(test),
+        test_open=int((~test["ended"]).sum()),
+        concordance=model.concordance(test),
+        train_concordance=model.concordance(train),
+        calibration=pd.DataFrame(rows),
+    )
+
+
+@dataclass(frozen=True)
+class TimeToReturnSummary:
+    """Time to return over a history: by context, the Cox model's hold-out check, the guidance's."""
+
+    now: pd.Timestamp  # open episodes are censored here
+    test_from: pd.Timestamp  # start of the hold-out
+    episodes: int  # usable episodes
+    open_episodes: int  # of which still open at `now`
+    by_context: Mapping[str, pd.DataFrame]  # km_by_group per KM_CONTEXTS column (may be empty)
+    evaluation: TimeToReturnEvaluation
+    guidance: pd.DataFrame  # evaluate_wait_guidance on the same hold-out
+
+
+def summarise_time_to_return(
+    frame: pd.DataFrame, test_from: pd.Timestamp | None = None, now: pd.Timestamp | None = None
+) -> TimeToReturnSummary:
+    """Everything the time-to-return page shows.
+
+    `now` defaults to the data's end, `test_from` to 1 January of the last report's year; a
+    hold-out without episodes on either side raises ValueError.
+    """
+    now = data_end(frame) if now is None else pd.Timestamp(now)
+    test_from = (
+        pd.Timestamp(frame["reported_at"].max().year, 1, 1)
+        if test_from is None
+        else pd.Timestamp(test_from)
+    )
+    episodes = survival_frame(frame, now)
+    return TimeToReturnSummary(
+        now=now,
+        test_from=test_from,
+        episodes=len(episodes),
+        open_episodes=int((~episodes["ended"]).sum()),
+        by_context={c: km_by_group(episodes, c) for c in KM_CONTEXTS},
+        evaluation=evaluate_time_to_return(frame, test_from, now),
+        guidance=evaluate_wait_guidance(frame, test_from, now),
+    )

@@ -10,6 +10,7 @@ import pandas as pd
 
 from misper.incidents.frame import atomic_path
 from misper.report.model import Report
+from misper.report.population import Population
 
 __all__ = ["build_report", "make_report", "write_report"]
 
@@ -24,7 +25,7 @@ def make_report(
     year: int | None = None,
     publish: bool = False,
     compare_published: bool = False,
-    population: dict | None = None,
+    population: Population | None = None,
     quality: dict | None = None,
     warnings: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
@@ -37,11 +38,11 @@ def make_report(
         compare_published
     ):  # compared with Hertfordshire: its population gives the rates unless told otherwise
         published = compare.reference()["population"]
-        population = {
-            "u18_population": published["u18_population_2022"],
-            "children_looked_after": published["children_looked_after_2022"],
-            **(population or {}),
-        }
+        hertfordshire = Population(
+            u18_population=published["u18_population_2022"],
+            children_looked_after=published["children_looked_after_2022"],
+        )
+        population = (population or Population()).filled_from(hertfordshire)
     ctx, sections = assemble(
         frame,
         start=start,
@@ -130,12 +131,12 @@ def build_report(
     year: int | None = None,
     publish: bool = False,
     compare_published: bool = False,
-    population: dict | None = None,
+    population: Population | None = None,
     quality: dict | None = None,
     warnings: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """Build the report from a canonical frame and write the outputs asked for; returns the report."""
+    """Build the report from a canonical frame, write the outputs asked for, return the report."""
     report = make_report(
         frame,
         start=start,

@@ -24,7 +24,8 @@ from misper.analysis import (
 from misper.analysis.selection import Selection, Shared, select
 from misper.incidents.schema import NAMES, REQUIRED
 from misper.report import charts
-from misper.report.model import Chart, Counts, Section, Table
+from misper.report.model import Chart, Counts, Method, ReportValues, Section, Table
+from misper.report.population import Population
 
 HOTSPOT_ROWS = (
     1000  # sectors and places listed (HTML shows the first 100; XLSX and JSON all of these)
@@ -40,10 +41,10 @@ class Context:
     shared: Shared
     year: int
     year_shared: Shared
-    population: dict
+    population: Population
     quality: dict
     publish: bool
-    values: dict  # raw analysis values the JSON contract and the comparison read
+    values: ReportValues  # analysis results the JSON contract and the comparison read
 
 
 @functools.cache
@@ -52,8 +53,8 @@ def methods() -> dict:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def _method(key: str, **fill) -> dict[str, str]:
-    return {k: v.format(**fill) for k, v in methods()[key].items()}
+def _method(key: str, **fill) -> Method:
+    return Method(**{k: v.format(**fill) for k, v in methods()[key].items()})
 
 
 def _t(ctx: Context, *args, **kwargs) -> Table:
@@ -85,7 +86,7 @@ def _counts_table(
 
 def section_demand(ctx: Context) -> Section:
     s = Section("demand", "Annual demand (Table 1)", _method("demand"))
-    calls = ctx.population.get("recorded_calls")
+    calls = ctx.population.recorded_calls
     needed = [c for c in ("pid", "record_type", "reported_at", "age") if c in ctx.raw.columns]
     table = demand.annual_table(
         ctx.raw.loc[_in_period(ctx), needed],
@@ -131,7 +132,7 @@ def section_demand(ctx: Context) -> Section:
             derived={"per_day": ("incidents",)},
         )
     )
-    ctx.values["annual_table"] = table
+    ctx.values.annual_table = table
     s.charts.append(
         Chart(
             "annual",
@@ -171,7 +172,7 @@ def section_monthly(ctx: Context) -> Section:
     s = Section("monthly", "Monthly series and seasonality (Figure 1)", _method("monthly"))
     monthly = demand.monthly_counts(ctx.shared)
     season = demand.seasonality(monthly)
-    ctx.values["seasonality"] = season
+    ctx.values.seasonality = season
     table = _counts_table(
         ctx,
         "monthly",
@@ -270,7 +271,7 @@ def section_where_from(ctx: Context) -> Section:
             )
         )
         if "transgender" in ages.columns:
-            ctx.values["transgender_share"] = ages["transgender"].sum() / ctx.shared.n_incidents
+            ctx.values.transgender_share = ages["transgender"].sum() / ctx.shared.n_incidents
     else:
         s.skipped["age_gender"] = reason
     quartiles = demand.age_by_missing_from(ctx.shared)
@@ -303,7 +304,7 @@ def section_ethnicity(ctx: Context) -> Section:
     if (reason := ctx.shared.has("ethnic_appearance")) is not None:
         s.skipped["ethnic_appearance"] = reason
         return s
-    shares = ctx.population.get("ethnic_shares")
+    shares = ctx.population.ethnic_shares
     table = vulnerability.ethnic_appearance(ctx.shared, shares)
     derived = {
         c: ("incidents",)
@@ -320,7 +321,7 @@ def section_ethnicity(ctx: Context) -> Section:
             derived=derived,
         )
     )
-    ctx.values["ethnicity"] = table
+    ctx.values.ethnicity = table
     if shares:
         flagged = [str(g) for g in table.index[table["over_represented"]]]
         s.findings.append(
@@ -353,7 +354,7 @@ def section_repeats(ctx: Context) -> Section:
     conc = repeats.concentration(ctx.shared)
     top = repeats.top_children(ctx.shared)
     summary = repeats.top_summary(top)
-    ctx.values.update(concentration=conc, top50=top, top50_summary=summary)
+    ctx.values.concentration, ctx.values.top50_summary = conc, summary
     rows = {"children": ctx.shared.n_children, "incidents": ctx.shared.n_incidents, **conc}
     s.tables.append(
         _t(
@@ -449,7 +450,7 @@ def section_found(ctx: Context) -> Section:
             )
         )
     gap = outcomes.police_gap(ctx.shared)
-    ctx.values["police_gap"] = gap
+    ctx.values.police_gap = gap
     if gap:
         s.tables.append(
             _t(
@@ -461,7 +462,8 @@ def section_found(ctx: Context) -> Section:
         )
         s.findings.append(
             f"Police are named as finder in {gap['found_by_police_share']:.1%} of incidents, but "
-            f"police activity aimed at the child found them in {gap['found_how_police_targeted_share']:.1%} "
+            "police activity aimed at the child found them in "
+            f"{gap['found_how_police_targeted_share']:.1%} "
             f"(any police activity: {gap['found_how_any_police_activity_share']:.1%})."
         )
     return s
@@ -508,7 +510,7 @@ def section_timing(ctx: Context) -> Section:
     hours = timing.hour_table(ctx.shared)
     test = timing.saturday_test(week.loc["all"])
     late = timing.care_share_late(hours)
-    ctx.values.update(weekday=week, hour=hours, saturday=test, care_late=late)
+    ctx.values.saturday, ctx.values.care_late = test, late
     for key, frame, title, x in (
         ("weekday", week, "Figure 6: incidents by weekday and place missing from", "Weekday"),
         ("hour", hours, "Figure 7: incidents by hour reported and place missing from", "Hour"),
@@ -560,7 +562,7 @@ def section_duration(ctx: Context) -> Section:
         s.skipped["duration"] = reason
         return s
     summary = outcomes.duration_summary(ctx.shared)
-    ctx.values["duration"] = summary
+    ctx.values.duration = summary
     s.tables.append(
         _t(
             ctx,
@@ -638,7 +640,8 @@ def section_duration(ctx: Context) -> Section:
     )
     if summary:
         s.findings.append(
-            f"Median duration {summary['median_hours']:.1f} hours; {summary['share_within_24h']:.1%} "
+            f"Median duration {summary['median_hours']:.1f} hours; "
+            f"{summary['share_within_24h']:.1%} "
             f"found within 24 hours and {summary['share_within_48h']:.1%} within 48 hours."
         )
     return s
@@ -664,7 +667,10 @@ def section_vulnerability(ctx: Context) -> Section:
             s.skipped[key] = reason
             continue
         table = vulnerability.list_counts(ctx.shared, column)
-        ctx.values[key] = table
+        if key == "reasons_vulnerability":
+            ctx.values.reasons_vulnerability = table
+        elif key == "risk_flags":
+            ctx.values.risk_flags = table
         t = _t(
             ctx,
             key,
@@ -688,7 +694,7 @@ def section_vulnerability(ctx: Context) -> Section:
                     ),
                 )
             )
-    if "risk_flags" in ctx.values:
+    if ctx.values.risk_flags is not None:
         matrix = vulnerability.co_occurrence(ctx.shared)
         tm = _t(
             ctx,
@@ -711,7 +717,7 @@ def section_vulnerability(ctx: Context) -> Section:
         )
     if (reason := ctx.shared.has("harm")) is None:
         harm = vulnerability.harm(ctx.shared)
-        ctx.values["harm"] = harm
+        ctx.values.harm = harm
         frame = pd.DataFrame({"incidents": pd.Series(harm["by_harm"], dtype=int)}).rename_axis(
             "harm"
         )
@@ -738,10 +744,8 @@ def section_care(ctx: Context) -> Section:
     if (reason := y.has("in_care")) is not None:
         s.skipped["care"] = reason
         return s
-    rates = care.care_rates(
-        y, ctx.population.get("u18_population"), ctx.population.get("children_looked_after")
-    )
-    ctx.values["care_rates"] = rates
+    rates = care.care_rates(y, ctx.population.u18_population, ctx.population.children_looked_after)
+    ctx.values.care_rates = rates
     s.tables.append(
         _t(
             ctx,
@@ -767,7 +771,7 @@ def section_care(ctx: Context) -> Section:
                 total_row=True,
             )
         )
-        ctx.values["authority"] = table
+        ctx.values.authority = table
     else:
         s.skipped["authority"] = reason
     if (reason := y.has("out_of_area_placement")) is None:
@@ -804,12 +808,11 @@ def section_top(ctx: Context) -> Section:
         ),
     )
     top = repeats.top_children(y, 40)
-    ctx.values["top40_year"] = top
+    ctx.values.top40_year = top
     if top.empty:
         s.skipped["top_children"] = f"no incidents in {ctx.year}"
         return s
     events, patterns = repeats.timelines(y, 10)
-    ctx.values["patterns_year"] = patterns
     keep = [
         c
         for c in (
@@ -858,7 +861,8 @@ def section_top(ctx: Context) -> Section:
     s.findings.append(
         f"Of the top ten: {counts.get('spread', 0)} spread through the year, "
         f"{counts.get('compressed', 0)} compressed; {int(patterns['ceased'].sum())} ceased, "
-        f"{int(patterns['reduced'].sum())} reduced, {int(patterns['sentinel'].sum())} with a sentinel episode."
+        f"{int(patterns['reduced'].sum())} reduced, "
+        f"{int(patterns['sentinel'].sum())} with a sentinel episode."
     )
     return s
 
@@ -874,8 +878,10 @@ def section_workload(ctx: Context) -> Section:
         if (reason := y.has(column)) is not None:
             s.skipped[key] = reason
             continue
-        result = workload.narratives(y) if key == "narratives" else workload.tasks(y)
-        ctx.values[key] = result
+        if key == "narratives":
+            result = ctx.values.narratives = workload.narratives(y)
+        else:
+            result = ctx.values.tasks = workload.tasks(y)
         for by in ("risk_final", "found_by"):
             test = result.get(f"test_by_{by}")
             if test:
@@ -885,7 +891,7 @@ def section_workload(ctx: Context) -> Section:
                 )
         if key == "narratives":
             hist = workload.narratives_histogram(y)
-            hist.index = [f"{a:.0f}-{b:.0f}" for a, b in zip(hist["from"], hist["to"])]
+            hist.index = [f"{a:.0f}-{b:.0f}" for a, b in zip(hist["from"], hist["to"], strict=True)]
             t = _t(
                 ctx,
                 "narratives_hist",
@@ -1032,7 +1038,7 @@ def section_quality(ctx: Context) -> Section:
     for key in ("postcodes_cut", "distances_computed"):
         if ctx.quality.get(key):
             s.findings.append(f"{key.replace('_', ' ')}: {ctx.quality[key]:,}.")
-    negative = ctx.values.get("duration", {}).get("negative_durations")
+    negative = (ctx.values.duration or {}).get("negative_durations")
     if negative:
         s.findings.append(
             f"{negative:,} incidents have found_at before reported_at (left out of durations)."
@@ -1067,7 +1073,7 @@ def assemble(
     end=None,
     year: int | None = None,
     publish: bool = False,
-    population: dict | None = None,
+    population: Population | None = None,
     quality: dict | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Context, list[Section]]:
@@ -1093,7 +1099,15 @@ def assemble(
         pd.Timestamp(year, 12, 31),
     )
     ctx = Context(
-        frame, selection, shared, year, year_shared, population or {}, quality or {}, publish, {}
+        frame,
+        selection,
+        shared,
+        year,
+        year_shared,
+        population or Population(),
+        quality or {},
+        publish,
+        ReportValues(),
     )
     sections = []
     for name, build in SECTIONS:
@@ -1103,7 +1117,7 @@ def assemble(
                 Section(
                     name.lower().replace(" ", "_"),
                     f"{name} ({year})",
-                    {"definition": f"Needs incidents in {year}."},
+                    Method(f"Needs incidents in {year}."),
                     skipped={name.lower().replace(" ", "_"): f"no analysed incidents in {year}"},
                 )
             )

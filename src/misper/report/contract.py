@@ -37,7 +37,7 @@ def _mapping(table: Table | None, column: str) -> dict | None:
 
 
 def build(ctx, sections: list[Section]) -> dict:
-    """The JSON object; values come from the protected tables, so --publish applies to both outputs."""
+    """The JSON object; values come from the protected tables, so --publish applies to both."""
     shared, values = ctx.shared, ctx.values
     skipped = {k: v for s in sections for k, v in s.skipped.items()}
     data: dict = {
@@ -57,12 +57,12 @@ def build(ctx, sections: list[Section]) -> dict:
     ]
     data["monthly"] = _mapping(_find(sections, "monthly"), "incidents")
     data["missing_from"] = _mapping(_find(sections, "missing_from"), "incidents")
-    conc = values.get("concentration", {})
+    conc = values.concentration or {}
     data["repeat"] = {
         k: conc.get(k)
         for k in ("top_decile_share", "gini", "share_children_once", "repeat_incident_share")
     }
-    duration = values.get("duration") or {}
+    duration = values.duration or {}
     data["duration"] = {
         k: duration.get(k) for k in ("median_hours", "share_within_24h", "share_within_48h")
     }
@@ -76,8 +76,8 @@ def build(ctx, sections: list[Section]) -> dict:
         last = len(table.frame)
         out["all"] = [table.value(table.shown.index[last], c) for c in table.frame.columns]
         data[key] = out
-    data["care_share_22_to_01"] = values.get("care_late")
-    if values.get("care_late") is None:
+    data["care_share_22_to_01"] = values.care_late
+    if values.care_late is None:
         skipped.setdefault("care_share_22_to_01", "no care_home incidents")
     data["found_by"] = _mapping(_find(sections, "found_by"), "share")
     data["found_how"] = _mapping(_find(sections, "found_how"), "share")

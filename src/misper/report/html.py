@@ -1,19 +1,19 @@
-"""The report as one self-contained HTML file: plotly's JavaScript embedded once, no network."""
+"""The report as one self-contained HTML file: styles and plotly's JavaScript in it, no network."""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from misper import __version__
-from misper.report.model import Report, Table
+from misper.report.model import Comparison, Report, Section, Table
+from misper.report.views import ChartView, TableView, chart, environment, plotly_js
 
 MAX_ROWS = 100  # longer tables are cut in the HTML (the XLSX and JSON hold them whole)
+HIGHLIGHT_NOTE = "Highlighted: over twice the count expected under independence."
 
 
 def fmt(value, column: str = "") -> str:
@@ -35,76 +35,87 @@ def fmt(value, column: str = "") -> str:
     return str(value)
 
 
-def table_html(table: Table) -> str:
-    shown = table.shown
-    highlight = table.highlight
-    rows = shown.index[:MAX_ROWS] if len(shown) > MAX_ROWS else shown.index
-    esc = html.escape
-    out = [
-        f'<div class="scroll"><table id="t-{esc(table.key)}"><caption>{esc(table.title)}</caption><thead><tr>',
-        f'<th scope="col">{esc(str(shown.index.name or ""))}</th>',
-    ]
-    out += [f'<th scope="col">{esc(str(c))}</th>' for c in shown.columns]
-    out.append("</tr></thead><tbody>")
-    for position, label in enumerate(rows):
-        total = table.total_row and position == len(shown) - 1
-        out.append(f'<tr{" class=total" if total else ""}><th scope="row">{esc(str(label))}</th>')
+def _numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def table_view(table: Table) -> TableView:
+    """A protected table as shown: row labels heading the rows, highlighted cells marked."""
+    shown, highlight = table.shown, table.highlight
+    cut = len(shown) > MAX_ROWS
+    rows = []
+    for position, label in enumerate(shown.index[:MAX_ROWS]):
+        cells: list[object] = [str(label)]
         for j, column in enumerate(shown.columns):
             value = shown.iat[position, j]
-            mark = (
+            text = fmt(value, str(column))
+            marked = (
                 highlight is not None
                 and position < len(highlight)
                 and bool(highlight.iat[position, j])
                 and not isinstance(value, str)
             )
-            out.append(f"<td{' class=hl' if mark else ''}>{esc(fmt(value, str(column)))}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
-    if len(shown) > MAX_ROWS:
-        out.append(
-            f'<p class="muted">First {MAX_ROWS} of {len(shown):,} rows; all rows are in the XLSX and JSON.</p>'
-        )
+            cells.append({"text": text, "class": "hl"} if marked else text)
+        rows.append(tuple(cells))
+    notes = []
+    if cut:
+        notes.append(f"First {MAX_ROWS} of {len(shown):,} rows; all rows are in the XLSX and JSON.")
     if table.note:
-        out.append(f'<p class="muted">{esc(table.note)}</p>')
+        notes.append(table.note)
     if highlight is not None:
-        out.append(
-            '<p class="muted">Highlighted: over twice the count expected under independence.</p>'
+        notes.append(HIGHLIGHT_NOTE)
+    return TableView(
+        caption=table.title,
+        headers=(str(shown.index.name or ""), *(str(c) for c in shown.columns)),
+        rows=tuple(rows),
+        numeric=(False, *(_numeric(table.frame[c]) for c in shown.columns)),
+        row_headers=True,
+        total_rows=1 if table.total_row and not cut else 0,
+        id=f"t-{table.key}",
+        notes=tuple(notes),
+    )
+
+
+def comparison_view(comparisons: list[Comparison]) -> TableView:
+    """The seed report's published figures beside this data's."""
+
+    def agrees(c: Comparison) -> dict[str, str]:
+        if c.agrees is None:
+            return {"text": "n/a", "class": "muted"}
+        return (
+            {"text": "yes", "class": "agree-yes"}
+            if c.agrees
+            else {"text": "no", "class": "agree-no"}
         )
-    return "".join(out)
+
+    return TableView(
+        caption="Published (seed report) vs this data",
+        headers=("Figure", "Published", "This data", "Agrees if", "Agrees"),
+        rows=tuple(
+            (c.figure, fmt(c.published), fmt(c.this_data), c.tolerance, agrees(c))
+            for c in comparisons
+        ),
+        numeric=(False, True, True, False, False),
+        row_headers=True,
+    )
+
+
+def _charts(section: Section) -> tuple[ChartView, ...]:
+    return tuple(chart(c.figure, c.title) for c in section.charts)
 
 
 def render(report: Report) -> str:
-    import plotly.io
-    import plotly.offline
-
-    env = Environment(
-        loader=PackageLoader("misper.report", "templates"), autoescape=select_autoescape()
-    )
-    template = env.get_template("report.html.j2")
-    config = {"displaylogo": False, "responsive": True}
-    blocks = {}
-    for section in report.sections:
-        charts = [
-            (
-                c.title,
-                plotly.io.to_html(
-                    c.figure,
-                    full_html=False,
-                    include_plotlyjs=False,
-                    config=config,
-                    default_width="100%",
-                    validate=False,
-                    default_height=f"{c.figure['layout'].get('height', 380)}px",
-                ),
-            )
-            for c in section.charts
-        ]
-        blocks[section.key] = {"charts": charts, "tables": [table_html(t) for t in section.tables]}
-    return template.render(
-        report=report,
-        plotly_js=plotly.offline.get_plotlyjs(),
-        blocks=blocks,
-        fmt=fmt,
-        version=__version__,
-        made=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    return (
+        environment()
+        .get_template("report/demand.html")
+        .render(
+            report=report,
+            charts={s.key: _charts(s) for s in report.sections},
+            tables={s.key: [table_view(t) for t in s.tables] for s in report.sections},
+            comparisons={s.key: comparison_view(s.comparisons) for s in report.sections},
+            plotly_js=plotly_js(),
+            inline_css=True,
+            version=__version__,
+            made=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        )
     )

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from misper.report import suppression
+
+if TYPE_CHECKING:
+    from misper.analysis.care import CareRates
+    from misper.analysis.demand import Seasonality
+    from misper.analysis.outcomes import DurationSummary, PoliceGap
+    from misper.analysis.repeats import TopSummary
+    from misper.analysis.timing import SaturdayTest
+    from misper.analysis.vulnerability import Harm
+    from misper.analysis.workload import WorkloadSummary
 
 
 @dataclass(frozen=True)
@@ -122,16 +132,76 @@ class Comparison:
     agrees: bool | None
 
 
+@dataclass(frozen=True)
+class Method:
+    """The method note under a section: what is counted, over what, and what was left out."""
+
+    definition: str
+    denominator: str = ""
+    excluded: str = ""
+
+    def parts(self) -> tuple[tuple[str, str], ...]:
+        """(name, text) of the parts given, in reading order."""
+        named = (
+            ("definition", self.definition),
+            ("denominator", self.denominator),
+            ("excluded", self.excluded),
+        )
+        return tuple((name, text) for name, text in named if text)
+
+
 @dataclass
 class Section:
     key: str
     title: str
-    method: dict[str, str]  # definition, denominator, excluded
+    method: Method
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReportValues:
+    """Analysis results kept beside the tables, for the JSON contract, the published comparison
+    and later sections; filled by the sections as they are built. None: not computed."""
+
+    annual_table: pd.DataFrame | None = None  # Table 1, by year
+    seasonality: Seasonality | None = None
+    transgender_share: float | None = None
+    ethnicity: pd.DataFrame | None = None
+    concentration: dict[str, float | int] | None = None  # empty when there are no children
+    top50_summary: TopSummary | None = None
+    police_gap: PoliceGap | None = None
+    saturday: SaturdayTest | None = None  # busiest weekday and the Saturday test
+    care_late: float | None = None  # share of care-home incidents reported 22:00-00:59
+    duration: DurationSummary | None = None
+    reasons_vulnerability: pd.DataFrame | None = None
+    risk_flags: pd.DataFrame | None = None
+    harm: Harm | None = None
+    care_rates: CareRates | None = None
+    authority: pd.DataFrame | None = None  # with its total column
+    top40_year: pd.DataFrame | None = None
+    narratives: WorkloadSummary | None = None
+    tasks: WorkloadSummary | None = None
+
+    # report/compare.py, owned apart, still reads these as a mapping (`v.get("duration")`,
+    # `"harm" in v`, `v["harm"]`): these three go once it reads the attributes.
+    def __getitem__(self, name: str) -> Any:
+        if name not in _VALUE_NAMES:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __contains__(self, name: str) -> bool:
+        return self[name] is not None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self[name]
+        return default if value is None else value
+
+
+_VALUE_NAMES = frozenset(f.name for f in fields(ReportValues))
 
 
 @dataclass

@@ -3,18 +3,36 @@ ethnic group and, optionally, recorded calls per year. Checked on load; every fa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import yaml
 
-KEYS = ("u18_population", "children_looked_after", "ethnic_shares", "recorded_calls")
+
+@dataclass(frozen=True)
+class Population:
+    """The area's figures the rates need; None where they are not given."""
+
+    u18_population: int | None = None
+    children_looked_after: int | None = None
+    ethnic_shares: Mapping[str, float] | None = None  # group -> share of the population
+    recorded_calls: Mapping[int, int] | None = None  # year -> calls
+
+    def filled_from(self, other: Population) -> Population:
+        """This population with each figure it does not give taken from `other`."""
+        mine = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Population(**{k: getattr(other, k) if v is None else v for k, v in mine.items()})
+
+
+KEYS = tuple(f.name for f in fields(Population))
 
 
 class PopulationFileError(ValueError):
     """The population file is unreadable or holds a wrong value (the message names which)."""
 
 
-def load_population(path: str | Path) -> dict:
+def load_population(path: str | Path) -> Population:
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -67,4 +85,4 @@ def load_population(path: str | Path) -> dict:
                     )
     if problems:
         raise PopulationFileError(f"{path}: " + "; ".join(problems))
-    return data
+    return Population(**data)

@@ -33,7 +33,7 @@ class TooFewToPublish(DisclosureError):
 
 
 def extend(values: np.ndarray) -> np.ndarray:
-    """The table with a last column of row totals, a last row of column totals and the grand total."""
+    """The table with a last column of row totals, a last row of column totals, the grand total."""
     table = np.column_stack([values, values.sum(axis=1)])
     return np.vstack([table, table.sum(axis=0)])
 
@@ -83,7 +83,7 @@ def primary(values: np.ndarray) -> np.ndarray:
 
 
 def recoverable(mask: np.ndarray) -> np.ndarray:
-    """Cells of `mask` (unknown cells of the extended table) that the other cells determine exactly."""
+    """Cells of `mask` (unknown cells of the extended table) the other cells determine exactly."""
     out = np.zeros(mask.shape, dtype=bool)
     cells = np.flatnonzero(mask)
     if len(cells) == 0:

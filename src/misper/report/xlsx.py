@@ -81,7 +81,7 @@ def write(report: Report, path: Path) -> None:
             2 + i,
             0,
             [f"note {i}", section.title]
-            + [section.method.get(k, "") for k in ("definition", "denominator", "excluded")],
+            + [section.method.definition, section.method.denominator, section.method.excluded],
             wrap,
         )
     notes.set_column(0, 0, 9)
@@ -97,14 +97,15 @@ def write(report: Report, path: Path) -> None:
     contents.set_column(0, 0, 26)
     contents.set_column(1, 2, 60)
 
-    for table, name in zip(tables, names):
+    for table, name in zip(tables, names, strict=True):
         sheet = book.add_worksheet(name)
         section = next(s for s in report.sections if table in s.tables)
         sheet.write(0, 0, table.title, title)
         sheet.write(
             1,
             0,
-            f"This worksheet contains one table. Method: see {note_of[section.key]} on the Notes sheet."
+            f"This worksheet contains one table. Method: see {note_of[section.key]} on the Notes "
+            "sheet."
             + (
                 " Counts below 5 are shown as <5, cells hidden to protect them as [c]."
                 if report.publish
@@ -115,12 +116,12 @@ def write(report: Report, path: Path) -> None:
         header = [str(shown.index.name or "row")] + [str(c) for c in shown.columns]
         sheet.write_row(3, 0, header, bold)
         for r, (label, values) in enumerate(
-            zip(shown.index, shown.itertuples(index=False)), start=4
+            zip(shown.index, shown.itertuples(index=False), strict=True), start=4
         ):
             sheet.write(
                 r, 0, _cell(label) if not isinstance(label, (int, np.integer)) else int(label)
             )
-            for c, (column, value) in enumerate(zip(shown.columns, values), start=1):
+            for c, (column, value) in enumerate(zip(shown.columns, values, strict=True), start=1):
                 value = _cell(value)
                 if value is None:
                     continue
