@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from misper.incidents.frame import LIST_DTYPE
 from misper.incidents.schema import BY_NAME, COLUMNS, REQUIRED, Column, Kind
-from misper.incidents.validate import _SECTOR, EARLIEST, Tally
+from misper.incidents.validate import EARLIEST, SECTOR_PATTERN, Tally
 
 _TYPES: dict[Kind, Callable[[pa.DataType], bool]] = {
     Kind.TEXT: pa.types.is_string,
@@ -145,7 +145,9 @@ def _column_holds(column: Column, array: pa.ChunkedArray) -> bool:
             return False  # the full loader trims, and reads an empty cell as unknown
         if column.postcode_sector:
             unique = pc.unique(array.drop_null())
-            return pc.all(pc.match_substring_regex(unique, f"^{_SECTOR}$")).as_py() is not False
+            return (
+                pc.all(pc.match_substring_regex(unique, f"^{SECTOR_PATTERN}$")).as_py() is not False
+            )
         return True
     if kind in (Kind.INTEGER, Kind.FLOAT):
         low = -np.inf if column.minimum is None else column.minimum

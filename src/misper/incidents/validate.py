@@ -34,7 +34,7 @@ EARLIEST = pd.Timestamp("1980-01-01")  # before this a date is a typing error, n
 ISO_HINT = "a date-time in ISO 8601 form, e.g. 2022-03-05T22:41"
 _TZ_SUFFIX = r"(?:Z|[+-]\d\d:?\d\d)$"
 _FULL_POSTCODE = r"([A-Z]{1,2}\d[A-Z\d]?) ?(\d)[A-Z]{2}"
-_SECTOR = r"[A-Z]{1,2}\d[A-Z\d]? \d"
+SECTOR_PATTERN = r"[A-Z]{1,2}\d[A-Z\d]? \d"
 EARTH_RADIUS_MILES = 3958.8
 
 
@@ -368,7 +368,7 @@ def _parse_postcode(
     text = pd.Series(uniques, dtype="string").str.upper().str.replace(r"\s+", " ", regex=True)
     full = text.str.extract(f"^{_FULL_POSTCODE}$")
     is_full = full[0].notna().to_numpy()
-    is_sector = text.str.fullmatch(_SECTOR).fillna(False).to_numpy(dtype=bool)
+    is_sector = text.str.fullmatch(SECTOR_PATTERN).fillna(False).to_numpy(dtype=bool)
     sector = np.where(
         is_full,
         (full[0] + " " + full[1]).to_numpy(dtype=object),

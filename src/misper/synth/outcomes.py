@@ -32,10 +32,11 @@ def found_by(
         exploiter, P.FOUND_POLICE_LEAN_EXPLOITER, 1.0
     )
     p_self = np.minimum(
-        ref["returned_of_own_accord_share"] * self_lean / _mean(self_lean, basis), P.FOUND_SELF_MAX
+        ref["returned_of_own_accord_share"] * self_lean / masked_mean(self_lean, basis),
+        P.FOUND_SELF_MAX,
     )
     p_police = np.minimum(
-        ref["police_involved_found_by_share"] * police_lean / _mean(police_lean, basis),
+        ref["police_involved_found_by_share"] * police_lean / masked_mean(police_lean, basis),
         P.FOUND_SELF_OR_POLICE_MAX - p_self,
     )
     u = rng.random(len(kind))
@@ -147,7 +148,7 @@ def distances(
     target = np.array(list(shares.values()))
     n = len(lat)
     # Kept below Table 4's 0-5 share so the rest of the mixture stays a distribution (tiny runs).
-    origin = min(_mean(at_origin, basis, default=0.0), P.DISTANCE_ORIGIN_SHARE_MAX)
+    origin = min(masked_mean(at_origin, basis, default=0.0), P.DISTANCE_ORIGIN_SHARE_MAX)
     elsewhere = np.clip((target - origin * np.eye(len(bands))[0]) / (1 - origin), 1e-6, None)
     elsewhere /= elsewhere.sum()
     lower = np.array([P.DISTANCE_BAND_MILES[b][0] for b in bands])
@@ -155,7 +156,7 @@ def distances(
     far = lower >= P.EXPLOITER_DISTANCE_BOOST_FROM_MILES
     boost = np.where(far, P.EXPLOITER_DISTANCE_BOOST, 1.0)
     with_exploiter = elsewhere * boost / (elsewhere * boost).sum()
-    f = min(_mean(exploiter, basis & ~at_origin, default=0.0), P.DISTANCE_EXPLOITER_SHARE_MAX)
+    f = min(masked_mean(exploiter, basis & ~at_origin, default=0.0), P.DISTANCE_EXPLOITER_SHARE_MAX)
     without = np.clip((elsewhere - f * with_exploiter) / (1 - f), 1e-6, None)
     without /= without.sum()
     band = np.zeros(n, dtype=int)
@@ -203,6 +204,6 @@ def fatal_incidents(rng: np.random.Generator, candidates: np.ndarray, scale: flo
     return rng.choice(candidates, k, replace=False)
 
 
-def _mean(values: np.ndarray, mask: np.ndarray, default: float = 1.0) -> float:
+def masked_mean(values: np.ndarray, mask: np.ndarray, default: float = 1.0) -> float:
     """Mean over the masked rows, or `default` when there are none (a tiny data set)."""
     return float(values[mask].mean()) if mask.any() else default

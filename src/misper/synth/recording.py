@@ -12,7 +12,7 @@ import pandas as pd
 
 from misper.synth import calibration
 from misper.synth import parameters as P
-from misper.synth.outcomes import _mean
+from misper.synth.outcomes import masked_mean
 
 CIRCUMSTANCES = {
     "curfew": "Did not return by the agreed time in the evening.",
@@ -46,7 +46,7 @@ def risk(
     high_share = (tasks["combined"] - tasks["medium"]) / (tasks["high"] - tasks["medium"])
     n = len(child_report)
     lean = 1.0 + P.RISK_HIGH_LEAN_SEVERE * flags_severe + P.RISK_HIGH_LEAN_YOUNG * young
-    p_high = np.minimum(high_share * lean / _mean(lean, child_report), P.RISK_HIGH_MAX)
+    p_high = np.minimum(high_share * lean / masked_mean(lean, child_report), P.RISK_HIGH_MAX)
     unassessed = rng.random(n) < P.UNCONVERTED_NO_APPARENT_RISK
     initial = np.where(unassessed, "no_apparent_risk", "absent").astype(object)
     initial[child_report] = np.where(
@@ -85,7 +85,7 @@ def narratives(rng: np.random.Generator, by: np.ndarray, report: np.ndarray) -> 
     lean = np.where(
         by == "social_services", 1 + ref["narratives_found_by_social_services_uplift"], 1.0
     )
-    lean = lean / _mean(lean, report)
+    lean = lean / masked_mean(lean, report)
     sigma = P.NARRATIVE_SIGMA
     count = (
         ref["narratives_mean_per_incident"]
