@@ -250,11 +250,11 @@ def test_audit_lists_newest_first_and_the_filter_filters(web):
 
 
 def test_audit_pages_through_older_events(web, monkeypatch):
-    from misper.app.web import admin_pages
+    from misper.app.audit import pages as audit_pages
 
     call, _client, session, world = web
     _events(session, world)
-    monkeypatch.setattr(admin_pages, "EVENTS_PAGE", 2)
+    monkeypatch.setattr(audit_pages, "EVENTS_PAGE", 2)
     first = call(Role.admin, "GET", "/audit").text
     assert _seqs(first) == [5, 4] and "offset=2" in first and "Newer events" not in first
     second = call(Role.admin, "GET", "/audit", params={"offset": 4}).text

@@ -18,8 +18,8 @@ from misper.app.interviews.models import PreventionInterview, ReturnHomeIntervie
 
 def child_timeline(session: Session, actor: Actor, pid: str) -> list[dict]:
     """Events (at, kind, text, ref), oldest first."""
-    access.require(actor, "children", "read")
-    child = visible_child(session, actor, pid)
+    access.require(actor, "timelines", "read")
+    child = visible_child(session, actor, pid, scope=access.timeline_children)
     events: list[dict] = []
 
     def add(at: datetime | None, kind: str, text: str, ref: str | None = None) -> None:
@@ -43,9 +43,10 @@ def child_timeline(session: Session, actor: Actor, pid: str) -> list[dict]:
             add(p.recorded_at, "prevention_interview", f"Prevention interview: {p.outcome}")
     if access.allowed(actor.role, "return_home_interviews", "list"):
         for r in session.scalars(
-            select(ReturnHomeInterview).where(
-                ReturnHomeInterview.episode_id.in_(ids), access.return_home_interviews(actor)
-            )
+            select(ReturnHomeInterview)
+            .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
+            # Not only the episodes listed above: a provider sees its interviews, not episodes.
+            .where(Episode.child_id == child.id, access.return_home_interviews(actor))
         ):
             add(
                 r.completed_at,
