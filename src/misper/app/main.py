@@ -9,17 +9,20 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from misper.app.agencies import api as agencies_api
 from misper.app.audit import api as audit_api
+from misper.app.audit.keys import key_for
+from misper.app.audit.service import record_refused
 from misper.app.auth import api as auth_api
 from misper.app.charity import api as charity_api
 from misper.app.children import api as children_api
 from misper.app.dashboards import api as dashboards_api
 from misper.app.db import make_engine, session_factory
 from misper.app.episodes import api as episodes_api
-from misper.app.errors import DomainError
+from misper.app.errors import DomainError, Forbidden, NotFound
 from misper.app.escalation import api as escalation_api
 from misper.app.flowchart import api as flowchart_api
 from misper.app.groups import api as groups_api
@@ -51,6 +54,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.engine = make_engine(database_url)
+    key_for(app.state.engine.url)  # no audit key, no server: every commit needs it
     app.state.sessions = session_factory(app.state.engine)
     app.state.in_flight = asyncio.Semaphore(
         1 if app.state.engine.dialect.name == "sqlite" else IN_FLIGHT
@@ -155,6 +159,18 @@ def error_body(code: str, message: str, fields: list[dict] | None = None) -> dic
 def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain(request: Request, exc: DomainError):
+        if isinstance(exc, (Forbidden, NotFound)):
+            # Attempts are audited too, in a transaction of their own: the request's rolled back.
+            route = request.scope.get("route")
+            await run_in_threadpool(
+                record_refused,
+                request.app.state.sessions,
+                getattr(request.state, "actor", None),
+                exc.status,
+                request.method,
+                request.url.path,
+                getattr(route, "path", None),
+            )
         return _answer(request, exc.status, error_body(exc.code, exc.message, exc.fields))
 
     @app.exception_handler(RequestValidationError)
@@ -185,7 +201,9 @@ def _handle_errors(app: FastAPI) -> None:
 
 def _answer(request: Request, status: int, body: dict):
     """JSON for the API and for systems; a page for a person's browser on the web pages."""
-    if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
+    accept = request.headers.get("accept", "")
+    wants_json = "application/json" in accept and "text/html" not in accept
+    if request.url.path.startswith("/api") or wants_json:
         return JSONResponse(body, status_code=status)
     if status == 401:
         return RedirectResponse("/login", status_code=303)

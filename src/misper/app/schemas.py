@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from misper.incidents.schema import TIMEZONE, Column, Kind
@@ -92,3 +93,9 @@ def canonical_type(column: Column, answer: bool = False):
         return bool
     item = Literal[column.values] if column.values else text(64, 1)
     return Annotated[list[item], Field(max_length=100)]
+
+
+# Path parameters: a child's pid, an episode's rid, a numbered record.
+PidPath = Annotated[str, Path(min_length=1, max_length=64)]
+RidPath = Annotated[str, Path(min_length=1, max_length=64)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -3,15 +3,13 @@ updates and sightings, and closing it when the child is found."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi import Path as FPath
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor, visible_episode
@@ -22,6 +20,7 @@ from misper.app.episodes.closing import FOUND_FIELDS, close_episode
 from misper.app.episodes.models import Episode
 from misper.app.errors import DomainError, Invalid
 from misper.app.routing import DB, allowed
+from misper.app.ui import forms
 from misper.app.ui.forms import field_errors
 from misper.app.ui.pages import render
 from misper.incidents.schema import BY_NAME, FOUND_BY, FOUND_HOW, FOUND_LOCATION_TYPES
@@ -180,29 +179,6 @@ def _shown(value) -> str:
 
 # --- Updates and sightings -------------------------------------------------------------------
 
-# The update form also sits on other domains' pages (the carer's check, the control room's
-# triage). Each registers here how it shows the form refused, by the path the form goes back to;
-# a caller whose role may not open that page is shown the refusal on the episode page instead.
-RefusedUpdatePage = Callable[
-    [Request, Session, Actor, str, str, dict[str, str], dict[str, str]], Response
-]
-UPDATE_FORM_HOSTS: list[tuple[str, tuple[str, str], RefusedUpdatePage]] = []
-
-
-def update_form_host(
-    prefix: str, resource: str, action: str
-) -> Callable[[RefusedUpdatePage], RefusedUpdatePage]:
-    """Decorator registering a page that shows the update form: its paths start with `prefix` and
-    it is open to roles allowed `action` on `resource`. When the form it sent is refused, the page
-    is called as `page(request, session, actor, rid, back, errors, values)` and answers with 422."""
-    access.PERMISSIONS[resource][action]  # a typo fails at import, not at the first refusal
-
-    def register(page: RefusedUpdatePage) -> RefusedUpdatePage:
-        UPDATE_FORM_HOSTS.append((prefix, (resource, action), page))
-        return page
-
-    return register
-
 
 @router.post("/episodes/{rid}/updates", response_class=HTMLResponse)
 def add_update(
@@ -232,7 +208,7 @@ def add_update(
         session.rollback()
         errors = field_errors(exc)
         values = {"kind": kind, "text": text, "postcode_sector": postcode_sector}
-        for prefix, (resource, action), page in UPDATE_FORM_HOSTS:
+        for prefix, (resource, action), page in forms.UPDATE_FORM_HOSTS:
             if back.startswith(prefix) and access.allowed(actor.role, resource, action):
                 return page(request, session, actor, rid, back, errors, values)
         return _episode_page(request, session, actor, rid, errors, values, 422)

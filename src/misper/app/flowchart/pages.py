@@ -13,15 +13,14 @@ from sqlalchemy.orm import Session
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.children import service as children
-from misper.app.children.api import PidPath
 from misper.app.episodes.models import Episode
-from misper.app.episodes.pages import update_form_host
 from misper.app.errors import Invalid, NotFound
 from misper.app.flowchart import service as flowchart
 from misper.app.flowchart.api import CheckId
 from misper.app.flowchart.service import RESULTS
 from misper.app.routing import DB, allowed
-from misper.app.ui.forms import field_errors, when
+from misper.app.schemas import PidPath
+from misper.app.ui.forms import field_errors, update_form_host, when
 from misper.app.ui.pages import render
 from misper.process.config import default_config
 from misper.process.flowchart import Outcome

@@ -13,14 +13,15 @@ from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
-from misper.app.episodes.pages import update_form_host
 from misper.app.errors import Invalid
 from misper.app.flowchart.service import RESULTS
 from misper.app.notifications.service import list_notifications
 from misper.app.routing import DB, allowed
+from misper.app.schemas import IdPath
+from misper.app.tasks import service as tasks
 from misper.app.triage import service as triage
 from misper.app.triage.api import Rid
-from misper.app.ui.forms import field_errors, when
+from misper.app.ui.forms import field_errors, update_form_host, when
 from misper.app.ui.pages import render
 from misper.app.users.models import User
 from misper.incidents.schema import RISK_FLAGS
@@ -61,7 +62,7 @@ def render_triage(
     (risk, decision, a task, an update)."""
     view = triage.triage(session, actor, rid)
     config = default_config()
-    wanted = {row.progress.assigned_to for row in view.tasks} - {None}
+    wanted = {task.assigned_to for task in view.tasks} - {None}
     assignees = dict(
         session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all()
     )
@@ -140,3 +141,31 @@ def decide(
         }
         return render_triage(request, session, actor, rid, errors, values, 422)
     return RedirectResponse(f"/triage/{rid}#decisions", status_code=303)
+
+
+@router.post("/tasks/{task_id}", response_class=HTMLResponse)
+def task_action(
+    request: Request,
+    task_id: IdPath,
+    session: DB,
+    rid: Annotated[str, Form(max_length=64)] = "",
+    action: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=4_000)] = "",
+    assignee: Annotated[str, Form(max_length=80)] = "",
+    actor: Actor = allowed("tasks", "update"),
+):
+    try:
+        if action in ("helped", "not_helped"):
+            tasks.complete(session, actor, task_id, contributed=action == "helped")
+        elif action == "not_needed":
+            tasks.not_needed(session, actor, task_id, reason)
+        elif action == "assign":
+            tasks.assign(session, actor, task_id, assignee.strip())
+        else:
+            raise Invalid("action", "choose what to do with the task")
+    except Invalid as exc:
+        session.rollback()
+        errors = {f"task-{task_id}": next(iter(field_errors(exc).values()))}
+        values = {f"reason-{task_id}": reason, f"assignee-{task_id}": assignee}
+        return render_triage(request, session, actor, rid, errors, values, 422)
+    return RedirectResponse(f"/triage/{rid}#task-{task_id}", status_code=303)

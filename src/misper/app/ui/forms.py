@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from fastapi import Request, Response
+from sqlalchemy.orm import Session
+
+from misper.app import access
+from misper.app.access import Actor
 from misper.app.errors import Invalid
 
 
@@ -18,3 +24,27 @@ def when(value: str, field: str) -> datetime:
 def field_errors(exc: Invalid) -> dict[str, str]:
     """A refusal's messages keyed by the form field they belong beside."""
     return {f["field"].split(".")[0]: f["message"] for f in exc.fields}
+
+
+# The update form also sits on other domains' pages (the carer's check, the control room's
+# triage). Each registers here how it shows the form refused, by the path the form goes back to;
+# a caller whose role may not open that page is shown the refusal on the episode page instead.
+RefusedUpdatePage = Callable[
+    [Request, Session, Actor, str, str, dict[str, str], dict[str, str]], Response
+]
+UPDATE_FORM_HOSTS: list[tuple[str, tuple[str, str], RefusedUpdatePage]] = []
+
+
+def update_form_host(
+    prefix: str, resource: str, action: str
+) -> Callable[[RefusedUpdatePage], RefusedUpdatePage]:
+    """Decorator registering a page that shows the update form: its paths start with `prefix` and
+    it is open to roles allowed `action` on `resource`. When the form it sent is refused, the page
+    is called as `page(request, session, actor, rid, back, errors, values)` and answers with 422."""
+    access.PERMISSIONS[resource][action]  # a typo fails at import, not at the first refusal
+
+    def register(page: RefusedUpdatePage) -> RefusedUpdatePage:
+        UPDATE_FORM_HOSTS.append((prefix, (resource, action), page))
+        return page
+
+    return register

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from misper.app import access
 from misper.app.access import Actor
-from misper.app.routing import DB, ERRORS, Paging, allowed, current_actor
+from misper.app.routing import DB, ERRORS, Paging, allowed, signed_in
 from misper.app.users import service
 from misper.app.users.schemas import NewPassword, ResetIn, UserIn, UserOut
 
@@ -25,7 +25,7 @@ class MeOut(BaseModel):
 
 
 @router.get("/me", response_model=MeOut)
-def me(actor: Annotated[Actor, Depends(current_actor)]):
+def me(actor: Actor = signed_in()):
     return MeOut(
         username=actor.username,
         role=actor.role.value,
