@@ -1,10 +1,10 @@
-"""Database plumbing: the declarative base, engines, sessions, and running the packaged migrations."""
+"""Database plumbing: the declarative base, engines, sessions, running the packaged migrations."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from importlib import resources
 
@@ -38,6 +38,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        path = engine.url.database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            event.listen(engine, "do_connect", lambda *_: _create_owner_only(path))
         return engine
     if "poolclass" not in kwargs:
         # Kept open for every request the app lets in at once (main.IN_FLIGHT) and its audit
@@ -46,6 +49,13 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         kwargs.setdefault("pool_size", 36)
         kwargs.setdefault("max_overflow", 4)
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _create_owner_only(path: str) -> None:
+    # SQLite would create a missing store readable by everyone (under the usual umask); made here
+    # first, it is readable by its owner only, and SQLite gives its -wal and -shm files its mode.
+    with suppress(OSError):  # it exists, or SQLite cannot create it either and will say so
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -60,8 +70,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+class StoreSession(Session):
+    """The app's sessions: the audit domain keeps the field history of their changes
+    (audit/history.py listens on this class)."""
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(engine, class_=StoreSession, expire_on_commit=False)
 
 
 @contextmanager
