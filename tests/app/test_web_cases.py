@@ -11,6 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app.forms import FormClient
 from app.world import PASSWORD
 from misper.app.main import create_app
 from misper.app.users.models import Role
@@ -34,7 +35,7 @@ def app(world_store):
 
 
 def _client(app, role: Role) -> TestClient:
-    client = TestClient(app, follow_redirects=False)
+    client = FormClient(app, follow_redirects=False)
     response = client.post("/login", data={"username": role.value, "password": PASSWORD})
     assert response.status_code == 303, response.text
     return client
@@ -213,8 +214,8 @@ def test_the_interviews_panel_puts_this_weeks_overdue_before_years_old_ones(stor
     """Years of imported history must not push this week's overdue interviews off the panel."""
     from datetime import datetime, timedelta
 
+    from misper.app.dashboards.work_queue import _interviews
     from misper.app.episodes.closing import close_episode
-    from misper.app.web.home import _interviews
 
     session, world = store
     now = datetime.now().replace(microsecond=0)

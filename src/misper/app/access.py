@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from misper.app.charity.models import CharityPartnership
 from misper.app.children.models import Child
 from misper.app.episodes.models import (
     Episode,
 )
 from misper.app.errors import Forbidden, NotFound
-from misper.app.charity.models import CharityPartnership
 from misper.app.escalation.models import Referral
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.notifications.models import Notification
 from misper.app.placements.models import Home, Placement
-from misper.app.users.models import COUNCIL_ROLES, POLICE_ROLES, Role
+from misper.app.users.models import COUNCIL_ROLES, POLICE_ROLES, Role, User
 
 R = Role
 ALL = frozenset(Role)
@@ -44,6 +44,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     },
     "homes": {"list": CASE | {R.admin}, "create": frozenset({R.admin})},
     "children": {"list": CASE, "read": CASE, "create": COUNCIL, "update": COUNCIL},
+    # A child's timeline: for case work, and for the return home interview provider whose
+    # interviews list the child (only what each part's own permission and scope let it see).
+    "timelines": {"read": CASE | RHI},
     "placements": {"list": CASE, "create": COUNCIL, "update": COUNCIL},
     "philomena": {"read": CASE, "create": CASE},
     "episodes": {"list": CASE, "read": CASE, "create": CARE | POLICE, "update": CARE | POLICE},
@@ -246,6 +249,19 @@ def notifications(actor: Actor) -> ColumnElement[bool]:
     )
 
 
+def manages_agency(actor: Actor, agency_id: int) -> bool:
+    """An administrator manages the users of their own agency only: a force's administrator
+    cannot add, disable or reset a council's user (the operator's command line can)."""
+    return actor.role is R.admin and actor.agency_id == agency_id
+
+
+def users(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `User`: the users the actor manages (see `manages_agency`)."""
+    if actor.role is R.admin:
+        return User.agency_id == actor.agency_id
+    return false()
+
+
 def charity_partnerships(actor: Actor) -> ColumnElement[bool]:
     """Predicate on `CharityPartnership`: the administrator sees all, a charity its own."""
     if actor.role is R.admin:
@@ -316,3 +332,61 @@ def visible_child(session: Session, actor: Actor, pid: str, scope=children) -> C
     if child is None:
         raise NotFound("child")
     return child
+
+
+def actor_of(user: User) -> Actor:
+    """The caller a signed-in user acts as."""
+    return Actor(user.id, user.username, Role(user.role), user.agency_id, user.agency.kind)
+
+
+# --- Case group: the case lists, episodes, children's timelines, users, audit, exports -------
+
+
+def timeline_children(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Child`: whose timeline the actor may open. The children whose record the
+    agency may see; for a return home interview provider, the children it has an interview of."""
+    if actor.role in RHI:
+        return (
+            select(ReturnHomeInterview.id)
+            .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
+            .where(Episode.child_id == Child.id, return_home_interviews(actor))
+            .correlate_except(ReturnHomeInterview, Episode)
+            .exists()
+        )
+    return children(actor)
+
+
+# --- After group: the dashboards ------------------------------------------------------------
+# Each is open to the roles that may list every kind of record it shows; its route declares that
+# permission, and the dashboards' index and sub-navigation list the same.
+
+
+def _holding(*needs: tuple[str, str]) -> frozenset[Role]:
+    """The roles holding every one of these (resource, action) permissions."""
+    return frozenset.intersection(*(PERMISSIONS[resource][action] for resource, action in needs))
+
+
+PERMISSIONS["dashboards"] = {
+    "open": _holding(("episodes", "list")),
+    "frequent": _holding(("episodes", "list")),
+    "interviews": _holding(("return_home_interviews", "list")),
+    "care_homes": _holding(("homes", "list"), ("episodes", "list")),
+    "hotspots": _holding(("episodes", "list")),
+    "network": _holding(("associations", "list")),
+}
+
+DASHBOARDS = (  # label, path, action on "dashboards"
+    ("Open episodes", "/dashboards/open", "open"),
+    ("Frequently missing", "/dashboards/frequent", "frequent"),
+    ("Return home interviews", "/dashboards/interviews", "interviews"),
+    ("Care-home feedback", "/dashboards/care-homes", "care_homes"),
+    ("Hotspots", "/dashboards/hotspots", "hotspots"),
+    ("Co-missing network", "/dashboards/network", "network"),
+)
+
+
+def dashboard_menu(role: Role) -> list[tuple[str, str]]:
+    """The dashboards this role sees, as (label, path): their index and sub-navigation."""
+    return [
+        (label, path) for label, path, action in DASHBOARDS if allowed(role, "dashboards", action)
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -13,6 +13,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from misper.incidents.schema import RISK_FLAGS, RISK_LEVELS
 
 PACKAGED = Path(__file__).resolve().parent.parent / "config"
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class ConfigError(Exception):
@@ -31,7 +33,7 @@ class PhilomenaRules(_Strict):
     review_days: int = Field(90, gt=0)
 
 
-def _known(allowed: tuple[str, ...], what: str):
+def _known(allowed: tuple[str, ...], what: str) -> AfterValidator:
     """A pydantic check that every item of a tuple field is one of `allowed`."""
 
     def check(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -50,6 +52,9 @@ RiskFlags = Annotated[tuple[str, ...], _known(RISK_FLAGS, "risk flag(s)")]
 
 
 class RiskRules(_Strict):
+    # The levels the control room's assessment offers; the record's other values (absent,
+    # unknown) stay valid for imported episodes but are not offered as a grading.
+    levels: RiskLevels = ("no_apparent_risk", "low", "medium", "high")
     forbidden_for_under_18: RiskLevels = ()
 
 
@@ -87,6 +92,14 @@ class EmergingRules(_Strict):
     min_recent_episodes: int = Field(2, ge=1)
 
 
+class FrequentRules(_Strict):
+    episodes: int = Field(3, ge=1)  # frequently missing: this many episodes in the last year
+
+
+class LateRules(_Strict):
+    hours: float = Field(2, gt=0)  # ended this soon by the child's own return: late, not missing
+
+
 class ProcessConfig(_Strict):
     return_home_interview: ReturnHomeInterviewRules
     philomena_profile: PhilomenaRules
@@ -94,6 +107,8 @@ class ProcessConfig(_Strict):
     carer_flowchart: FlowchartRules
     escalation: EscalationRules
     emerging_frequent: EmergingRules
+    frequently_missing: FrequentRules
+    late_not_missing: LateRules
 
 
 class Task(_Strict):
@@ -105,7 +120,7 @@ class TaskLibrary(_Strict):
     tasks: tuple[Task, ...]
 
 
-def _read(path: Path, model):
+def _read(path: Path, model: type[_Model]) -> _Model:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

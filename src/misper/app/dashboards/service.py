@@ -11,7 +11,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from misper.analysis.selection import child_reports
+from misper.analysis import hotspots as report_hotspots
+from misper.analysis.selection import Shared, child_reports
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.audit import service as audit
@@ -20,17 +21,14 @@ from misper.app.dashboards import cache
 from misper.app.episodes.models import ControlRoomDecision, Episode
 from misper.app.escalation.models import Referral
 from misper.app.interchange.service import export_frame
-from misper.app.interviews.models import ReturnHomeInterview, RhiArrangement
+from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.interviews.return_home import raise_overdue
 from misper.app.philomena.models import PhilomenaProfile
 from misper.app.placements.models import Home, Placement
-from misper.process.config import ProcessConfig, default_config
+from misper.process.config import FrequentRules, ProcessConfig, default_config
 from misper.process.emerging import emerging_frequent
 from misper.process.philomena import completeness
-from misper.process.return_home_interview import monthly_compliance
-
-LATE_NOT_MISSING_HOURS = 2  # the report: short episodes ended by the child's own return
-FREQUENT_EPISODES = 3
+from misper.process.return_home_interview import Clock, clock, monthly_compliance
 
 
 def scoped_frame(session: Session, actor: Actor) -> pd.DataFrame:
@@ -65,14 +63,15 @@ def frequent_and_emerging(
     frame, key = _scoped(session, actor)
     status = escalation_status(session, actor)
     minute = now.replace(second=0, microsecond=0)
+    config = config or default_config()
     children = cache.memo((*key, "children"), lambda: frame[child_reports(frame)[0]])
     frequent = cache.memo(
-        (*key, "frequent", minute, tuple(sorted(status.items()))),
-        lambda: frequently_missing(children, minute, status),
+        (*key, "frequent", minute, tuple(sorted(status.items())), config.frequently_missing),
+        lambda: frequently_missing(children, minute, status, config.frequently_missing),
     )
-    rules = None if config is None else config.model_dump_json()
     rising = cache.memo(
-        (*key, "emerging", minute, rules), lambda: emerging(children, minute, config)
+        (*key, "emerging", minute, config.emerging_frequent),
+        lambda: emerging(children, minute, config),
     )
     return frequent, rising
 
@@ -132,7 +131,8 @@ def open_episodes(session: Session, actor: Actor, now: datetime) -> pd.DataFrame
 
 
 def escalation_status(session: Session, actor: Actor) -> dict[str, str]:
-    """pid -> latest referral ("MARM referred", "MACE: outcome recorded"), where the role sees them."""
+    """pid -> latest referral ("MARM referred", "MACE: outcome recorded"), where the role sees
+    referrals."""
     if not access.allowed(actor.role, "referrals", "list"):
         return {}
     child = aliased(Child)
@@ -148,11 +148,18 @@ def escalation_status(session: Session, actor: Actor) -> dict[str, str]:
     }
 
 
-def frequently_missing(frame: pd.DataFrame, now: datetime, status: dict[str, str]) -> pd.DataFrame:
-    """Children with at least three episodes in the last year: counts over 90 and 365 days, the
-    pattern of their year (compressed or spread, intense periods) and their escalation status."""
+def frequently_missing(
+    frame: pd.DataFrame,
+    now: datetime,
+    status: dict[str, str],
+    rules: FrequentRules | None = None,
+) -> pd.DataFrame:
+    """Children with the rules' episodes (three) or more in the last year: counts over 90 and 365
+    days, the pattern of their year (compressed or spread, intense periods) and their escalation
+    status."""
     from misper.insight.patterns import child_patterns
 
+    least = (rules or default_config().frequently_missing).episodes
     now = pd.Timestamp(now)
     year = frame[
         (frame["reported_at"] > now - pd.Timedelta(days=365)) & (frame["reported_at"] <= now)
@@ -167,12 +174,10 @@ def frequently_missing(frame: pd.DataFrame, now: datetime, status: dict[str, str
             "last_year": year.groupby("pid", observed=True).size(),
         }
     ).astype(int)
-    counts = counts[counts["last_year"] >= FREQUENT_EPISODES]
+    counts = counts[counts["last_year"] >= least]
     if counts.empty:
         return pd.DataFrame(columns=columns)
-    patterns = child_patterns(
-        year[year["pid"].isin(counts.index)], min_child_episodes=FREQUENT_EPISODES
-    )
+    patterns = child_patterns(year[year["pid"].isin(counts.index)], min_child_episodes=least)
     patterns = patterns.set_index("pid")[["pattern", "intense_periods"]]
     table = counts.join(patterns).rename_axis("pid").reset_index()
     table["escalation"] = table["pid"].map(status).fillna("none")
@@ -190,21 +195,28 @@ def emerging(
 
 
 def hotspots(frame: pd.DataFrame, start: datetime, end: datetime) -> dict[str, pd.DataFrame]:
-    """Episodes per place and postcode sector missing from and found in, over [start, end)."""
-    period = frame[
-        (frame["reported_at"] >= pd.Timestamp(start)) & (frame["reported_at"] < pd.Timestamp(end))
-    ]
-    out = {}
-    for key, column in (
-        ("places", "missing_from_place_id"),
-        ("from_sectors", "missing_from_postcode_sector"),
-        ("found_sectors", "found_postcode_sector"),
-    ):
-        if column not in period.columns:
-            continue
-        counts = period[column].dropna().astype(str).value_counts()
-        out[key] = counts.rename_axis(column).reset_index(name="episodes")
-    return out
+    """Episodes per place and postcode sector missing from and found in, over [start, end), most
+    first: the report's hotspot counts (`misper.analysis.hotspots`) of the caller's episodes."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    period = frame[(frame["reported_at"] >= start) & (frame["reported_at"] < end)]
+    shared = Shared(period.reset_index(drop=True), start, end)
+    counted = {  # key: (table, its column of places, the canonical column it counts)
+        "places": (report_hotspots.places(shared), "place_id", "missing_from_place_id"),
+        "from_sectors": (
+            report_hotspots.postcode_sectors(shared),
+            "sector",
+            "missing_from_postcode_sector",
+        ),
+        "found_sectors": (
+            shared.count_by("found_postcode_sector", "sector"),
+            "sector",
+            "found_postcode_sector",
+        ),
+    }
+    return {
+        key: table.rename(columns={label: column, "incidents": "episodes"})[[column, "episodes"]]
+        for key, (table, label, column) in counted.items()
+    }
 
 
 def rhi_compliance(
@@ -214,13 +226,13 @@ def rhi_compliance(
     access.require(actor, "return_home_interviews", "list")
     rows = session.execute(
         select(
-            RhiArrangement.found_at,
+            ReturnHomeInterview.found_at,
             ReturnHomeInterview.offered,
             ReturnHomeInterview.accepted,
             ReturnHomeInterview.completed_at,
             ReturnHomeInterview.shared_with_police,
         )
-        .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+        .where(ReturnHomeInterview.found_at.is_not(None))  # on its clock
         .where(access.return_home_interviews(actor))
     ).all()
     frame = pd.DataFrame(
@@ -250,10 +262,13 @@ def care_home_feedback(
 ) -> pd.DataFrame:
     """Per home in the caller's area over [start, end): episodes per resident-month, the share
     that ended within two hours by the child's own return (likely "late, not missing"), the mean
-    Philomena profile completeness of its residents, and interviews completed within 72 hours."""
+    Philomena profile completeness of its residents, and interviews completed on time (within
+    72 hours). The hours are the process configuration's."""
     access.require(actor, "homes", "list")
     access.require(actor, "episodes", "list")
-    rules = (config or default_config()).return_home_interview
+    config = config or default_config()
+    rules = config.return_home_interview
+    late = timedelta(hours=config.late_not_missing.hours)
     homes = session.execute(
         select(Home.id, Home.name).where(access.homes(actor)).order_by(Home.name)
     ).all()
@@ -285,10 +300,9 @@ def care_home_feedback(
     )
     interviews = _grouped(
         session.execute(
-            select(Episode.home_id, RhiArrangement.found_at, ReturnHomeInterview.completed_at)
-            .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+            select(Episode.home_id, ReturnHomeInterview.found_at, ReturnHomeInterview.completed_at)
             .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
-            .where(*in_period)
+            .where(ReturnHomeInterview.found_at.is_not(None), *in_period)
         ).all()
     )
     profiles = _latest_profiles(
@@ -297,7 +311,6 @@ def care_home_feedback(
         .where(Placement.home_id.in_(in_area), Placement.end_date.is_(None))
         .scalar_subquery(),
     )
-    target = timedelta(hours=rules.target_hours)
     rows = []
     for home_id, name in homes:
         stays, found, done = (
@@ -307,15 +320,12 @@ def care_home_feedback(
         )
         resident_days = sum(_overlap_days(s, e, start, end) for _, s, e in stays)
         short_own = [
-            f is not None
-            and how == "returned_self"
-            and (f - r) <= timedelta(hours=LATE_NOT_MISSING_HOURS)
-            for _, r, f, how in found
+            f is not None and how == "returned_self" and (f - r) <= late for _, r, f, how in found
         ]
         scores = [
             completeness(profiles.get(c, {}))[0] for c in {c for c, _, e in stays if e is None}
         ]
-        on_time = [c is not None and c <= f + target for f, c in done]
+        on_time = [clock(f, c, end, rules) is Clock.ON_TIME for f, c in done]
         months = resident_days / (365.25 / 12)
         rows.append(
             {

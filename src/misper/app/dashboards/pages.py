@@ -1,0 +1,252 @@
+"""The home page (what needs the caller now) and the dashboards, each within what the caller's
+role may see: open episodes, the frequently missing, return home interviews, care-home feedback,
+hotspots and the co-missing network."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from misper.app import access
+from misper.app.access import Actor
+from misper.app.dashboards import service as dash
+from misper.app.dashboards.work_queue import work_queue
+from misper.app.interviews.return_home import list_with_clock
+from misper.app.routing import DB, allowed, signed_in
+from misper.app.ui.pages import render
+from misper.process.config import default_config
+
+router = APIRouter(include_in_schema=False)
+Day = Annotated[str | None, Query(max_length=40)]
+NUMBERS = ("One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: DB, actor: Actor = signed_in()):
+    panels = work_queue(session, actor, datetime.now())
+    return render(request, "dashboards/home.html", actor, panels=panels)
+
+
+@router.get("/dashboards", response_class=HTMLResponse)
+def index(request: Request, actor: Actor = signed_in()):
+    links = [[{"href": path, "text": label}] for label, path in access.dashboard_menu(actor.role)]
+    table = {"caption": "Dashboards you may see", "headers": ["Dashboard"], "rows": links}
+    return _dashboard(request, actor, "Dashboards", [table])
+
+
+@router.get("/dashboards/open", response_class=HTMLResponse)
+def open_now(request: Request, session: DB, actor: Actor = allowed("dashboards", "open")):
+    frame = dash.open_episodes(session, actor, datetime.now())
+    frame["risk_tag"] = [{"tag": r, "text": r} if r else None for r in frame["risk"]]
+    tables = [
+        _table(
+            "Open episodes now",
+            frame,
+            {
+                "rid": "Episode",
+                "pid": "Child",
+                "reported_at": "Reported",
+                "hours_missing": "Hours missing",
+                "risk_tag": "Risk",
+                "missing_from_type": "Missing from",
+            },
+        ),
+        _table(
+            "Delayed reports due for review",
+            frame[frame["review_due"]],
+            {"rid": "Episode", "pid": "Child", "review_at": "Review was due"},
+        ),
+    ]
+    return _dashboard(request, actor, "Open episodes", tables)
+
+
+@router.get("/dashboards/frequent", response_class=HTMLResponse)
+def frequent(request: Request, session: DB, actor: Actor = allowed("dashboards", "frequent")):
+    table, rising = dash.frequent_and_emerging(session, actor, datetime.now())
+    least = default_config().frequently_missing.episodes
+    tables = [
+        _table(
+            f"{_number(least)} or more episodes in the last year",
+            table,
+            {
+                "pid": "Child",
+                "last_90_days": "Last 90 days",
+                "last_year": "Last year",
+                "pattern": "Pattern",
+                "intense_periods": "Intense periods",
+                "escalation": "Escalation",
+            },
+        ),
+        _table(
+            "Emerging frequent: recent frequency rising",
+            rising,
+            {"pid": "Child", "recent": "Recent", "baseline": "Before", "why": "Why listed"},
+        ),
+    ]
+    return _dashboard(request, actor, "Frequently missing children", tables)
+
+
+@router.get("/dashboards/interviews", response_class=HTMLResponse)
+def interviews(request: Request, session: DB, actor: Actor = allowed("dashboards", "interviews")):
+    now = datetime.now()
+    dash.refresh(session, now)
+    overdue = _clock_rows(
+        list_with_clock(session, actor, now, "overdue", limit=200, newest_first=True)
+    )
+    every = _clock_rows(list_with_clock(session, actor, now, limit=200, newest_first=True))
+    hours = default_config().return_home_interview.target_hours
+    columns = {
+        "open": "Interview",
+        "pid": "Child",
+        "due_at": "Due by",
+        "state_tag": "State",
+        "interviewer_kind": "By",
+        "shared_with_police": "Shared",
+    }
+    tables = [
+        _table(f"Overdue (not done within {hours:g} hours), newest first", overdue, columns),
+        _table("All interviews, newest due first", every, columns),
+        _table(
+            "Compliance per month of return",
+            dash.rhi_compliance(session, actor),
+            {
+                "month": "Month",
+                "episodes": "Episodes",
+                "offered": "Offered",
+                "within_target": f"Within {hours:g} h",
+                "completed": "Completed",
+                "shared_with_police": "Shared with police",
+            },
+        ),
+    ]
+    return _dashboard(request, actor, "Return home interviews", tables)
+
+
+@router.get("/dashboards/care-homes", response_class=HTMLResponse)
+def care_homes(
+    request: Request,
+    session: DB,
+    start: Day = None,
+    end: Day = None,
+    actor: Actor = allowed("dashboards", "care_homes"),
+):
+    lo, hi = _period(start, end, datetime.now())
+    config = default_config()
+    late = config.late_not_missing.hours
+    columns = {
+        "home": "Home",
+        "episodes": "Episodes",
+        "resident_months": "Resident-months",
+        "episodes_per_resident_month": "Episodes per resident-month",
+        "short_own_return_share": f"Ended within {late:g} h by own return",
+        "profile_completeness": "Profile completeness",
+        "interviews_on_time_share": (
+            f"Interviews within {config.return_home_interview.target_hours:g} h"
+        ),
+    }
+    return _dashboard(
+        request,
+        actor,
+        "Care-home feedback",
+        [_table("Per home", dash.care_home_feedback(session, actor, lo, hi, config), columns)],
+        intro="The feedback the missing persons team gives homes and Ofsted. Short "
+        "episodes ended by the child's own return are likely 'late, not missing'.",
+        period=_shown(lo, hi),
+    )
+
+
+@router.get("/dashboards/hotspots", response_class=HTMLResponse)
+def hotspots(
+    request: Request,
+    session: DB,
+    start: Day = None,
+    end: Day = None,
+    actor: Actor = allowed("dashboards", "hotspots"),
+):
+    lo, hi = _period(start, end, datetime.now())
+    parts = dash.hotspots(dash.scoped_frame(session, actor), lo, hi)
+    captions = {
+        "places": ("Places missing from", "missing_from_place_id"),
+        "from_sectors": ("Postcode sectors missing from", "missing_from_postcode_sector"),
+        "found_sectors": ("Postcode sectors found in", "found_postcode_sector"),
+    }
+    tables = [
+        _table(caption, parts[key].head(20), {column: "Where", "episodes": "Episodes"})
+        for key, (caption, column) in captions.items()
+    ]
+    return _dashboard(request, actor, "Hotspots", tables, period=_shown(lo, hi))
+
+
+@router.get("/dashboards/network", response_class=HTMLResponse)
+def network(request: Request, session: DB, actor: Actor = allowed("dashboards", "network")):
+    graph = dash.network_graph(session, actor)
+    pos = {n["id"]: (n["x"], n["y"]) for n in graph["nodes"]}
+    return render(
+        request,
+        "dashboards/network.html",
+        actor,
+        graph=graph,
+        pos=pos,
+        subnav=access.dashboard_menu(actor.role),
+    )
+
+
+def _dashboard(request: Request, actor: Actor, title: str, tables: list[dict], **context):
+    """A dashboard of tables, under the dashboards the caller's role sees."""
+    return render(
+        request,
+        "dashboards/tables.html",
+        actor,
+        title=title,
+        tables=tables,
+        subnav=access.dashboard_menu(actor.role),
+        **context,
+    )
+
+
+def _table(caption: str, frame: pd.DataFrame, columns: dict[str, str]) -> dict:
+    """The frame's `columns` (name: header) as the `table` macro takes them: a child's
+    pseudonymous id (pid) links to its timeline, a missing value is None (left blank)."""
+    if frame.empty:
+        return {"caption": caption, "headers": list(columns.values()), "rows": []}
+    shown = frame[list(columns)].astype(object)
+    shown = shown.where(shown.notna(), None)
+    if "pid" in shown:
+        shown["pid"] = [{"href": f"/children/{pid}/timeline", "text": pid} for pid in shown["pid"]]
+    return {"caption": caption, "headers": list(columns.values()), "rows": shown.values.tolist()}
+
+
+def _clock_rows(interviews: list[dict]) -> pd.DataFrame:
+    """Interviews with their clock, with a link to each one's record, its child and its state."""
+    rows = pd.DataFrame(interviews)
+    if len(rows):
+        rows["pid"] = [c["pid"] for c in rows["child"]]
+        rows["open"] = [
+            {"href": f"/interviews/{i}/record", "text": f"Interview {i}"} for i in rows["id"]
+        ]
+        rows["state_tag"] = [{"tag": s, "text": s} for s in rows["state"]]
+    return rows
+
+
+def _number(n: int) -> str:
+    """A count at the start of a caption, in words while it is small."""
+    return NUMBERS[n - 1] if 1 <= n <= len(NUMBERS) else str(n)
+
+
+def _period(start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
+    """[start, end) from the page's dates; else the year up to the end of today."""
+    tomorrow = datetime(now.year, now.month, now.day) + timedelta(days=1)
+    try:
+        hi = datetime.fromisoformat(end) if end else tomorrow
+        lo = datetime.fromisoformat(start) if start else hi - timedelta(days=365)
+    except ValueError:
+        hi, lo = tomorrow, tomorrow - timedelta(days=365)
+    return lo, hi
+
+
+def _shown(lo: datetime, hi: datetime) -> dict[str, str]:
+    return {"start": lo.date().isoformat(), "end": hi.date().isoformat()}
