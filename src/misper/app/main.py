@@ -17,12 +17,14 @@ from misper.app.audit import api as audit_api
 from misper.app.audit.keys import key_for
 from misper.app.audit.service import record_refused
 from misper.app.auth import api as auth_api
+from misper.app.auth.service import roles_requiring_code
+from misper.app.auth.throttle import AttemptLimiter
 from misper.app.charity import api as charity_api
 from misper.app.children import api as children_api
 from misper.app.dashboards import api as dashboards_api
 from misper.app.db import make_engine, session_factory
 from misper.app.episodes import api as episodes_api
-from misper.app.errors import DomainError, Forbidden, NotFound
+from misper.app.errors import DomainError, Forbidden, NotFound, SetUpRequired
 from misper.app.escalation import api as escalation_api
 from misper.app.flowchart import api as flowchart_api
 from misper.app.groups import api as groups_api
@@ -33,28 +35,40 @@ from misper.app.philomena import api as philomena_api
 from misper.app.placements import api as placements_api
 from misper.app.tasks import api as tasks_api
 from misper.app.triage import api as triage_api
+from misper.app.ui import security
 from misper.app.ui.pages import error_page
 from misper.app.ui.pages import mount as mount_web
 from misper.app.users import api as users_api
-from misper.app.web import admin_pages, after_pages, case_pages, groups_pages
-from misper.app.web import before as before_pages
-from misper.app.web import during as during_pages
 
 # Below the thread pool's 40 threads and the database pool's 60 connections (see db.make_engine).
 IN_FLIGHT = 32
 CHAIN_EVERY = 2.0  # seconds: audit events a busy chainer left behind wait at most this long
 
 
+class Store(FastAPI):
+    """The app, its security headers outermost: on every answer, the server-error page too
+    (Starlette answers that one outside the middleware added with `add_middleware`)."""
+
+    def build_middleware_stack(self):
+        return security.SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(database_url: str | None = None) -> FastAPI:
-    app = FastAPI(
+    app = Store(
         title="Misper case store",
         description="The shared case store of the police, councils, care homes and "
         "return home interview providers around missing children.",
         version="0.1.0",
         lifespan=_lifespan,
+        # No Swagger UI or ReDoc: their pages run a CDN's scripts on the store's origin, with the
+        # user's session. The description stays at /openapi.json, for any viewer served elsewhere.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = make_engine(database_url)
     key_for(app.state.engine.url)  # no audit key, no server: every commit needs it
+    roles_requiring_code()  # a role misspelt in MISPER_REQUIRE_TOTP_ROLES stops the server
+    app.state.sign_in_attempts = AttemptLimiter()  # per address, in this process (auth.throttle)
     app.state.sessions = session_factory(app.state.engine)
     app.state.in_flight = asyncio.Semaphore(
         1 if app.state.engine.dialect.name == "sqlite" else IN_FLIGHT
@@ -65,6 +79,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
     _handle_errors(app)
     # Plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task and a stream per request.
     app.add_middleware(LimitInFlight)
+    # Forged forms and oversized bodies are refused before a request waits for the database.
+    app.add_middleware(security.CheckForgery, key=key_for(app.state.engine.url))
+    app.add_middleware(security.LimitBody)
     app.add_middleware(RefuseNul)  # added last, so it runs first
     return app
 
@@ -126,17 +143,11 @@ def routers() -> tuple[APIRouter, ...]:
         triage_api.router,
         tasks_api.router,
         groups_api.router,
-        case_pages.router,
-        groups_pages.router,
-        before_pages.router,
-        during_pages.router,
-        admin_pages.router,
         episodes_api.closing_router,
         interviews_api.after_router,
         escalation_api.meetings_router,
         charity_api.router,
         dashboards_api.router,
-        after_pages.router,
     )
 
 
@@ -171,7 +182,14 @@ def _handle_errors(app: FastAPI) -> None:
                 request.url.path,
                 getattr(route, "path", None),
             )
-        return _answer(request, exc.status, error_body(exc.code, exc.message, exc.fields))
+        answer = _answer(
+            request,
+            exc.status,
+            error_body(exc.code, exc.message, exc.fields),
+            to=exc.page if isinstance(exc, SetUpRequired) else None,
+        )
+        answer.headers.update(getattr(exc, "headers", {}))
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -199,14 +217,17 @@ def _handle_errors(app: FastAPI) -> None:
         return _answer(request, exc.status_code, error_body(code, str(exc.detail)))
 
 
-def _answer(request: Request, status: int, body: dict):
-    """JSON for the API and for systems; a page for a person's browser on the web pages."""
+def _answer(request: Request, status: int, body: dict, to: str | None = None):
+    """JSON for the API and for systems; a page for a person's browser on the web pages (or a
+    redirect `to` the page that lets them go on)."""
     accept = request.headers.get("accept", "")
     wants_json = "application/json" in accept and "text/html" not in accept
     if request.url.path.startswith("/api") or wants_json:
         return JSONResponse(body, status_code=status)
     if status == 401:
         return RedirectResponse("/login", status_code=303)
+    if to is not None:
+        return RedirectResponse(to, status_code=303)
     return error_page(request, status, body["error"])
 
 

@@ -57,12 +57,6 @@ class FindingsForm:
 Findings = Annotated[FindingsForm, Depends()]
 
 
-@router.get("/interviews", response_class=HTMLResponse)
-def interviews_menu(_actor: Actor = allowed("return_home_interviews", "list")):
-    """The menu's return home interviews are the interviews dashboard (its list and clock)."""
-    return RedirectResponse("/dashboards/interviews", status_code=303)
-
-
 @router.get("/interviews/{rhi_id}/record", response_class=HTMLResponse)
 def interview_form(
     rhi_id: RhiId,

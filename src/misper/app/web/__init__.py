@@ -1,1 +1,0 @@
-"""Web pages still to be moved into their domains (temporary)."""
