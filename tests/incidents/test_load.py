@@ -209,3 +209,13 @@ def test_import_streams_in_chunks_and_finds_duplicates_across_them(write_csv, tm
     summary = import_file(write_csv([HEADER, *rows[:-1]]), out, chunk_rows=10)
     assert summary.rows == 25 and summary.children == 7
     assert load_incidents(out).frame.rid.tolist() == [f"R{i}" for i in range(25)]
+
+
+def test_a_column_named_twice_is_refused(write_csv):
+    text = str(refused(write_csv([HEADER + ",pid", GOOD_ROWS[0] + ",P9"])))
+    assert "row 1, column pid: the header names this column twice" in text
+
+
+def test_lines_of_empty_cells_are_skipped_like_blank_lines(write_csv):
+    frame = load_incidents(write_csv([HEADER, GOOD_ROWS[0], ",,,,,", "", GOOD_ROWS[1]])).frame
+    assert frame.rid.tolist() == ["R1", "R2"]

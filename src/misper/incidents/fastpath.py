@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from misper.incidents.cells import cells_hold
 from misper.incidents.frame import LIST_DTYPE
 from misper.incidents.schema import BY_NAME, COLUMNS, REQUIRED, Column, Kind
 from misper.incidents.validate import EARLIEST, SECTOR_PATTERN, Tally
@@ -97,6 +98,8 @@ def _to_pandas(column: Column, array: pa.ChunkedArray) -> pd.Series:
 
 def _all_rules_hold(table: pa.Table) -> bool:
     """The full loader's rules, as whole-table checks; any doubt answers False."""
+    if not cells_hold(table):
+        return False
     names = set(table.column_names)
     for name in REQUIRED:
         array = table.column(name)

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from misper.incidents.cells import neutralise_table
 from misper.incidents.schema import BY_NAME, LIST_SEPARATOR, NAMES, Kind, arrow_schema
 
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
@@ -128,7 +129,8 @@ def write_table(table: pa.Table, path: Path, suffix: str) -> None:
 
 
 def csv_ready(table: pa.Table) -> pa.Table:
-    """Lists joined with ';' and datetimes as ISO 8601 minutes, as the spec's CSV form has them."""
+    """Lists joined with ';' and datetimes as ISO 8601 minutes, as the spec's CSV form has them;
+    text that a spreadsheet would run as a formula is neutralised (a leading ')."""
     import pyarrow.compute as pc
 
     columns: list[pa.ChunkedArray] = []
@@ -138,7 +140,7 @@ def csv_ready(table: pa.Table) -> pa.Table:
         elif pa.types.is_timestamp(field.type):
             col = pc.strftime(col, format="%Y-%m-%dT%H:%M")
         columns.append(col)
-    return pa.table(columns, names=table.schema.names)
+    return neutralise_table(pa.table(columns, names=table.schema.names))
 
 
 class atomic_path:

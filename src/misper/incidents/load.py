@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from misper.incidents.cells import FormulaCells, check_cells
 from misper.incidents.errors import IncidentFileError, Problem, Problems
 from misper.incidents.fastpath import fast_load
 from misper.incidents.frame import atomic_path, csv_ready, to_arrow
@@ -77,6 +78,7 @@ class _Pipeline:
         )
         self.problems = Problems(limit=max_errors)
         self.tally = Tally()
+        self.formulas = FormulaCells()
         self._rids: list[pa.Array] = []
         self._rows: list[np.ndarray] = []
 
@@ -89,6 +91,10 @@ class _Pipeline:
                         self.problems.add(problem)
                     if self.problems:  # a mapped column is absent: nothing below can be trusted
                         return
+                for problem in chunk.problems:
+                    self.problems.add(problem)
+                check_cells(chunk.frame, chunk.first_row, self.problems)
+                self.formulas.note(chunk.frame, chunk.first_row)
                 mapped = apply_profile(chunk.frame, self.profile)
                 if first:
                     check_header(list(mapped.columns), self.problems)
@@ -112,6 +118,10 @@ class _Pipeline:
         if self.problems:
             raise IncidentFileError(self.path, self.problems)
 
+    def warnings(self) -> list[str]:
+        formulas = self.formulas.warning()
+        return self.tally.warnings() + ([formulas] if formulas else [])
+
 
 def load_incidents(
     path: str | Path,
@@ -130,12 +140,16 @@ def load_incidents(
         loaded = fast_load(path)  # None unless every rule holds: then the full loader words faults
         if loaded is not None:
             frame, tally = loaded
-            return LoadResult(frame, tally.warnings(), tally.as_dict())
+            formulas = FormulaCells()
+            formulas.note(frame, first_row=1)  # Parquet records count from 1
+            warning = formulas.warning()
+            warnings = tally.warnings() + ([warning] if warning else [])
+            return LoadResult(frame, warnings, tally.as_dict())
     pipeline = _Pipeline(Path(path), _profile(profile), unknown_as_other, max_errors)
     frames = list(pipeline.chunks())
     pipeline.refuse_if_bad()
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return LoadResult(frame, pipeline.tally.warnings(), pipeline.tally.as_dict())
+    return LoadResult(frame, pipeline.warnings(), pipeline.tally.as_dict())
 
 
 def import_file(
@@ -181,7 +195,7 @@ def import_file(
             if writer is not None:
                 writer.close()
         pipeline.refuse_if_bad()  # raising here removes the temporary file
-    warnings = pipeline.tally.warnings()
+    warnings = pipeline.warnings()
     if pseudonymiser is not None and pseudonymiser.dropped:
         warnings.append("pseudonymised; dropped column(s): " + ", ".join(pseudonymiser.dropped))
     return ImportSummary(pipeline.tally.rows, len(pids), warnings, pipeline.tally.as_dict())

@@ -8,6 +8,7 @@ extra columns, so nothing is dropped silently.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Literal
 
@@ -64,9 +65,27 @@ class ColumnMap(_Strict):
 
 
 class FileOptions(_Strict):
-    encoding: str = "utf-8"
+    encoding: str = "utf-8"  # a byte-order mark in the file wins unless this names another
     delimiter: str = ","
     sheet: str | None = None  # XLSX sheet; default the first
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r} (e.g. utf-8, cp1252, utf-16)") from None
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if len(value) != 1:
+            raise ValueError(
+                f"the delimiter must be one character (e.g. ',' ';' tab), not {value!r}"
+            )
+        return value
 
 
 class Profile(_Strict):
