@@ -52,12 +52,13 @@ def _write(out: Path, page) -> None:
 
 def _write_table(table, out: Path) -> None:
     from misper.cli.output import fail
+    from misper.incidents.cells import neutralise_frame
     from misper.incidents.frame import atomic_path
 
     if out.suffix.lower() != ".csv":
         fail(f"{out}: the table export must end in .csv")
     with atomic_path(out) as tmp:
-        table.to_csv(tmp, index=False)
+        neutralise_frame(table).to_csv(tmp, index=False)  # no live formulas in a spreadsheet
 
 
 def _date(value: str | None, option: str):
