@@ -37,6 +37,39 @@ def _pg_db_url(name: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_key(tmp_path_factory):
+    """The audit log's key, outside every test store as in production (docs/audit.md); each
+    store keeps its checkpoints apart (beside a SQLite store; per database for PostgreSQL)."""
+    from misper.app.audit.keys import KEY_ENV, keygen
+
+    path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    keygen(path)
+    before = os.environ.get(KEY_ENV)
+    os.environ[KEY_ENV] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop(KEY_ENV, None)
+    else:
+        os.environ[KEY_ENV] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
+def export_key(tmp_path_factory):
+    """The analysts' export secret, outside every test store (PostgreSQL needs it named); made on
+    first use. Tests of where it goes by default unset it."""
+    from misper.app.interchange.keys import KEY_ENV
+
+    path = tmp_path_factory.mktemp("export-key") / "export.key"
+    before = os.environ.get(KEY_ENV)
+    os.environ[KEY_ENV] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop(KEY_ENV, None)
+    else:
+        os.environ[KEY_ENV] = before
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("store") / "template.db"
@@ -76,6 +109,22 @@ def _fresh_store(backend, request, folder):
 
 
 @pytest.fixture
+def empty_url(request, tmp_path):
+    """A database with no store in it yet, to migrate step by step."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"misper_m_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield _pg_db_url(name)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def database_url(request, tmp_path):
     """A store of the test's own."""
     yield from _fresh_store(request.param, request, tmp_path)
@@ -97,8 +146,9 @@ def module_database_url(request, tmp_path_factory):
 
 
 def pytest_generate_tests(metafunc):
-    if "database_url" in metafunc.fixturenames:
-        metafunc.parametrize("database_url", BACKENDS, indirect=True)
+    for name in ("database_url", "empty_url"):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, BACKENDS, indirect=True)
     if "module_database_url" in metafunc.fixturenames:
         metafunc.parametrize("module_database_url", BACKENDS, indirect=True, scope="module")
 

@@ -1,23 +1,21 @@
 """The audit log: append-only in the database, chained after commit, and `verify` finds an
-edited, deleted or cut-off row."""
+edited, deleted or cut-off row (the attacks one by one: test_audit_tamper.py)."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from typer.testing import CliRunner
 
 from misper.app.access import Actor
 from misper.app.audit import chain
 from misper.app.audit import service as audit
+from misper.app.audit.keys import key_for
 from misper.app.audit.models import AuditEvent
 from misper.app.users.models import Role
 from misper.cli import app as cli
@@ -79,8 +77,8 @@ def test_verify_detects_an_edited_event(sessions, column, value):
     assert result.events == 2
 
 
-def test_verify_detects_a_rehashed_edit_by_the_broken_link(sessions):
-    """Editing a row and recomputing its own hash still breaks the next row's link."""
+def test_verify_detects_an_edit_rehashed_without_the_key(sessions):
+    """Editing a row and recomputing its hash the unkeyed way fails: the link needs the key."""
     _five_events(sessions)
     with sessions() as session:
         _drop_guard(session)
@@ -91,7 +89,7 @@ def test_verify_detects_a_rehashed_edit_by_the_broken_link(sessions):
         )
         session.commit()
         result = audit.verify(session)
-    assert result.problem == "event 4 does not link to event 3"
+    assert result.problem == "event 3 was altered (its hash does not match)"
 
 
 def test_verify_detects_a_deleted_event(sessions):
@@ -198,25 +196,29 @@ def test_a_chainer_finding_another_at_work_skips(engine, sessions, monkeypatch):
     assert chain.chain_pending(engine) == 0
 
 
-def _cut_tail(sessions, keep: int):
+def _cut_tail(sessions, keep: int, *, checkpoints_too: bool = False):
     with sessions() as session:
         _drop_guard(session)
         session.execute(text("DELETE FROM audit_events WHERE seq > :n"), {"n": keep})
         session.commit()
+        if checkpoints_too:  # an attacker who could reach the checkpoint file as well
+            key_for(session.get_bind().url).checkpoints.unlink()
 
 
 def test_a_recorded_head_detects_the_tail_cut_off(sessions):
+    """A head kept by hand still catches a cut tail when the checkpoint file went with it."""
     _five_events(sessions)
     with sessions() as session:
         recorded = audit.verify(session)
         assert audit.verify(session, head=recorded.head, events=5).ok
         assert audit.verify(session, head=recorded.head).ok
-    _cut_tail(sessions, 3)
+    _cut_tail(sessions, 3, checkpoints_too=True)
     with sessions() as session:
         plain = audit.verify(session)
         cut = audit.verify(session, head=recorded.head, events=5)
         unnumbered = audit.verify(session, head=recorded.head)
-    assert plain.ok and plain.events == 3  # without the head, a shorter chain looks whole
+    # Without the checkpoints and without the head, a shorter chain looks whole.
+    assert plain.ok and plain.events == 3
     assert not cut.ok and cut.problem == (
         "the chain ends at event 3, before the recorded head at event 5: its tail was cut off"
     )
@@ -224,10 +226,11 @@ def test_a_recorded_head_detects_the_tail_cut_off(sessions):
 
 
 def test_a_recorded_head_detects_a_rebuilt_tail(sessions):
+    """Likewise for a tail cut and written again, with the checkpoint file gone."""
     _five_events(sessions)
     with sessions() as session:
         recorded = audit.verify(session)
-    _cut_tail(sessions, 3)
+    _cut_tail(sessions, 3, checkpoints_too=True)
     _five_events(sessions)  # as long again, but not the same events
     with sessions() as session:
         # Within BATCH_SECONDS of the last round the background thread chains; wait for it here.
@@ -302,36 +305,6 @@ def test_a_commit_landing_while_its_process_chains_is_chained_in_the_background(
     assert calls[0] == threading.current_thread().name  # one round in the committing thread
     assert calls[1:] == ["misper-audit-chainer"]  # the note taken by the background chainer
     assert [seq for _id, seq in _seqs(sessions)] == [1, 2, 3, 4, 5, 6]
-
-
-PG_URL = os.environ.get("MISPER_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(not PG_URL, reason="MISPER_TEST_POSTGRES_URL is not set"),
-            ],
-        ),
-    ]
-)
-def empty_url(request, tmp_path):
-    """A database with no store in it yet, to migrate step by step."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    name = f"misper_m_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_migration_0004_keeps_a_chain_made_before_it_and_chains_after_it(empty_url):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
+from misper.app.audit.service import act_as
 from misper.app.errors import Unauthenticated
 
 SESSION_COOKIE = "misper_session"
@@ -54,15 +55,21 @@ def db(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db, scope="function")]
 
 
+# The pages where a signed-in user sets up their sign-in: while they must choose their password
+# or enrol a second factor, every other page sends them there and the API refuses them.
+SETTING_UP = frozenset({"/account/password", "/account/second-factor"})
+
+
 def actor_or_none(request: Request, session: DB) -> Actor | None:
     from misper.app.auth.service import actor_for_token
 
+    setting_up = request.url.path in SETTING_UP
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return actor_for_token(session, header[7:].strip(), "bearer")
+        return actor_for_token(session, header[7:].strip(), "bearer", setting_up)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        return actor_for_token(session, cookie, "session")
+        return actor_for_token(session, cookie, "session", setting_up)
     return None
 
 
@@ -80,8 +87,11 @@ def allowed(resource: str, action: str) -> Any:
     """
     access.PERMISSIONS[resource][action]  # a typo fails at import, not at the first request
 
-    def dependency(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    def dependency(
+        request: Request, session: DB, actor: Annotated[Actor, Depends(current_actor)]
+    ) -> Actor:
         request.state.actor = actor  # an error page then shows the caller's menu
+        act_as(session, actor)  # the field history credits the request's changes to them
         access.require(actor, resource, action)
         return actor
 
@@ -92,8 +102,11 @@ def allowed(resource: str, action: str) -> Any:
 def signed_in() -> Any:
     """Dependency: any signed-in caller; for the pages every role has (home, own notifications)."""
 
-    def dependency(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    def dependency(
+        request: Request, session: DB, actor: Annotated[Actor, Depends(current_actor)]
+    ) -> Actor:
         request.state.actor = actor
+        act_as(session, actor)
         return actor
 
     dependency.permission = ("signed_in", None)  # type: ignore[attr-defined]

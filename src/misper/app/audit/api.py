@@ -1,4 +1,5 @@
-"""Audit routes for the admin: the events (content-free) and a check of the chain."""
+"""Audit routes for the admin: the events (content-free), a check of the chain, and the field
+history of a case record."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from misper.app.access import Actor
-from misper.app.audit import service
+from misper.app.audit import history, service
+from misper.app.errors import Invalid
 from misper.app.routing import DB, ERRORS, Paging, allowed
 from misper.app.schemas import Stamp
 
@@ -34,6 +36,20 @@ class VerificationOut(BaseModel):
     head: str
     problem: str | None
     pending: int
+    checkpoint: int | None  # the event number of the latest signed checkpoint checked
+    bad_checkpoints: int  # checkpoint lines skipped: unreadable, or with a MAC that fails
+
+
+class FieldChangeOut(BaseModel):
+    id: int
+    at: Stamp
+    actor_id: int | None
+    actor_role: str | None
+    table_name: str
+    row_id: str
+    field: str
+    old_value: str | None
+    new_value: str | None
 
 
 @router.get("", response_model=list[EventOut])
@@ -56,6 +72,29 @@ def verify(
     head: Annotated[str | None, Query(pattern="^[0-9a-f]{64}$")] = None,
     events: Annotated[int | None, Query(ge=1, le=10**12)] = None,
 ):
-    """Check the chain; with a head (and its event number) recorded earlier, also that the
-    tail was not cut off since."""
-    return VerificationOut(**service.verify(session, head=head, events=events).__dict__)
+    """Check the chain with the audit key and against the signed checkpoints; with a head (and
+    its event number) recorded earlier, also that the chain still holds it."""
+    result = service.verify(session, head=head, events=events)
+    service.record(
+        session, actor, "verify", "audit_event", detail={"ok": result.ok, "events": result.events}
+    )
+    return VerificationOut(**result.__dict__)
+
+
+@router.get("/history", response_model=list[FieldChangeOut])
+def field_history(
+    session: DB,
+    page: Paging,
+    table: Annotated[str, Query(max_length=64)],
+    row_id: Annotated[str, Query(min_length=1, max_length=64)],
+    actor: Actor = allowed("audit", "list"),
+):
+    """Every change to one case record's fields, newest first: who, when, before and after."""
+    if not history.tracked(table):
+        raise Invalid("table", "not a table of case records whose changes are kept")
+    return [
+        FieldChangeOut.model_validate(c, from_attributes=True)
+        for c in service.field_history(
+            session, actor, table, row_id, offset=page.offset, limit=page.limit
+        )
+    ]

@@ -1,8 +1,10 @@
-"""Putting committed audit events on the hash chain, in a short transaction of its own.
+"""Putting committed audit events on the keyed hash chain, in a short transaction of its own.
 
-A request only inserts its events; numbering and hashing them here, after its commit, keeps the
-one lock the chain needs out of every request's transaction (it used to be held through each
-commit, and every request, reads too, queued on it).
+A request only inserts its events, each with a MAC taken before its commit; numbering them and
+keying each link here, after the commit, keeps the one lock the chain needs out of every
+request's transaction (it used to be held through each commit, and every request, reads too,
+queued on it). Each link is an HMAC with the audit key (see keys.py) over the event, its MAC and
+the previous link: without the key, nobody can rebuild the chain.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, exists, select, text, update
 from sqlalchemy.engine import Engine
 
+from misper.app.audit import checkpoints
+from misper.app.audit.keys import AuditKey, key_for
 from misper.app.audit.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -33,39 +37,61 @@ _CHAINERS_LOCK = threading.Lock()
 BATCH_SECONDS = 0.1
 
 
+# The fields an event's MAC covers, all written by `record` before the commit.
+CONTENT = (
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "entity",
+    "entity_id",
+    "child_id",
+    "reason",
+    "detail",
+)
+
+
+def _content(event) -> list:
+    return [event.at.isoformat(), *(getattr(event, name) for name in CONTENT[1:])]
+
+
+def event_mac(key: AuditKey, event) -> str:
+    """The MAC the store gives an event before its commit: its content and its nonce, keyed."""
+    return key.mac("misper-audit-event-v1", [event.nonce, *_content(event)])
+
+
+def link_hash(key: AuditKey, event) -> str:
+    """An event's link on the chain: its number, content, nonce and MAC and the previous link,
+    keyed."""
+    return key.mac(
+        "misper-audit-link-v1",
+        [event.seq, *_content(event), event.nonce, event.mac, event.prev_hash],
+    )
+
+
 def event_hash(event) -> str:
-    """SHA-256 over the event's content and the previous event's hash."""
-    content = [
-        event.seq,
-        event.at.isoformat(),
-        event.actor_id,
-        event.actor_role,
-        event.action,
-        event.entity,
-        event.entity_id,
-        event.child_id,
-        event.reason,
-        event.detail,
-        event.prev_hash,
-    ]
+    """The unkeyed SHA-256 link of the events chained before migration 0009, still checked for
+    them: over the event's content and the previous event's hash."""
+    content = [event.seq, *_content(event), event.prev_hash]
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
 def chain_pending(engine: Engine, *, wait: bool = False) -> int:
-    """Number and hash every committed event not yet on the chain, in id order; returns how many.
+    """Number and link every committed event not yet on the chain, in id order; returns how many.
+
+    An event inserted without a valid MAC is chained like any other: `verify` names it.
 
     Without `wait`, a caller that finds another chainer at work returns 0 at once: that chainer,
     the next commit or the periodic chainer takes its events. On SQLite the write lock, taken
     first, keeps chainers apart.
     """
+    key = key_for(engine.url)
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
             if connection.scalar(text(f"SELECT {lock}(:k)"), {"k": _LOCK_KEY}) is False:
                 connection.rollback()
                 return 0
-            # A crash losing this commit loses nothing: the events stay unchained, to chain again.
-            connection.execute(text("SET LOCAL synchronous_commit = off"))
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         pending = connection.execute(
@@ -85,7 +111,7 @@ def chain_pending(engine: Engine, *, wait: bool = False) -> int:
         for row in pending:
             seq += 1
             event = SimpleNamespace(**{**row._mapping, "seq": seq, "prev_hash": prev_hash})
-            prev_hash = event_hash(event)
+            prev_hash = link_hash(key, event)
             links.append(
                 {
                     "event_id": row.id,
@@ -94,6 +120,11 @@ def chain_pending(engine: Engine, *, wait: bool = False) -> int:
                     "new_hash": prev_hash,
                 }
             )
+        checkpoint = checkpoints.claim(key)
+        if connection.dialect.name == "postgresql" and not checkpoint:
+            # A crash losing this commit loses nothing: the events stay unchained, to chain again
+            # (a round to be checkpointed commits durably: see checkpoints.claim).
+            connection.execute(text("SET LOCAL synchronous_commit = off"))
         connection.execute(
             update(_EVENTS)
             .where(_EVENTS.c.id == bindparam("event_id"), _EVENTS.c.seq.is_(None))
@@ -105,7 +136,11 @@ def chain_pending(engine: Engine, *, wait: bool = False) -> int:
             links,
         )
         connection.commit()
-        return len(links)
+    if checkpoint:
+        checkpoints.write_quietly(key, seq, prev_hash)
+    else:
+        checkpoints.leave_due(key, seq, prev_hash)
+    return len(links)
 
 
 class _Chainer:
@@ -190,11 +225,13 @@ def has_pending(engine: Engine) -> bool:
 
 
 async def chain_periodically(engine: Engine, every: float) -> None:
-    """Chain what commits left behind (another chainer was busy, or a chain failed), forever."""
+    """Chain what commits left behind (another chainer was busy, or a chain failed), and write
+    the checkpoints left due, forever."""
     while True:
         await asyncio.sleep(every)
         try:
             if await asyncio.to_thread(has_pending, engine):
                 await asyncio.to_thread(chain_pending, engine)
+            await asyncio.to_thread(checkpoints.flush_due)
         except Exception:  # noqa: BLE001 - the database may be briefly away; try again later
             _log.warning("periodic audit chaining failed", exc_info=True)

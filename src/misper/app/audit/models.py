@@ -1,4 +1,5 @@
-"""Audit event table: append-only (triggers refuse DELETE, and any UPDATE but chaining a row)."""
+"""The audit tables, append-only (triggers refuse DELETE, and any UPDATE but chaining an event):
+the chained events, and the field-level history of every change to a case record."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from misper.app.db import Base
 
 
 class AuditEvent(Base):
-    """One read or change. A request inserts it unchained (seq, prev_hash and hash empty) and a
-    short transaction after the commit numbers and hashes it onto the chain, once."""
+    """One read or change. A request inserts it unchained (seq, prev_hash and hash empty) with its
+    MAC, and a short transaction after the commit numbers and links it onto the chain, once."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
@@ -23,6 +24,8 @@ class AuditEvent(Base):
             postgresql_where=text("seq IS NULL"),
             sqlite_where=text("seq IS NULL"),
         ),
+        # A copied event (same nonce, so a valid MAC) is refused; `verify` looks for one too.
+        Index("ix_audit_events_nonce", "nonce", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,5 +42,26 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(
         Text, default="{}"
     )  # JSON: field names, never a child's data
+    # Random per event and covered by the MAC: no two events share a MAC, even with one content.
+    nonce: Mapped[str | None] = mapped_column(String(32))  # None: chained before migration 0009
+    mac: Mapped[str | None] = mapped_column(String(64))  # HMAC-SHA256 with the audit key
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class FieldChange(Base):
+    """One field of one case record changed: who, when, and the value before and after (as
+    text). Written in the change's own transaction; access is the admin's (audit.list)."""
+
+    __tablename__ = "field_history"
+    __table_args__ = (Index("ix_field_history_record", "table_name", "row_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None]  # None: the command line or a scheduled job
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
