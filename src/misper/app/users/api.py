@@ -11,7 +11,7 @@ from misper.app import access
 from misper.app.access import Actor
 from misper.app.routing import DB, ERRORS, Paging, allowed, signed_in
 from misper.app.users import service
-from misper.app.users.schemas import NewPassword, ResetIn, UserIn, UserOut
+from misper.app.users.schemas import ResetCode, ResetIn, UserIn, UserOut
 
 router = APIRouter(prefix="/api", tags=["users"], responses=ERRORS)
 UsernamePath = Annotated[str, Path(min_length=1, max_length=80)]
@@ -42,10 +42,18 @@ def list_users(session: DB, page: Paging, actor: Actor = allowed("users", "list"
     ]
 
 
-@router.post("/users", response_model=NewPassword, status_code=201)
+def _code(user, code: str | None) -> ResetCode:
+    return ResetCode(
+        user=UserOut.model_validate(user, from_attributes=True),
+        reset_code=code,
+        expires_at=user.reset_code_expires,
+    )
+
+
+@router.post("/users", response_model=ResetCode, status_code=201)
 def add_user(body: UserIn, session: DB, actor: Actor = allowed("users", "create")):
-    user, password = service.add_user(session, actor, **body.model_dump())
-    return NewPassword(user=UserOut.model_validate(user, from_attributes=True), password=password)
+    """A new user of the administrator's own agency, with a one-time code to pass on."""
+    return _code(*service.add_user(session, actor, **body.model_dump()))
 
 
 @router.post("/users/{username}/disable", response_model=UserOut)
@@ -55,9 +63,13 @@ def disable_user(username: UsernamePath, session: DB, actor: Actor = allowed("us
     )
 
 
-@router.post("/users/{username}/reset", response_model=NewPassword)
-def reset_password(
-    username: UsernamePath, body: ResetIn, session: DB, actor: Actor = allowed("users", "update")
+@router.post("/users/{username}/reset", response_model=ResetCode)
+def reset_sign_in(
+    username: UsernamePath,
+    session: DB,
+    body: ResetIn | None = None,
+    actor: Actor = allowed("users", "update"),
 ):
-    user, password = service.reset_password(session, actor, username, body.password)
-    return NewPassword(user=UserOut.model_validate(user, from_attributes=True), password=password)
+    """A one-time code for the user to sign in with and choose a new password; their old
+    password and every token stop working. The body, if any, is empty: no password is sent."""
+    return _code(*service.reset_sign_in(session, actor, username))

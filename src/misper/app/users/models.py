@@ -12,7 +12,7 @@ from misper.app.agencies.models import Agency, AgencyKind
 from misper.app.db import Base
 
 
-class Role(str, Enum):
+class Role(str, Enum):  # noqa: UP042  (a StrEnum would print differently in pages)
     care_staff = "care_staff"
     police_mispers = "police_mispers"  # missing persons team
     police_control_room = "police_control_room"
@@ -53,6 +53,16 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # Set by an administrator's reset (or a new account): every page but the password page, and
+    # every API call, waits until the user has chosen their own password.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # A one-time reset code: only its Argon2 hash, good once until it expires.
+    reset_code_hash: Mapped[str | None] = mapped_column(String(200))
+    reset_code_expires: Mapped[datetime | None]
+    # The second factor: a TOTP secret (RFC 6238), and the last time step a code was taken at, so
+    # that no code is good twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
     agency: Mapped[Agency] = relationship(lazy="joined")
 

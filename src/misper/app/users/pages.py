@@ -1,8 +1,8 @@
-"""The administrator's page of users: list, add, disable, reset a password, on the services the
-API uses, so that permissions and auditing stay there.
+"""The administrator's page of the users of their own agency: list, add, disable, reset a sign-in,
+on the services the API uses, so that permissions and auditing stay there.
 
-The forms are protected as every other form here: the session cookie is SameSite=Strict, so a page
-on another site cannot post with it. A new or reset password is shown once, never kept or cached."""
+An administrator never chooses or sees a password: a new or reset account gets a one-time code,
+shown once (never kept or cached) to pass on; its user signs in with it and chooses a password."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency, AgencyKind
-from misper.app.errors import Conflict, Invalid, NotFound
+from misper.app.auth.service import RESET_CODE_LIFETIME
+from misper.app.errors import Conflict, Forbidden, Invalid, NotFound
 from misper.app.routing import DB, allowed
 from misper.app.ui.forms import field_errors
 from misper.app.ui.pages import ROLE_TITLES, render
@@ -33,18 +34,12 @@ KIND_TITLES = {
     AgencyKind.rhi_provider: "return home interview provider",
     AgencyKind.charity: "charity",
 }
-NO_STORE = {"Cache-Control": "no-store"}  # a password on the page must not stay in a cache
+NO_STORE = {"Cache-Control": "no-store"}  # a code on the page must not stay in a cache
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    """(value, label) of each role, the label naming the kinds of agency it may belong to."""
-
-    def kinds(role: Role) -> str:
-        if ROLE_AGENCY_KINDS[role] == frozenset(AgencyKind):
-            return "any agency"
-        return ", ".join(KIND_TITLES[k] for k in AgencyKind if k in ROLE_AGENCY_KINDS[role])
-
-    return [(r.value, f"{ROLE_TITLES[r]} ({kinds(r)})") for r in Role]
+def _role_choices(kind: AgencyKind) -> list[tuple[str, str]]:
+    """(value, label) of each role a user of an agency of this kind may have."""
+    return [(r.value, ROLE_TITLES[r]) for r in Role if kind in ROLE_AGENCY_KINDS[r]]
 
 
 def _users_page(
@@ -56,8 +51,8 @@ def _users_page(
     values=None,
     offset=0,
     notice=None,
-    password_for=None,
-    password=None,
+    code_for=None,
+    code=None,
     status_code=200,
 ):
     rows = users.list_users(session, actor, offset, USERS_PAGE + 1)
@@ -72,15 +67,15 @@ def _users_page(
         }
         for u in rows[:USERS_PAGE]
     ]
-    agencies = session.scalars(select(Agency).order_by(Agency.name)).all()
+    agency = session.get(Agency, actor.agency_id)  # an administrator manages their own only
     response = render(
         request,
         "users/users.html",
         actor,
         status_code=status_code,
         rows=shown,
-        roles=_role_choices(),
-        agencies=agencies,
+        roles=_role_choices(AgencyKind(agency.kind)),
+        agencies=[agency],
         kind_titles={k.value: t for k, t in KIND_TITLES.items()},
         errors=errors or {},
         values=values or {},
@@ -88,10 +83,11 @@ def _users_page(
         more=len(rows) > USERS_PAGE,
         page_size=USERS_PAGE,
         notice=notice,
-        password_for=password_for,
-        password=password,
+        code_for=code_for,
+        code=code,
+        expires=RESET_CODE_LIFETIME,
     )
-    if password is not None:
+    if code is not None:
         response.headers.update(NO_STORE)
     return response
 
@@ -142,7 +138,7 @@ def add_user(
     errors = _new_user_errors(username, display_name, role, agency, names)
     if not errors:
         try:
-            user, password = users.add_user(
+            user, code = users.add_user(
                 session,
                 actor,
                 username=username,
@@ -156,16 +152,18 @@ def add_user(
             errors = {"username": "this username is taken: choose another"}
         except NotFound:
             errors = {"agency": "choose the user's agency"}
+        except Forbidden:
+            errors = {"agency": f"choose your own agency: {users.OWN_AGENCY_ONLY}"}
     if errors:
         session.rollback()
         return _users_page(request, session, actor, errors=errors, values=values, status_code=422)
-    session.commit()  # before the password is shown: it must work when it is read out
+    session.commit()  # before the code is shown: it must work when it is read out
     return _users_page(
         request,
         session,
         actor,
-        password_for=user.username,
-        password=password,
+        code_for=user.username,
+        code=code,
         notice=f"User {user.username} added.",
     )
 
@@ -182,17 +180,17 @@ def disable_user(
 
 
 @router.post("/users/{username}/reset", response_class=HTMLResponse)
-def reset_password(
+def reset_sign_in(
     request: Request, username: Username, session: DB, actor: Actor = allowed("users", "update")
 ):
-    user, password = users.reset_password(session, actor, username)  # unknown: the 404 page
+    user, code = users.reset_sign_in(session, actor, username)  # unknown: the 404 page
     session.commit()
     return _users_page(
         request,
         session,
         actor,
-        password_for=user.username,
-        password=password,
-        notice=f"Password of {user.username} reset; the account is enabled and "
-        "unlocked, and every session it had is ended.",
+        code_for=user.username,
+        code=code,
+        notice=f"Sign-in of {user.username} reset: their old password no longer works, the "
+        "account is enabled and unlocked, and every session it had is ended.",
     )

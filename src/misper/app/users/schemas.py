@@ -11,15 +11,15 @@ from misper.app.users.models import Role
 
 RoleName = Literal[tuple(r.value for r in Role)]
 Username = text(80, 1)
-Password = text(200, 12)
 
 
 class UserIn(StoreModel):
+    """A new user; no password: they choose their own with the one-time code returned."""
+
     username: Username
     role: RoleName
     agency: Name
     display_name: Name | None = None
-    password: Password | None = None
 
 
 class UserOut(BaseModel):
@@ -30,12 +30,17 @@ class UserOut(BaseModel):
     agency_id: int
     disabled: bool
     locked_until: Stamp | None
-
-
-class NewPassword(BaseModel):
-    user: UserOut
-    password: str  # shown once: only its hash is kept
+    must_change_password: bool
 
 
 class ResetIn(StoreModel):
-    password: Password | None = None
+    """Nothing to send: a password field is refused, for an administrator never chooses one."""
+
+
+class ResetCode(BaseModel):
+    """A one-time code to pass on to the user, in person or by telephone: shown once (only its
+    hash is kept), good until `expires_at`. They sign in with it and choose their password."""
+
+    user: UserOut
+    reset_code: str
+    expires_at: Stamp
