@@ -9,11 +9,19 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from app.after_world import build
-from misper.demo.follow_up import ending_today, seed_after_stage
 from misper.app.episodes.models import Episode
-from misper.app.interviews.models import RhiArrangement
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.placements.models import Home, Placement
+from misper.demo.follow_up import ending_today, seed_after_stage
+
+
+def _on_the_clock(session) -> int:
+    """Interviews whose 72-hour clock runs."""
+    return session.scalar(
+        select(func.count())
+        .select_from(ReturnHomeInterview)
+        .where(ReturnHomeInterview.found_at.is_not(None))
+    )
 
 
 def test_ending_today_moves_every_time_by_whole_days():
@@ -23,12 +31,13 @@ def test_ending_today_moves_every_time_by_whole_days():
             "found_at": pd.to_datetime(["2022-01-01 12:00", None]),
         }
     )
-    moved = ending_today(frame, datetime(2026, 12, 2, 3, 0))  # 1,444 days after 19 Dec 2022
+    # 1,443 days after 19 Dec 2022: 2 Dec 15:19 would lie after now (03:00), so 1 Dec.
+    moved = ending_today(frame, datetime(2026, 12, 2, 3, 0))
     assert moved["reported_at"].tolist() == [
-        pd.Timestamp("2025-12-15 10:00"),
-        pd.Timestamp("2026-12-02 15:19"),
+        pd.Timestamp("2025-12-14 10:00"),
+        pd.Timestamp("2026-12-01 15:19"),
     ]
-    assert moved["found_at"].iloc[0] == pd.Timestamp("2025-12-15 12:00")
+    assert moved["found_at"].iloc[0] == pd.Timestamp("2025-12-14 12:00")
     assert pd.isna(moved["found_at"].iloc[1])
 
 
@@ -56,7 +65,7 @@ def test_seeding_places_children_and_opens_recent_interviews(database_url, sessi
     [placement] = session.scalars(select(Placement).where(Placement.home_id == home.id))
     assert placement.end_date is None
     assert placement.start_date == (now - timedelta(days=100)).date() - timedelta(days=30)
-    assert session.scalar(select(func.count()).select_from(RhiArrangement)) == 2
+    assert _on_the_clock(session) == 2
     # Overdue only if left untouched and 72 hours past: the one found 10 days ago at most.
     assert counts["overdue"] <= 1
     session.close()
@@ -68,8 +77,8 @@ def recent_found(frame: pd.DataFrame) -> pd.Series:
 
 def test_the_demo_store_has_the_after_stage_populated(tmp_path):
     from misper.app.db import make_engine, session_factory
-    from misper.demo.store import create_demo_store
     from misper.app.notifications.models import Notification
+    from misper.demo.store import create_demo_store
     from misper.synth import generate
 
     frame = generate(incidents=100, seed=0).incidents
@@ -85,7 +94,7 @@ def test_the_demo_store_has_the_after_stage_populated(tmp_path):
         .where(Episode.found_at.is_not(None))
     )
     assert found > int(recent_found(frame).sum()) >= 1
-    assert session.scalar(select(func.count()).select_from(RhiArrangement)) == found
+    assert _on_the_clock(session) == found
     assert session.scalar(select(func.count()).select_from(Home)) > 1  # the synthetic homes
     overdue = session.scalar(
         select(func.count()).select_from(Notification).where(Notification.subject.like("%overdue%"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency
@@ -16,22 +16,27 @@ from misper.app.db import make_engine, session_factory, transaction
 from misper.app.episodes.models import Episode
 from misper.app.escalation.automatic import escalate
 from misper.app.interviews import findings
-from misper.app.interviews.models import ReturnHomeInterview, RhiArrangement
+from misper.app.interviews.models import CLOCK, ReturnHomeInterview
 from misper.app.interviews.return_home import open_for_episode, raise_overdue
 from misper.app.placements.models import Home, Placement
 from misper.app.users.models import Role, User
 from misper.incidents.schema import COLUMNS, Kind
 
+EPISODE_TIMES = ("last_seen_at", "reported_at", "found_at")  # the episode itself, not what follows
+
 
 def ending_today(frame: pd.DataFrame, now: datetime | None = None) -> pd.DataFrame:
-    """The synthetic frame with every time moved by whole days so that its last report is today
-    (only for the demo: the figures of a real force are never moved)."""
+    """The synthetic frame with every time moved by whole days so that its last episode ends
+    before `now`, today or the day before (only for the demo: a real force's figures are never
+    moved). What would still lie ahead, an interview completed after now, is not done yet."""
     now = pd.Timestamp(now or datetime.now())
-    shift = pd.Timedelta(days=(now.normalize() - frame["reported_at"].max().normalize()).days)
+    last = frame[[c for c in EPISODE_TIMES if c in frame.columns]].max().max()
+    shift = pd.Timedelta(days=(now - last).days)  # whole days, rounded down: the end stays past
     moved = frame.copy()
     for column in COLUMNS:
         if column.kind is Kind.DATETIME and column.name in moved.columns:
             moved[column.name] = moved[column.name] + shift
+            moved[column.name] = moved[column.name].where(moved[column.name] <= now)
     return moved
 
 
@@ -40,7 +45,8 @@ def seed_homes(
 ) -> int:
     """The synthetic care homes (their pseudonymous place ids) as homes of the demo provider, with
     each child's placements from its episodes there; children of no demo council are placed out of
-    area by `out_of_area_council`. Gives the care-home feedback and the care staff something real."""
+    area by `out_of_area_council`. Gives the care-home feedback and the care staff something
+    real."""
     ids = dict(session.execute(select(Agency.name, Agency.id)).all())
     rows = session.execute(
         select(
@@ -99,7 +105,7 @@ def seed_homes(
 
 
 def _progress(
-    session, actor: Actor, episode: Episode, rhi, arrangement, provider: int | None, now: datetime
+    session, actor: Actor, episode: Episode, rhi, provider: int | None, now: datetime
 ) -> None:
     """Take two in three interviews forward as a council would: arranged with the provider or a
     social worker, and (where two days have passed) completed, the reasons shared with the police.
@@ -107,10 +113,10 @@ def _progress(
     if rhi.id % 3 == 2:
         return
     independent = rhi.id % 3 == 0 and provider is not None
-    arrangement.interviewer_kind = "independent_provider" if independent else "social_worker"
+    rhi.interviewer_kind = "independent_provider" if independent else "social_worker"
     rhi.provider_id = provider if independent else None
     rhi.offered = True
-    done = arrangement.found_at + timedelta(hours=40 if rhi.id % 2 else 90)
+    done = rhi.found_at + timedelta(hours=40 if rhi.id % 2 else 90)
     if done <= now:
         rhi.accepted, rhi.completed_at = True, done
         row = findings.save_findings(
@@ -151,19 +157,18 @@ def seed_after_stage(
             )
             # The import started the recent clocks before the demo's homes existed (and, bringing
             # history, announced none): start them again as closing would, placements known.
-            imported = (
-                select(ReturnHomeInterview.id)
-                .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
-                .where(*window)
+            session.execute(
+                update(ReturnHomeInterview)
+                .where(ReturnHomeInterview.episode_id.in_(select(Episode.id).where(*window)))
+                .values({name: None for name in CLOCK} | {"out_of_area": False})
             )
-            session.execute(delete(RhiArrangement).where(RhiArrangement.rhi_id.in_(imported)))
             recent = session.scalars(select(Episode).where(*window).order_by(Episode.found_at))
             provider = session.scalar(
                 select(Agency.id).where(Agency.kind == "rhi_provider").order_by(Agency.id).limit(1)
             )
             for episode in recent:
-                rhi, arrangement = open_for_episode(session, actor, episode)
-                _progress(session, actor, episode, rhi, arrangement, provider, now)
+                rhi = open_for_episode(session, actor, episode)
+                _progress(session, actor, episode, rhi, provider, now)
                 counts["interviews"] += 1
                 counts["referrals"] += escalate(session, actor, episode) is not None
             counts["overdue"] = raise_overdue(session, now)

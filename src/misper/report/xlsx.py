@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from misper.incidents.cells import neutralise_formula
 from misper.report.model import Report, Table
 
 MAX_SHEET_NAME = 31
@@ -33,6 +34,8 @@ def _cell(value):
         return float(value)
     if isinstance(value, pd.Timestamp):
         return value.isoformat(sep=" ")
+    if isinstance(value, str):
+        return neutralise_formula(value)  # text from the data: never a live formula
     return value
 
 
@@ -41,7 +44,11 @@ def write(report: Report, path: Path) -> None:
 
     tables = [t for s in report.sections for t in s.tables]
     names = _sheet_names(tables)
-    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    # Strings stay strings: no formula and no link is made from a value, whatever it holds.
+    book = xlsxwriter.Workbook(
+        str(path),
+        {"nan_inf_to_errors": True, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     title = book.add_format({"bold": True, "font_size": 16})
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -53,7 +60,7 @@ def write(report: Report, path: Path) -> None:
     row = 2
     for key, value in report.cover.items():
         cover.write(row, 0, key, bold)
-        cover.write(row, 1, str(value))
+        cover.write(row, 1, _cell(str(value)))
         row += 1
     cover.write(row + 1, 0, "Publication", bold)
     cover.write(
@@ -113,7 +120,7 @@ def write(report: Report, path: Path) -> None:
             ),
         )
         shown = table.shown
-        header = [str(shown.index.name or "row")] + [str(c) for c in shown.columns]
+        header = [_cell(str(h)) for h in [shown.index.name or "row", *shown.columns]]
         sheet.write_row(3, 0, header, bold)
         for r, (label, values) in enumerate(
             zip(shown.index, shown.itertuples(index=False), strict=True), start=4

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from misper.app.access import Actor
 from misper.app.interchange import service
-from misper.app.routing import DB, ERRORS, allowed
+from misper.app.routing import DB, ERRORS, ErrorBody, allowed
 
 router = APIRouter(prefix="/api/export", tags=["export"], responses=ERRORS)
 
@@ -17,11 +17,17 @@ router = APIRouter(prefix="/api/export", tags=["export"], responses=ERRORS)
     responses={
         200: {
             "content": {"text/csv": {}},
-            "description": "The canonical incident table, pseudonymised",
-        }
+            "description": "The canonical incident table, pseudonymised for the caller",
+        },
+        503: {"model": ErrorBody, "description": "The store's export key is not set up"},
     },
 )
 def export_incidents(session: DB, actor: Actor = allowed("export", "read")):
-    """The caller's agency's episodes as the canonical incident table (CSV), without names or
-    free text: what an analyst needs for `misper report`."""
-    return Response(content=service.export_csv(session, actor), media_type="text/csv")
+    """The caller's agency's episodes as the canonical incident table (CSV) for `misper report`:
+    ids as pseudonyms keyed for the caller, coordinates to about 1 km, no names or free text.
+    Each call is audited."""
+    return Response(
+        content=service.export_csv(session, actor),
+        media_type="text/csv",
+        headers={"Cache-Control": "no-store"},  # a child's data must not stay in a cache
+    )

@@ -1,5 +1,10 @@
 """Between the store and the analysis: episodes out as the canonical incident table, and back in.
 
+The analyst's file is pseudonymised for its recipient: the store's ids (person, episode, place,
+associate) replaced by HMAC-SHA256 pseudonyms under the recipient's own key (`keys.py`), the
+coordinates coarsened to the centre of their 0.01-degree cell, free text, names and dates of birth
+left out; postcode sectors stay. Every CSV it writes has its formula cells neutralised.
+
 The import is idempotent: a row whose rid is stored and whose values are the same changes nothing;
 a row that differs updates the episode (one audit event naming the changed columns, never values).
 """
@@ -10,8 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import ColumnElement, delete, insert, select, true
 from sqlalchemy.orm import Session
 
@@ -28,10 +35,14 @@ from misper.app.episodes.models import (
     EpisodeLink,
     episodes_table,
 )
-from misper.app.errors import Invalid
+from misper.app.errors import Invalid, NotFound
+from misper.app.interchange.keys import export_secret, recipient_key
 from misper.app.interviews.models import PreventionInterview, ReturnHomeInterview
 from misper.app.placements.models import Home
-from misper.incidents.frame import to_canonical
+from misper.app.users.models import User
+from misper.incidents.cells import neutralise_frame
+from misper.incidents.frame import csv_ready, to_arrow, to_canonical
+from misper.incidents.pseudonymise import Pseudonymiser
 from misper.incidents.schema import BY_NAME, COLUMNS, NAMES, Kind
 
 CHUNK = 5_000
@@ -41,6 +52,11 @@ RHI_COLUMNS = {
     "rhi_accepted": "accepted",
     "rhi_completed_at": "completed_at",
 }
+# Coordinates leave as the centre of their cell of 1/100 degree (about 1.1 km north-south and
+# 0.7 km east-west here): a fixed grid, the same everywhere, whose cells nest in the report's map
+# cells (hotspots.GRID_DEGREES, 0.02), so the map from the file is the map from the store.
+CELLS_PER_DEGREE = 100
+COORDINATES = ("missing_from_lat", "missing_from_lon", "found_lat", "found_lon")
 
 
 def export_frame(
@@ -101,11 +117,11 @@ def export_frame(
     )
     frame["linked_rids"] = [
         links.get(i, [] if known else None)
-        for i, known in zip(frame["id"], frame["links_recorded"])
+        for i, known in zip(frame["id"], frame["links_recorded"], strict=True)
     ]
     frame["associate_ids"] = [
         associates.get(i, [] if known else None)
-        for i, known in zip(frame["id"], frame["associates_recorded"])
+        for i, known in zip(frame["id"], frame["associates_recorded"], strict=True)
     ]
     prevention = dict(
         session.execute(
@@ -131,7 +147,45 @@ def export_frame(
     wanted = [n for n in NAMES if free_text or n not in FREE_TEXT]
     if with_names:
         wanted += ["child_name", "date_of_birth"]
+        frame["date_of_birth"] = pd.Series(
+            [None if pd.isna(d) else d.isoformat() for d in frame["date_of_birth"]],
+            dtype="string",
+            index=frame.index,
+        )
     return to_canonical(frame[wanted])
+
+
+def analyst_frame(
+    session: Session, scope: ColumnElement[bool] | None, recipient: int
+) -> pd.DataFrame:
+    """The episodes matching `scope` as the analyst `recipient` (a user id) receives them: ids as
+    their own keyed pseudonyms, coordinates coarsened, no free text, names or dates of birth."""
+    key = recipient_key(export_secret(session.get_bind().url), recipient)
+    frame = Pseudonymiser(key).apply(export_frame(session, scope, free_text=False))
+    for name in COORDINATES:
+        frame[name] = _coarse(frame[name])
+    return to_canonical(frame)
+
+
+def _coarse(values: pd.Series) -> pd.Series:
+    cells = np.floor(values.to_numpy(dtype=float, na_value=np.nan) * CELLS_PER_DEGREE)
+    return pd.Series(np.round((cells + 0.5) / CELLS_PER_DEGREE, 3), index=values.index)
+
+
+def incidents_csv(frame: pd.DataFrame) -> bytes:
+    """A canonical frame as CSV bytes in the spec's form, no cell a live spreadsheet formula."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(csv_ready(to_arrow(neutralise_frame(frame))), sink)
+    return sink.getvalue().to_pybytes()
+
+
+def export_for(session: Session, username: str) -> tuple[pd.DataFrame, int]:
+    """The whole store pseudonymised for the user `username` (the command line's export, for the
+    operator to hand on), with that user's id; the same pseudonyms as their own downloads."""
+    user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        raise NotFound(f"user {username!r}")
+    return analyst_frame(session, None, user_id), user_id
 
 
 def _grouped(session: Session, query) -> dict[int, list[str]]:
@@ -164,7 +218,7 @@ def import_frame(
         )
     new = [r for r in rows if r["rid"] not in stored_rids]
     old = [r for r in rows if r["rid"] in stored_rids]
-    children = _ensure_children(session, actor, rows)
+    children = _ensure_children(session, actor, rows, force_id)
     _insert(session, new, present, children, force_id)
     updated = _update(session, actor, old, present, children) if old else 0
     if "found_at" in present or any(c in present for c in RHI_COLUMNS):
@@ -193,11 +247,16 @@ def _records(frame: pd.DataFrame, present: list[str]) -> list[dict]:
             columns[name] = [None if pd.isna(v) else v.to_pydatetime() for v in series]
         else:
             columns[name] = series.astype(object).where(series.notna(), None).tolist()
-    return [dict(zip(present, values)) for values in zip(*columns.values())]
+    return [
+        dict(zip(present, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
 
 
-def _ensure_children(session: Session, actor: Actor | None, rows: list[dict]) -> dict[str, int]:
-    """pid -> child id, creating the children not yet stored from their latest row."""
+def _ensure_children(
+    session: Session, actor: Actor | None, rows: list[dict], force_id: int
+) -> dict[str, int]:
+    """pid -> child id, creating the children not yet stored from their latest row, held by the
+    importing force."""
     pids = sorted({r["pid"] for r in rows})
     known: dict[str, int] = {}
     for start in range(0, len(pids), CHUNK):
@@ -223,6 +282,7 @@ def _ensure_children(session: Session, actor: Actor | None, rows: list[dict]) ->
             "ethnic_appearance": r.get("ethnic_appearance"),
             "in_care": r.get("in_care"),
             "responsible_council_id": councils.get(r.get("responsible_authority")),
+            "agency_id": force_id,
             "created_at": now,
         }
         for pid, r in latest.items()
@@ -282,13 +342,22 @@ def _write_parts(session: Session, rows: list[tuple[int, dict]], present: list[s
     ]
     if links and "linked_rids" in present:
         session.execute(insert(EpisodeLink.__table__), links)
-    wanted = {a for _, r in rows for a in r.get("associate_ids") or []}
-    if wanted and "associate_ids" in present:
-        associate_ids = _ensure_associates(session, wanted)
+    naming = [i for i, r in rows if r.get("associate_ids")]
+    if naming and "associate_ids" in present:
+        # Each associate is the record of the force whose episode names it (access.associates).
+        force_of = dict(
+            session.execute(
+                select(Episode.id, Episode.force_id).where(Episode.id.in_(naming))
+            ).all()
+        )
+        wanted: dict[int, set[str]] = defaultdict(set)
+        for i, r in rows:
+            wanted[force_of.get(i)].update(r.get("associate_ids") or [])
+        held = {force: _ensure_associates(session, names, force) for force, names in wanted.items()}
         session.execute(
             insert(EpisodeAssociate.__table__),
             [
-                {"episode_id": i, "associate_id": associate_ids[a], "position": p}
+                {"episode_id": i, "associate_id": held[force_of[i]][a], "position": p}
                 for i, r in rows
                 for p, a in enumerate(dict.fromkeys(r.get("associate_ids") or []))
             ],
@@ -317,22 +386,28 @@ def _write_parts(session: Session, rows: list[tuple[int, dict]], present: list[s
             session.execute(insert(ReturnHomeInterview.__table__), rhis)
 
 
-def _ensure_associates(session: Session, wanted: set[str]) -> dict[str, int]:
+def _ensure_associates(session: Session, wanted: set[str], force_id: int) -> dict[str, int]:
+    """associate id -> row id of the force's own record of it, recording those it lacks."""
     ordered = sorted(wanted)
     known: dict[str, int] = {}
     for start in range(0, len(ordered), CHUNK):
         known.update(
             session.execute(
                 select(Associate.associate_id, Associate.id).where(
-                    Associate.associate_id.in_(ordered[start : start + CHUNK])
+                    Associate.force_id == force_id,
+                    Associate.associate_id.in_(ordered[start : start + CHUNK]),
                 )
             ).all()
         )
-    missing = [{"associate_id": a, "kind": "unknown"} for a in ordered if a not in known]
+    missing = [
+        {"force_id": force_id, "associate_id": a, "kind": "unknown"}
+        for a in ordered
+        if a not in known
+    ]
     for start in range(0, len(missing), CHUNK):
         session.execute(insert(Associate.__table__), missing[start : start + CHUNK])
     if missing:
-        return _ensure_associates(session, wanted)
+        return _ensure_associates(session, wanted, force_id)
     return known
 
 
@@ -414,15 +489,8 @@ def _replace_parts(session: Session, episode_id: int, row: dict, present: list[s
 
 
 def export_csv(session: Session, actor: Actor) -> bytes:
-    """Pseudonymised canonical table of the episodes the actor's agency holds, as CSV bytes."""
-    import pyarrow.csv as pacsv
-
-    from misper.app.interchange.service import export_frame
-    from misper.incidents.frame import csv_ready, to_arrow
-
+    """The episodes the actor's agency holds, pseudonymised for the actor, as CSV bytes; audited."""
     access.require(actor, "export", "read")
-    frame = export_frame(session, access.episodes(actor), free_text=False)
+    frame = analyst_frame(session, access.episodes(actor), actor.user_id)
     audit.record(session, actor, "export", "episode", detail={"rows": len(frame)})
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(csv_ready(to_arrow(frame)), sink)
-    return sink.getvalue().to_pybytes()
+    return incidents_csv(frame)
