@@ -11,10 +11,9 @@ import uuid
 from datetime import datetime
 
 from app.test_access_matrix import EP, PID, Recipe, _side
-from misper.app.episodes.models import Task
 from misper.app.flowchart.models import CarerCheck
 from misper.app.groups.models import Group
-from misper.app.tasks.models import TaskProgress
+from misper.app.tasks.models import Task
 from misper.app.users.models import Role
 
 BACK = "2024-03-01T21:00"
@@ -42,10 +41,9 @@ def _task(s, w, side) -> int:
         description=f"task {uuid.uuid4().hex[:6]}",
         created_at=datetime(2024, 3, 1),
         created_by=w.users[Role.police_mispers].id,
+        risk_level="medium",
     )
     s.add(task)
-    s.flush()
-    s.add(TaskProgress(task_id=task.id, risk_level="medium", status="open"))
     s.commit()
     return task.id
 

@@ -1,21 +1,18 @@
 """The 72-hour clock of a return home interview starts from the found time on every path: made by
 the older assign endpoint before or after the episode closed, the episode closed by closing or by a
-change, an import, and the backfill of migration 0006; tested at its edges (71h59 vs 72h01)."""
+change, an import; tested at its edges (71h59 vs 72h01). The backfill of migration 0006:
+test_migrations.py."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-import misper
 from misper.app.episodes.closing import close_episode
 from misper.app.episodes.models import Episode
 from misper.app.episodes.service import update_episode
 from misper.app.interviews import return_home
-from misper.app.interviews.models import RhiArrangement
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.interviews.service import assign_rhi
 from misper.app.notifications.models import Notification
@@ -25,12 +22,20 @@ JUST_BEFORE = FOUND + timedelta(hours=71, minutes=59)
 JUST_AFTER = FOUND + timedelta(hours=72, minutes=1)
 
 
-def _clock(session, rid) -> RhiArrangement | None:
+def _clock(session, rid) -> ReturnHomeInterview | None:
+    """The episode's interview if its clock runs."""
     return session.scalar(
-        select(RhiArrangement)
-        .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+        select(ReturnHomeInterview)
         .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
-        .where(Episode.rid == rid)
+        .where(Episode.rid == rid, ReturnHomeInterview.found_at.is_not(None))
+    )
+
+
+def _clocks(session) -> list[ReturnHomeInterview]:
+    return list(
+        session.scalars(
+            select(ReturnHomeInterview).where(ReturnHomeInterview.found_at.is_not(None))
+        )
     )
 
 
@@ -87,6 +92,28 @@ def test_a_corrected_found_time_moves_the_clock(store):
     assert _state_at(session, world, FOUND + timedelta(hours=70, minutes=1)) == "overdue"
 
 
+def test_the_clocks_bookkeeping_leaves_the_interviews_version_alone(store):
+    """The clock lives on the interview's row, but starting, moving and marking it overdue is not an
+    edit of the interview: a coordinator's form stays current; recording on it counts."""
+    session, world = store
+    world.episode(session, "local", datetime(2024, 3, 1, 22), rid="e1")
+    close_episode(session, world.actors["mispers"], "e1", 1, {"found_at": FOUND}, [], [])
+    update_episode(session, world.actors["mispers"], "e1", 2, {"found_at": FOUND})  # unchanged
+    update_episode(
+        session, world.actors["mispers"], "e1", 3, {"found_at": FOUND - timedelta(hours=1)}
+    )
+    assert return_home.raise_overdue(session, JUST_AFTER) == 1
+    rhi = _clock(session, "e1")
+    assert (rhi.due_at, rhi.overdue_notified_at, rhi.version) == (
+        FOUND + timedelta(hours=71),
+        JUST_AFTER,
+        1,
+    )
+    coordinator = world.actors["coord.placing"]
+    return_home.record(session, coordinator, rhi.id, 1, {"offered": True}, None, None, JUST_AFTER)
+    assert rhi.version == 2
+
+
 def _canonical_rows(found: list[datetime]):
     """Three synthetic children's rows found at the given times, interview offered, not done."""
     from misper.synth import generate
@@ -108,7 +135,7 @@ def test_an_import_starts_clocks_quietly_and_the_worker_raises_what_falls_due(st
     early, late = now - timedelta(hours=72, minutes=1), now - timedelta(hours=71, minutes=59)
     frame = _canonical_rows([early, late])
     import_frame(session, None, frame, world.agencies["force"].id)
-    clocks = {c.found_at: c for c in session.scalars(select(RhiArrangement))}
+    clocks = {c.found_at: c for c in _clocks(session)}
     assert set(clocks) == {early, late}
     assert clocks[early].due_at == early + timedelta(hours=72)
     # History is not news: the one already past its target is marked, not announced.
@@ -121,54 +148,7 @@ def test_an_import_starts_clocks_quietly_and_the_worker_raises_what_falls_due(st
     assert clocks[late].overdue_notified_at == now + timedelta(minutes=2)
     # Importing the same file again starts nothing twice.
     import_frame(session, None, frame, world.agencies["force"].id)
-    assert len(session.scalars(select(RhiArrangement)).all()) == 2
-
-
-def _migration():
-    path = Path(misper.__file__).parent / "migrations" / "versions" / "0006_after_episode_2.py"
-    spec = importlib.util.spec_from_file_location("m0006", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_migration_0006_backfills_clocks_as_closing_would(store):
-    session, world = store
-    now = FOUND + timedelta(hours=72)
-    rows = {}
-    for rid, child, found in (
-        ("e1", "away", now - timedelta(hours=72, minutes=1)),
-        ("e2", "local", now - timedelta(hours=71, minutes=59)),
-        ("e3", "local", None),
-    ):
-        episode = world.episode(session, child, datetime(2024, 3, 1, 9), rid=rid)
-        episode.found_at = found
-        session.flush()
-        session.execute(
-            insert(ReturnHomeInterview.__table__),
-            [
-                {
-                    "episode_id": episode.id,
-                    "version": 1,
-                    "shared_with_police": False,
-                    "offered": True,
-                }
-            ],
-        )
-        rows[rid] = found
-    assert _migration().backfill_clocks(session.connection(), now) == 2  # e3 is not found yet
-    away, local = _clock(session, "e1"), _clock(session, "e2")
-    assert _clock(session, "e3") is None
-    assert (away.council_id, away.placing_council_id, away.out_of_area) == (
-        world.agencies["placing"].id,
-        world.agencies["placing"].id,
-        True,
-    )
-    assert (local.council_id, local.out_of_area) == (world.agencies["placing"].id, False)
-    assert away.due_at == rows["e1"] + timedelta(hours=72)
-    assert away.overdue_notified_at == now and local.overdue_notified_at is None
-    assert return_home.raise_overdue(session, now + timedelta(minutes=2)) == 1  # e2, once due
-    assert _migration().backfill_clocks(session.connection(), now) == 0  # idempotent
+    assert len(_clocks(session)) == 2
 
 
 def test_years_of_history_cannot_push_this_weeks_overdue_interview_off_the_list(store):

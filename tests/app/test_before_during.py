@@ -1,4 +1,5 @@
-"""The carer's flowchart, triage, risk policy, decisions, review reminders and tasks, on both stores."""
+"""The carer's flowchart, triage, risk policy, decisions, review reminders and tasks, on both
+stores."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from misper.app.episodes.models import Task
 from misper.app.errors import Conflict, Forbidden, Invalid, NotFound
 from misper.app.flowchart import service as flowchart
 from misper.app.flowchart.models import CarerStep
 from misper.app.notifications.models import Notification
 from misper.app.tasks import service as tasks
+from misper.app.tasks.models import Task
 from misper.app.tasks.service import review_table
 from misper.app.triage import service as triage
 from misper.app.users.models import Role
@@ -214,44 +215,44 @@ def test_tasks_follow_the_level_and_a_reassessment_adds_only_new_ones(world):
     triage.assess_risk(session, police, "ep-a", "low", [], "known pattern", library=library)
     low = set(tasks_for("low", library))
     rows = tasks.list_tasks(session, police, "ep-a")
-    assert {r.task.description for r in rows if r.progress.risk_level == "low"} == low
+    assert {t.description for t in rows if t.risk_level == "low"} == low
     triage.assess_risk(
         session, police, "ep-a", "high", ["self_harm"], "needs medication", library=library
     )
     high_only = set(tasks_for("high", library)) - low
     rows = tasks.list_tasks(session, police, "ep-a")
     assert len(rows) == before + len(low) + len(high_only)
-    assert {r.task.description for r in rows if r.progress.risk_level == "high"} == high_only
-    assert len({r.task.description for r in rows}) == len(rows)  # nothing generated twice
+    assert {t.description for t in rows if t.risk_level == "high"} == high_only
+    assert len({t.description for t in rows}) == len(rows)  # nothing generated twice
 
 
 def test_tasks_are_done_with_whether_they_helped_or_not_needed_with_a_reason(world):
     session, w = world
     police = w.actor(Role.police_mispers)
     triage.assess_risk(session, police, "ep-a", "low", [], "known pattern")
-    rows = [r for r in tasks.list_tasks(session, police, "ep-a") if r.progress.risk_level == "low"]
+    rows = [t for t in tasks.list_tasks(session, police, "ep-a") if t.risk_level == "low"]
     first, second, third = rows[:3]
-    tasks.complete(session, police, first.task.id, contributed=True)
-    tasks.complete(session, police, second.task.id, contributed=False)
+    tasks.complete(session, police, first.id, contributed=True)
+    tasks.complete(session, police, second.id, contributed=False)
     with pytest.raises(Invalid):
-        tasks.not_needed(session, police, third.task.id, "   ")
-    tasks.not_needed(session, police, third.task.id, "child in hospital already checked")
+        tasks.not_needed(session, police, third.id, "   ")
+    tasks.not_needed(session, police, third.id, "child in hospital already checked")
     with pytest.raises(Conflict):
-        tasks.complete(session, police, third.task.id, contributed=True)
-    tasks.assign(session, police, rows[3].task.id, "police_officer")
+        tasks.complete(session, police, third.id, contributed=True)
+    tasks.assign(session, police, rows[3].id, "police_officer")
     with pytest.raises(Invalid):
-        tasks.assign(session, police, rows[3].task.id, "care_staff")
-    assert first.task.done and first.progress.contributed is True
-    assert rows[3].progress.assigned_to == w.users[Role.police_officer].id
+        tasks.assign(session, police, rows[3].id, "care_staff")
+    assert first.done and first.contributed is True
+    assert rows[3].assigned_to == w.users[Role.police_officer].id
     # Not yet in the review: the episode is open.
     assert tasks.task_review(session, police).empty
     w.a.episode.found_at = datetime(2024, 3, 2, 8, 0)
     session.flush()
     table = tasks.task_review(session, police).set_index("task")
-    assert table.loc[first.task.description, "contributed"] == 1
-    assert table.loc[second.task.description, "done"] == 1
-    assert table.loc[second.task.description, "contributed"] == 0
-    assert table.loc[third.task.description, "not_needed"] == 1
+    assert table.loc[first.description, "contributed"] == 1
+    assert table.loc[second.description, "done"] == 1
+    assert table.loc[second.description, "contributed"] == 0
+    assert table.loc[third.description, "not_needed"] == 1
     assert table["generated"].sum() == len(rows) + 1  # and the world's task keyed by hand
     assert table.loc["check phone", "risk_level"] == "by hand"
     # Care homes and councils do not see police tasks.

@@ -380,6 +380,55 @@ def test_task_progress_over_http_assign_complete_not_needed_and_review(api):
     assert (unneeded["not_needed"], unneeded["contributed_share"]) == (1, None)
 
 
+def test_a_task_gives_one_answer_whichever_route_changed_it(api):
+    """Completed through its progress, then unticked on the episode's task list: both lists say it
+    is open again (the tick was the later word); ticked again, both say done. A task marked not
+    needed cannot be ticked."""
+    call, _session, _w = api
+    call(
+        R.police_mispers,
+        "POST",
+        "/api/episodes/ep-a/triage/risk-assessments",
+        json={"level": "low", "rationale": "usual pattern"},
+    )
+    listed = call(R.police_officer, "GET", "/api/episodes/ep-a/task-progress").json()
+    first, second = [t["id"] for t in listed if t["risk_level"] == "low"][:2]
+
+    def answers(task_id: int) -> tuple[dict, dict]:
+        """The task in the progress list and in the episode's task list."""
+        progress = call(R.police_officer, "GET", "/api/episodes/ep-a/task-progress").json()
+        tasks = call(R.police_officer, "GET", "/api/episodes/ep-a/tasks").json()
+        return (
+            next(t for t in progress if t["id"] == task_id),
+            next(t for t in tasks if t["id"] == task_id),
+        )
+
+    call(R.police_officer, "POST", f"/api/tasks/{first}/complete", json={"contributed": True})
+    progress, task = answers(first)
+    assert (progress["status"], progress["contributed"], task["done"]) == ("done", True, True)
+    unticked = call(R.police_officer, "PATCH", f"/api/tasks/{first}", json={"done": False})
+    assert unticked.status_code == 200 and unticked.json()["done"] is False
+    progress, task = answers(first)
+    assert (progress["status"], task["done"]) == ("open", False)
+    assert (progress["contributed"], progress["closed_at"]) == (None, None)
+    ticked = call(R.police_officer, "PATCH", f"/api/tasks/{first}", json={"done": True})
+    assert ticked.status_code == 200 and ticked.json()["done"] is True
+    progress, task = answers(first)
+    assert (progress["status"], progress["contributed"], task["done"]) == ("done", None, True)
+    page = call(R.police_officer, "GET", "/triage/ep-a").text  # whether it helped: not said
+    assert f'id="task-{first}" class="task task-done"' in page
+    assert "(did not help)" not in page and "(helped find the child)" not in page
+    again = call(
+        R.police_officer, "POST", f"/api/tasks/{first}/complete", json={"contributed": True}
+    )
+    assert again.status_code == 409  # done already, by either route
+    call(R.police_officer, "POST", f"/api/tasks/{second}/not-needed", json={"reason": "searched"})
+    refused = call(R.police_officer, "PATCH", f"/api/tasks/{second}", json={"done": True})
+    assert refused.status_code == 409
+    progress, task = answers(second)
+    assert (progress["status"], task["done"]) == ("not_needed", False)
+
+
 def test_placement_check_over_http_tells_the_council_of_a_rival_group_and_no_more(api):
     call, session, w = api
     url = "/api/placement-check"

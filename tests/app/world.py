@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency
+from misper.app.auth.service import hasher
+from misper.app.charity.models import CharityPartnership
 from misper.app.children.models import Child
 from misper.app.episodes.models import (
     ControlRoomDecision,
@@ -21,16 +23,14 @@ from misper.app.episodes.models import (
     EpisodeLink,
     EpisodeUpdate,
     RiskAssessment,
-    Task,
 )
-from misper.app.charity.models import CharityPartnership
 from misper.app.escalation.models import Referral
 from misper.app.interviews.models import PreventionInterview, ReturnHomeInterview
 from misper.app.notifications.models import Notification
 from misper.app.philomena.models import PhilomenaProfile
 from misper.app.placements.models import Home, Placement
+from misper.app.tasks.models import Task
 from misper.app.users.models import Role, User
-from misper.app.users.service import hasher
 
 PASSWORD = "correct horse battery"
 _HASH = hasher.hash(PASSWORD)

@@ -78,14 +78,14 @@ def seed_during_stage(
             carer, control = _actor(session, care_user), _actor(session, control_user)
             placed = _placed_children(session, carer.agency_id, 2)
             at_home = _children_at_home(session, control.agency_id, 2)
-            for child, age in zip(placed + at_home, (15, 14, 16, 13)):
+            for child, age in zip(placed + at_home, (15, 14, 16, 13), strict=False):
                 _give_age(child, age, now)
             session.flush()
             if placed:
                 made["episodes"] += _reported_by_home(session, carer, control, placed[0], now)
             if len(placed) > 1:
                 made["checks"] += _check_under_way(session, carer, placed[1], now)
-            for child, hours, level in zip(at_home, (5, 26), ("high", "low")):
+            for child, hours, level in zip(at_home, (5, 26), ("high", "low"), strict=False):
                 made["episodes"] += _reported_by_parent(session, control, child, now, hours, level)
             if placed and at_home:
                 made["groups"] = _rival_groups(session, control, placed[0], at_home[0])
@@ -186,8 +186,8 @@ def _reported_by_parent(
         else "Parent keeps calling friends; police review in the morning.",
     )
     if level == "high":
-        first = min(tasks.list_tasks(session, control, episode.rid), key=lambda r: r.task.id)
-        tasks.complete(session, control, first.task.id, contributed=False, now=now)
+        first = tasks.list_tasks(session, control, episode.rid)[0]  # the oldest: listed by id
+        tasks.complete(session, control, first.id, contributed=False, now=now)
         add_sighting_or_update(
             session,
             control,

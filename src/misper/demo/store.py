@@ -77,17 +77,9 @@ def create_demo_store(
                 police_force_id=ids[FORCE],
                 postcode_sector="AL1 3",
             )
-            logins = [
-                Login(
-                    u,
-                    r,
-                    a,
-                    add_user(session, None, username=u, role=r, agency=a, password=DEMO_PASSWORD)[
-                        1
-                    ],
-                )
-                for u, r, a in USERS
-            ]
+            for u, r, a in USERS:  # the operator's shared demo password, no code to pass on
+                add_user(session, None, username=u, role=r, agency=a, password=DEMO_PASSWORD)
+            logins = [Login(u, r, a, DEMO_PASSWORD) for u, r, a in USERS]
             summary = import_frame(session, None, frame, ids[FORCE]) if frame is not None else None
             add_partnership(session, None, ids["Missing People"], ids[FORCE])
     finally:

@@ -38,7 +38,9 @@ def _centroids() -> dict[str, tuple[float, float]]:
     from misper.synth.geography import sectors
 
     table = sectors()
-    return {s: (la, lo) for s, la, lo in zip(table["sector"], table["lat"], table["lon"])}
+    return {
+        s: (la, lo) for s, la, lo in zip(table["sector"], table["lat"], table["lon"], strict=True)
+    }
 
 
 def distance_miles(from_sector: str | None, to_sector: str | None) -> float | None:
@@ -63,6 +65,7 @@ def close_episode(
     config: ProcessConfig | None = None,
 ) -> tuple[Episode, str, ReturnHomeInterview, Referral | None]:
     access.require(actor, "episodes", "update")
+    access.check_writes(actor, "episode", found)
     episode = visible_episode(session, actor, rid)
     if not episode.is_open:
         raise Conflict(f"episode {rid} is already closed; correct it with a change instead")
@@ -79,14 +82,14 @@ def close_episode(
         if other.child_id == episode.child_id:
             raise Invalid(f"with_rids.{position}", "an episode of the same child")
         others.append(other)
-    found = dict(found)
+    derived = {}
     if found.get("distance_miles") is None:
         computed = distance_miles(
             episode.missing_from_postcode_sector, found.get("found_postcode_sector")
         )
         if computed is not None:
-            found["distance_miles"] = computed
-    episode, pid = update_episode(session, actor, rid, version, found)
+            derived["distance_miles"] = computed
+    episode, pid = update_episode(session, actor, rid, version, found, derived)
     for other in others:  # together both ways: each child's record shows the other
         add_association(
             session,
@@ -108,6 +111,6 @@ def close_episode(
         )
     for associate in associates:
         add_association(session, actor, rid, linked_rid=None, **associate)
-    rhi, _ = open_for_episode(session, actor, episode, config)
+    rhi = open_for_episode(session, actor, episode, config)
     referral = escalate(session, actor, episode, config)
     return episode, pid, rhi, referral

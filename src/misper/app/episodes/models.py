@@ -1,4 +1,5 @@
-"""Episode tables. The episode row holds the canonical incident columns, typed from the schema module."""
+"""Episode tables. The episode row holds the canonical incident columns, typed from the schema
+module."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from misper.app.db import Base
 from misper.incidents.schema import COLUMNS, Kind
 
-# Canonical columns that live in tables of their own (child, associations, interviews), not on the row.
+# Canonical columns that live in tables of their own (child, associations, interviews), not on the
+# row.
 ELSEWHERE = frozenset(
     {
         "rid",
@@ -62,7 +64,8 @@ episodes_table = Table(
     Column("force_id", ForeignKey("agencies.id"), nullable=False, index=True),
     Column("reported_by_agency_id", ForeignKey("agencies.id"), index=True),
     Column("home_id", ForeignKey("homes.id"), index=True),
-    # The canonical null (unknown) differs from [] (none listed): kept so export gives back the import.
+    # The canonical null (unknown) differs from [] (none listed): kept so export gives back the
+    # import.
     Column("links_recorded", Boolean, nullable=False, default=False),
     Column("associates_recorded", Boolean, nullable=False, default=False),
     Column("version", Integer, nullable=False, default=1),
@@ -109,7 +112,8 @@ class RiskAssessment(Base):
 
 
 class ControlRoomDecision(Base):
-    """Deploy now, delay until a review time, or defer to another agency: the report's three options."""
+    """Deploy now, delay until a review time, or defer to another agency: the report's three
+    options."""
 
     __tablename__ = "control_room_decisions"
 
@@ -120,17 +124,6 @@ class ControlRoomDecision(Base):
     rationale: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime]
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-
-
-class Task(Base):
-    __tablename__ = "tasks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
-    description: Mapped[str] = mapped_column(Text)
-    done: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime]
-    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
 class EpisodeUpdate(Base):
@@ -161,12 +154,15 @@ class EpisodeLink(Base):
 
 
 class Associate(Base):
-    """An adult or an address named in episodes (pseudonymous id; police intelligence)."""
+    """An adult or an address named in episodes (pseudonymous id; police intelligence), held by the
+    force that recorded it: another force naming the same id has a record of its own."""
 
     __tablename__ = "associates"
+    __table_args__ = (UniqueConstraint("force_id", "associate_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    associate_id: Mapped[str] = mapped_column(String(64), unique=True)
+    force_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    associate_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="unknown")  # person, address, unknown
     description: Mapped[str | None] = mapped_column(Text)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from misper.app.db import Base
@@ -22,6 +22,10 @@ class PreventionInterview(Base):
 
 
 class ReturnHomeInterview(Base):
+    """The interview offered to a child after an episode, with its 72-hour clock: the council that
+    owes it, the found time the clock runs from (none yet: the episode is not found), and who does
+    it. The responsible council changes only by a recorded agreement with the host council."""
+
     __tablename__ = "return_home_interviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,8 +38,20 @@ class ReturnHomeInterview(Base):
     findings: Mapped[str | None] = mapped_column(Text)
     shared_with_police: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
+    # The clock, kept by the service rather than keyed by the interviewer.
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    placing_council_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    out_of_area: Mapped[bool] = mapped_column(default=False)
+    found_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    interviewer_kind: Mapped[str | None] = mapped_column(String(32))  # see INTERVIEWER_KINDS
+    host_agreement: Mapped[str | None] = mapped_column(Text)
+    host_agreed_at: Mapped[datetime | None]
+    host_agreed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    overdue_notified_at: Mapped[datetime | None]
 
-    __mapper_args__ = {"version_id_col": version}
+    # The version is counted by `_count_edits` below, not on every UPDATE of the row.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     @property
     def status(self) -> str:
@@ -48,29 +64,34 @@ class ReturnHomeInterview(Base):
         return "offered" if self.offered else "not_offered"
 
 
-class RhiArrangement(Base):
-    """The council that owes the child's interview, the 72-hour clock, and who does it.
+# The clock's bookkeeping (started, moved, taken on, overdue told) does not make the form of
+# someone recording the interview stale: only a change to the interview's own facts counts.
+CLOCK = frozenset(
+    {
+        "council_id",
+        "placing_council_id",
+        "out_of_area",
+        "found_at",
+        "due_at",
+        "interviewer_kind",
+        "host_agreement",
+        "host_agreed_at",
+        "host_agreed_by",
+        "overdue_notified_at",
+    }
+)
 
-    Kept beside the interview row (one each): the clock starts from the found time, and the
-    responsible council changes only by a recorded agreement with the host council.
-    """
 
-    __tablename__ = "rhi_arrangements"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    rhi_id: Mapped[int] = mapped_column(ForeignKey("return_home_interviews.id"), unique=True)
-    council_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
-    placing_council_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
-    out_of_area: Mapped[bool] = mapped_column(default=False)
-    found_at: Mapped[datetime]
-    due_at: Mapped[datetime] = mapped_column(index=True)
-    interviewer_kind: Mapped[str | None] = mapped_column(
-        String(32)
-    )  # independent_provider, social_worker
-    host_agreement: Mapped[str | None] = mapped_column(Text)
-    host_agreed_at: Mapped[datetime | None]
-    host_agreed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    overdue_notified_at: Mapped[datetime | None]
+@event.listens_for(ReturnHomeInterview, "before_update")
+def _count_edits(_mapper, _connection, rhi: ReturnHomeInterview) -> None:
+    """Still checked on every UPDATE (the ORM's WHERE version = ...), bumped only by an edit."""
+    state = inspect(rhi)
+    if any(
+        state.attrs[key].history.has_changes()
+        for key in state.mapper.column_attrs.keys()
+        if key not in CLOCK and key != "version"
+    ):
+        rhi.version += 1
 
 
 class InterviewFindings(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,12 +17,10 @@ from misper.app.children.models import Child
 from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.interviews import findings as found
-from misper.app.interviews.models import ReturnHomeInterview, RhiArrangement
-from misper.app.interviews.service import RHI_PROVIDERS
+from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.notifications.service import notify
 from misper.app.placements.models import Home, Placement
 from misper.app.placements.service import out_of_area
-from misper.app.users.models import POLICE_ROLES
 from misper.process.config import ProcessConfig, default_config
 from misper.process.return_home_interview import Clock, clock, due_at
 
@@ -43,7 +41,7 @@ def _current_placement(session: Session, child_id: int) -> tuple[Placement, Home
 
 def open_for_episode(
     session: Session, actor: Actor, episode: Episode, config: ProcessConfig | None = None
-) -> tuple[ReturnHomeInterview, RhiArrangement]:
+) -> ReturnHomeInterview:
     """On closing: the interview is owed by the placing council (the responsible council when the
     child is not placed), with the clock running from the found time; the host council of an
     out-of-area placement is told, since it may take the interview on by agreement."""
@@ -54,10 +52,9 @@ def open_for_episode(
         rhi = ReturnHomeInterview(episode_id=episode.id, shared_with_police=False)
         session.add(rhi)
         session.flush()
-    arrangement = session.scalar(select(RhiArrangement).where(RhiArrangement.rhi_id == rhi.id))
-    if arrangement is None:
-        arrangement = _arrange(session, actor, episode, rhi, config)
-    return rhi, arrangement
+    if rhi.found_at is None:  # no clock yet
+        _arrange(session, actor, episode, rhi, config)
+    return rhi
 
 
 def _owing(
@@ -76,21 +73,14 @@ def _arrange(
     episode: Episode,
     rhi: ReturnHomeInterview,
     config: ProcessConfig | None,
-) -> RhiArrangement:
+) -> None:
     """Start the interview's clock from the found time and tell the councils concerned."""
     rules = (config or default_config()).return_home_interview
     placed = _current_placement(session, episode.child_id)
     council, placing, away = _owing(placed, session.get(Child, episode.child_id))
     due = due_at(episode.found_at, rules).to_pydatetime()
-    arrangement = RhiArrangement(
-        rhi_id=rhi.id,
-        council_id=council,
-        placing_council_id=placing,
-        out_of_area=away,
-        found_at=episode.found_at,
-        due_at=due,
-    )
-    session.add(arrangement)
+    rhi.council_id, rhi.placing_council_id, rhi.out_of_area = council, placing, away
+    rhi.found_at, rhi.due_at = episode.found_at, due
     session.flush()
     if council is not None:
         notify(
@@ -116,7 +106,6 @@ def _arrange(
         child_id=episode.child_id,
         detail={"council_id": council, "out_of_area": away},
     )
-    return arrangement
 
 
 def follow_found_time(
@@ -145,13 +134,15 @@ def follow_found_time(
             Episode.id,
             Episode.child_id,
             Episode.found_at,
-            RhiArrangement.id,
+            ReturnHomeInterview.found_at.is_not(None),
         )
         .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
-        .outerjoin(RhiArrangement, RhiArrangement.rhi_id == ReturnHomeInterview.id)
         .where(
             Episode.found_at.is_not(None),
-            or_(RhiArrangement.id.is_(None), RhiArrangement.found_at != Episode.found_at),
+            or_(
+                ReturnHomeInterview.found_at.is_(None),
+                ReturnHomeInterview.found_at != Episode.found_at,
+            ),
         )
     )
     if episode_ids is None:
@@ -163,15 +154,10 @@ def follow_found_time(
             for r in session.execute(query.where(Episode.id.in_(chunk))).all()
         ]
     fresh = []
-    for rhi_id, episode_id, child_id, found_at, arrangement_id in rows:
-        if arrangement_id is not None:
+    for rhi_id, episode_id, child_id, found_at, running in rows:
+        if running:
             _move(
-                session,
-                actor,
-                session.get(RhiArrangement, arrangement_id),
-                child_id,
-                found_at,
-                rules,
+                session, actor, session.get(ReturnHomeInterview, rhi_id), child_id, found_at, rules
             )
         elif announce:
             _arrange(
@@ -196,19 +182,19 @@ def _chunks(items: list, size: int = 5_000) -> list[list]:
 def _move(
     session: Session,
     actor: Actor | None,
-    arrangement: RhiArrangement,
+    rhi: ReturnHomeInterview,
     child_id: int,
     found_at: datetime,
     rules,
 ) -> None:
-    arrangement.found_at = found_at
-    arrangement.due_at = due_at(found_at, rules).to_pydatetime()
+    rhi.found_at = found_at
+    rhi.due_at = due_at(found_at, rules).to_pydatetime()
     audit.record(
         session,
         actor,
         "update",
         "return_home_interview",
-        arrangement.rhi_id,
+        rhi.id,
         child_id=child_id,
         detail={"fields": ["found_at", "due_at"]},
     )
@@ -218,7 +204,8 @@ def _arrange_quietly(
     session: Session, actor: Actor | None, fresh: list[tuple], rules, now: datetime
 ) -> None:
     """Clocks for many interviews at once (an import): one query each for the children and their
-    placements, one insert. `fresh`: (interview id, child id, found time)."""
+    placements, one UPDATE statement (no field history per interview: the audit event names them).
+    `fresh`: (interview id, child id, found time)."""
     child_ids = sorted({child_id for _, child_id, _ in fresh})
     children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(child_ids)))}
     placed: dict[int, tuple[Placement, Home]] = {}
@@ -235,7 +222,7 @@ def _arrange_quietly(
         due = due_at(found_at, rules).to_pydatetime()
         rows.append(
             {
-                "rhi_id": rhi_id,
+                "id": rhi_id,
                 "council_id": council,
                 "placing_council_id": placing,
                 "out_of_area": away,
@@ -244,27 +231,32 @@ def _arrange_quietly(
                 "overdue_notified_at": now if due < now else None,
             }
         )
-    session.execute(insert(RhiArrangement.__table__), rows)
+    table = ReturnHomeInterview.__table__
+    session.execute(  # bound as "_<column>": a column's own name is reserved for its SET value
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({name: bindparam(f"_{name}") for name in rows[0] if name != "id"}),
+        [{f"_{name}": value for name, value in row.items()} for row in rows],
+    )
+    started = {row["id"] for row in rows}
+    for obj in list(session.identity_map.values()):  # loaded before the UPDATE: read them again
+        if isinstance(obj, ReturnHomeInterview) and obj.id in started:
+            session.expire(obj)
     audit.record(
         session,
         actor,
         "create",
         "return_home_interview",
-        detail={"clocks_started": [r["rhi_id"] for r in rows]},
+        detail={"clocks_started": [row["id"] for row in rows]},
     )
 
 
-def state(
-    rhi: ReturnHomeInterview,
-    arrangement: RhiArrangement,
-    now: datetime,
-    config: ProcessConfig | None = None,
-) -> str:
+def state(rhi: ReturnHomeInterview, now: datetime, config: ProcessConfig | None = None) -> str:
     """Declined, or where the interview stands on its clock (due, overdue, on time, late)."""
     if rhi.accepted is False and rhi.completed_at is None:
         return "declined"
     rules = (config or default_config()).return_home_interview
-    return clock(arrangement.found_at, rhi.completed_at, now, rules).value
+    return clock(rhi.found_at, rhi.completed_at, now, rules).value
 
 
 def _query(actor: Actor):
@@ -272,11 +264,10 @@ def _query(actor: Actor):
     # correlated with the rows joined here for the answer.
     episode, child = aliased(Episode), aliased(Child)
     return (
-        select(ReturnHomeInterview, RhiArrangement, episode.rid, child.pid, child.name)
-        .join(RhiArrangement, RhiArrangement.rhi_id == ReturnHomeInterview.id)
+        select(ReturnHomeInterview, episode.rid, child.pid, child.name)
         .join(episode, episode.id == ReturnHomeInterview.episode_id)
         .join(child, child.id == episode.child_id)
-        .where(access.return_home_interviews(actor))
+        .where(ReturnHomeInterview.found_at.is_not(None), access.return_home_interviews(actor))
     )
 
 
@@ -298,17 +289,17 @@ def list_with_clock(
     query = _query(actor)
     if wanted == Clock.OVERDUE.value:
         query = query.where(
-            RhiArrangement.due_at < now,
+            ReturnHomeInterview.due_at < now,
             ReturnHomeInterview.completed_at.is_(None),
             or_(ReturnHomeInterview.accepted.is_(None), ReturnHomeInterview.accepted.is_(True)),
         )
     order = (
-        (RhiArrangement.due_at.desc(), ReturnHomeInterview.id.desc())
+        (ReturnHomeInterview.due_at.desc(), ReturnHomeInterview.id.desc())
         if newest_first
-        else (RhiArrangement.due_at, ReturnHomeInterview.id)
+        else (ReturnHomeInterview.due_at, ReturnHomeInterview.id)
     )
     rows = session.execute(query.order_by(*order).limit(limit)).all()
-    out = [_answer(rhi, arr, rid, pid, name, now, config) for rhi, arr, rid, pid, name in rows]
+    out = [_answer(rhi, rid, pid, name, now, config) for rhi, rid, pid, name in rows]
     if wanted:
         out = [r for r in out if r["state"] == wanted]
     audit.record(
@@ -317,19 +308,19 @@ def list_with_clock(
     return out
 
 
-def _answer(rhi, arr, rid, pid, name, now, config) -> dict:
+def _answer(rhi, rid, pid, name, now, config) -> dict:
     return {
         "id": rhi.id,
         "rid": rid,
         "child": {"pid": pid, "name": name},
-        "council_id": arr.council_id,
-        "placing_council_id": arr.placing_council_id,
-        "out_of_area": arr.out_of_area,
-        "host_agreement": arr.host_agreement,
-        "found_at": arr.found_at,
-        "due_at": arr.due_at,
-        "state": state(rhi, arr, now, config),
-        "interviewer_kind": arr.interviewer_kind,
+        "council_id": rhi.council_id,
+        "placing_council_id": rhi.placing_council_id,
+        "out_of_area": rhi.out_of_area,
+        "host_agreement": rhi.host_agreement,
+        "found_at": rhi.found_at,
+        "due_at": rhi.due_at,
+        "state": state(rhi, now, config),
+        "interviewer_kind": rhi.interviewer_kind,
         "provider_id": rhi.provider_id,
         "interviewer": rhi.interviewer,
         "offered": rhi.offered,
@@ -341,6 +332,7 @@ def _answer(rhi, arr, rid, pid, name, now, config) -> dict:
 
 
 def _visible(session: Session, actor: Actor, rhi_id: int):
+    """(interview, rid, pid, name) of an interview on its clock in the caller's scope."""
     row = session.execute(_query(actor).where(ReturnHomeInterview.id == rhi_id)).first()
     if row is None:
         raise NotFound("return home interview")
@@ -352,21 +344,22 @@ def read(
 ) -> dict:
     """One interview with its clock and findings; the police get only the fields shared."""
     access.require(actor, "return_home_interviews", "read")
-    rhi, arr, rid, pid, name = _visible(session, actor, rhi_id)
+    rhi, rid, pid, name = _visible(session, actor, rhi_id)
     episode = session.get(Episode, rhi.episode_id)
     audit.record(session, actor, "read", "return_home_interview", rhi.id, child_id=episode.child_id)
-    answer = _answer(rhi, arr, rid, pid, name, now, config)
+    answer = _answer(rhi, rid, pid, name, now, config)
     answer["findings"] = found.as_dict(
-        found.findings_of(session, "return_home", rhi.id), only_shared=actor.role in POLICE_ROLES
+        found.findings_of(session, "return_home", rhi.id),
+        only_shared=access.sees_only_shared_findings(actor),
     )
     return answer
 
 
-def _owed_by_caller(session: Session, actor: Actor, rhi_id: int):
-    rhi, arr, *_ = _visible(session, actor, rhi_id)
-    if actor.role in access.COUNCIL and arr.council_id != actor.agency_id:
+def _owed_by_caller(session: Session, actor: Actor, rhi_id: int) -> ReturnHomeInterview:
+    rhi, *_ = _visible(session, actor, rhi_id)
+    if not access.owes_interview(actor, rhi.council_id):
         raise Conflict("another council owes this interview; it may be taken on by agreement")
-    return rhi, arr
+    return rhi
 
 
 def arrange(
@@ -379,24 +372,23 @@ def arrange(
 ) -> None:
     """The owing council gives the interview to an independent provider or to a social worker."""
     access.require(actor, "return_home_interviews", "create")
-    rhi, arr = _owed_by_caller(session, actor, rhi_id)
+    rhi = _owed_by_caller(session, actor, rhi_id)
     if interviewer_kind == "independent_provider":
         provider = session.get(Agency, provider_id) if provider_id else None
-        if provider is None or provider.kind not in RHI_PROVIDERS:
+        if not access.provides_interviews(provider):
             raise Invalid("provider_id", "not a return home interview provider")
         rhi.provider_id = provider.id
         notify(
             session,
             provider.id,
-            f"Return home interview {rhi.id} to arrange, due by {arr.due_at:%d %b %Y %H:%M}",
+            f"Return home interview {rhi.id} to arrange, due by {rhi.due_at:%d %b %Y %H:%M}",
             rhi.episode_id,
         )
     else:
         if provider_id is not None:
             raise Invalid("provider_id", "a social worker's interview has no provider")
         rhi.provider_id = None
-    arr.interviewer_kind = interviewer_kind
-    rhi.interviewer = interviewer
+    rhi.interviewer_kind, rhi.interviewer = interviewer_kind, interviewer
     _flush(session)
     audit.record(
         session,
@@ -409,18 +401,19 @@ def arrange(
 
 
 def take_on(session: Session, actor: Actor, rhi_id: int, agreement: str) -> None:
-    """The host council of an out-of-area placement takes the interview on, by a recorded agreement."""
+    """The host council of an out-of-area placement takes the interview on, by a recorded
+    agreement."""
     access.require(actor, "return_home_interviews", "create")
-    rhi, arr, *_ = _visible(session, actor, rhi_id)
+    rhi, *_ = _visible(session, actor, rhi_id)
     episode = session.get(Episode, rhi.episode_id)
     placed = _current_placement(session, episode.child_id)
-    if not arr.out_of_area or placed is None or placed[1].host_council_id != actor.agency_id:
+    if not rhi.out_of_area or placed is None or placed[1].host_council_id != actor.agency_id:
         raise Conflict("only the host council of an out-of-area placement may take it on")
-    if arr.council_id == actor.agency_id:
+    if rhi.council_id == actor.agency_id:
         raise Conflict("your council already owes this interview")
-    previous = arr.council_id
-    arr.council_id = actor.agency_id
-    arr.host_agreement, arr.host_agreed_at, arr.host_agreed_by = (
+    previous = rhi.council_id
+    rhi.council_id = actor.agency_id
+    rhi.host_agreement, rhi.host_agreed_at, rhi.host_agreed_by = (
         agreement,
         datetime.now(),
         actor.user_id,
@@ -461,7 +454,16 @@ def record(
     completion lies between the found time and now.
     """
     access.require(actor, "return_home_interviews", "update")
-    rhi, arr = _owed_by_caller(session, actor, rhi_id)
+    access.check_writes(
+        actor,
+        "return_home_interview",
+        [
+            *changes,
+            *(["findings"] if findings is not None else []),
+            *(["shared_with_police"] if shared is not None else []),
+        ],
+    )
+    rhi = _owed_by_caller(session, actor, rhi_id)
     if rhi.version != version:
         raise Conflict(
             f"interview {rhi_id} was changed by someone else (now version "
@@ -474,7 +476,7 @@ def record(
     if rhi.completed_at is not None:
         if rhi.accepted is not True:
             raise Invalid("completed_at", "only an accepted interview can be completed")
-        if not arr.found_at <= rhi.completed_at <= now:
+        if not rhi.found_at <= rhi.completed_at <= now:
             raise Invalid("completed_at", "must lie between the found time and now")
     episode = session.get(Episode, rhi.episode_id)
     before = set(found.as_dict(found.findings_of(session, "return_home", rhi.id))["shared"])
@@ -515,25 +517,24 @@ def raise_overdue(session: Session, now: datetime, config: ProcessConfig | None 
     """
     config = config or default_config()
     cutoff = now - timedelta(hours=config.return_home_interview.target_hours)
-    rows = session.execute(
-        select(RhiArrangement, ReturnHomeInterview)
-        .join(ReturnHomeInterview, ReturnHomeInterview.id == RhiArrangement.rhi_id)
+    rows = session.scalars(
+        select(ReturnHomeInterview)
         .where(
-            RhiArrangement.overdue_notified_at.is_(None),
-            RhiArrangement.found_at < cutoff,
+            ReturnHomeInterview.overdue_notified_at.is_(None),
+            ReturnHomeInterview.found_at < cutoff,
             ReturnHomeInterview.completed_at.is_(None),
             or_(ReturnHomeInterview.accepted.is_(None), ReturnHomeInterview.accepted.is_(True)),
         )
-        .with_for_update(skip_locked=True, of=RhiArrangement)
+        .with_for_update(skip_locked=True)
     ).all()
     raised = 0
-    for arr, rhi in rows:
-        if state(rhi, arr, now, config) != Clock.OVERDUE.value:
+    for rhi in rows:
+        if state(rhi, now, config) != Clock.OVERDUE.value:
             continue
-        subject = f"Return home interview {rhi.id} is overdue (was due {arr.due_at:%d %b %Y %H:%M})"
-        for agency in {arr.council_id, rhi.provider_id} - {None}:
+        subject = f"Return home interview {rhi.id} is overdue (was due {rhi.due_at:%d %b %Y %H:%M})"
+        for agency in {rhi.council_id, rhi.provider_id} - {None}:
             notify(session, agency, subject, rhi.episode_id)
-        arr.overdue_notified_at = now
+        rhi.overdue_notified_at = now
         audit.record(session, None, "overdue", "return_home_interview", rhi.id)
         raised += 1
     session.flush()

@@ -28,7 +28,7 @@ Rid = Annotated[str, Path(min_length=1, max_length=64)]
 
 @router.get("/episodes/{rid}/task-progress", response_model=list[TaskProgressOut])
 def list_task_progress(rid: Rid, session: DB, actor: Actor = allowed("tasks", "list")):
-    return [task_out(row) for row in service.list_tasks(session, actor, rid)]
+    return [task_out(task) for task in service.list_tasks(session, actor, rid)]
 
 
 @router.post("/tasks/{task_id}/assign", response_model=TaskProgressOut)

@@ -46,16 +46,5 @@ class ReviewRow(BaseModel):
     contributed_share: float | None = Field(description="of those done; none when none was done")
 
 
-def task_out(row) -> TaskProgressOut:
-    task, progress = row.task, row.progress
-    return TaskProgressOut(
-        id=task.id,
-        description=task.description,
-        risk_level=progress.risk_level,
-        status=progress.status or "open",
-        assigned_to=progress.assigned_to,
-        reason=progress.reason,
-        contributed=progress.contributed,
-        closed_at=progress.closed_at,
-        created_at=task.created_at,
-    )
+def task_out(task) -> TaskProgressOut:
+    return TaskProgressOut.model_validate(task, from_attributes=True)

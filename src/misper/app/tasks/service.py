@@ -3,7 +3,6 @@ needed with a reason; and the task review over closed episodes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -14,18 +13,12 @@ from misper.app import access
 from misper.app.access import Actor
 from misper.app.audit import service as audit
 from misper.app.episodes import service as episodes
-from misper.app.episodes.models import Episode, Task
+from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound
-from misper.app.tasks.models import TaskProgress
-from misper.app.users.models import POLICE_ROLES, User
+from misper.app.tasks.models import Task
+from misper.app.users.models import User
 from misper.process.config import TaskLibrary, load_task_library
 from misper.process.tasks import tasks_for
-
-
-@dataclass(frozen=True)
-class TaskRow:
-    task: Task
-    progress: TaskProgress
 
 
 def generate_for_level(
@@ -36,30 +29,25 @@ def generate_for_level(
     library = library or load_task_library()
     episode = access.visible_episode(session, actor, rid)
     have = set(session.scalars(select(Task.description).where(Task.episode_id == episode.id)))
-    added = []
-    for name in tasks_for(level, library):
-        if name in have:
-            continue
-        task = episodes.add_task(session, actor, rid, name)
-        session.add(TaskProgress(task_id=task.id, risk_level=level, status="open"))
-        added.append(task)
+    added = [
+        episodes.add_task(session, actor, rid, name, risk_level=level)
+        for name in tasks_for(level, library)
+        if name not in have
+    ]
     session.flush()
     return added
 
 
-def list_tasks(session: Session, actor: Actor, rid: str) -> list[TaskRow]:
-    rows = []
-    for task in episodes.list_tasks(session, actor, rid):
-        progress = session.scalar(select(TaskProgress).where(TaskProgress.task_id == task.id))
-        if progress is None:  # a task keyed by hand before progress was kept
-            progress = TaskProgress(task_id=task.id, status="done" if task.done else "open")
-            session.add(progress)
-        rows.append(TaskRow(task, progress))
-    session.flush()
-    return rows
+def list_tasks(session: Session, actor: Actor, rid: str) -> list[Task]:
+    access.require(actor, "tasks", "list")
+    episode = access.visible_episode(session, actor, rid)
+    audit.record(session, actor, "read", "task", child_id=episode.child_id)
+    return list(
+        session.scalars(select(Task).where(Task.episode_id == episode.id).order_by(Task.id))
+    )
 
 
-def _visible_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
+def _visible_task(session: Session, actor: Actor, task_id: int) -> Task:
     access.require(actor, "tasks", "update")
     task = session.scalar(
         select(Task)
@@ -68,67 +56,79 @@ def _visible_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
     )
     if task is None:
         raise NotFound("task")
-    progress = session.scalar(select(TaskProgress).where(TaskProgress.task_id == task.id))
-    if progress is None:
-        progress = TaskProgress(task_id=task.id, status="open")
-        session.add(progress)
-    return TaskRow(task, progress)
+    return task
 
 
-def assign(session: Session, actor: Actor, task_id: int, username: str) -> TaskRow:
-    row = _visible_task(session, actor, task_id)
-    user = session.scalar(
-        select(User).where(User.username == username, User.agency_id == actor.agency_id)
-    )
-    if user is None or user.role_ not in POLICE_ROLES:
+def assign(session: Session, actor: Actor, task_id: int, username: str) -> Task:
+    task = _visible_task(session, actor, task_id)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not access.may_take_task(actor, user):
         raise Invalid("assigned_to", "no police user of your force has this username")
-    row.progress.assigned_to = user.id
+    task.assigned_to = user.id
     audit.record(session, actor, "assign", "task", task_id, detail={"to": user.id})
     session.flush()
-    return row
+    return task
+
+
+# A task's life: open, then done or not needed, each once. The one way back is the episode's tick
+# box taken off a done task (`set_done`), which reopens it.
 
 
 def complete(
     session: Session, actor: Actor, task_id: int, contributed: bool, now: datetime | None = None
-) -> TaskRow:
-    row = _visible_task(session, actor, task_id)
-    _still_open(row)
-    episodes.set_task_done(session, actor, task_id, True)
-    row.progress.status, row.progress.contributed = "done", contributed
-    row.progress.closed_at, row.progress.closed_by = now or datetime.now(), actor.user_id
+) -> Task:
+    task = _visible_task(session, actor, task_id)
+    _close(task, actor, "done", now)
+    task.contributed = contributed
     audit.record(session, actor, "complete", "task", task_id, detail={"contributed": contributed})
     session.flush()
-    return row
+    return task
 
 
 def not_needed(
     session: Session, actor: Actor, task_id: int, reason: str, now: datetime | None = None
-) -> TaskRow:
-    row = _visible_task(session, actor, task_id)
-    _still_open(row)
+) -> Task:
+    task = _visible_task(session, actor, task_id)
     if not reason.strip():
         raise Invalid("reason", "say why the task is not needed")
-    row.progress.status, row.progress.reason = "not_needed", reason.strip()
-    row.progress.closed_at, row.progress.closed_by = now or datetime.now(), actor.user_id
+    _close(task, actor, "not_needed", now)
+    task.reason = reason.strip()
     audit.record(session, actor, "not_needed", "task", task_id)
     session.flush()
-    return row
+    return task
 
 
-def _still_open(row: TaskRow) -> None:
-    if row.progress.status != "open":
-        raise Conflict(f"the task is already {row.progress.status.replace('_', ' ')}")
+def set_done(
+    session: Session, actor: Actor, task_id: int, done: bool, now: datetime | None = None
+) -> Task:
+    """The episode's tick box (`PATCH /api/tasks/{id}`) on the same record as the progress routes:
+    ticking an open task completes it (whether it helped is not said); taking the tick off a done
+    task reopens it, forgetting when, by whom and whether it helped. A task not needed is not done,
+    and ticking it is refused."""
+    task = _visible_task(session, actor, task_id)
+    if done != task.done:
+        if done:
+            _close(task, actor, "done", now)
+        else:
+            task.status, task.contributed, task.closed_at, task.closed_by = "open", None, None, None
+        audit.record(session, actor, "update", "task", task.id, detail={"done": done})
+        session.flush()
+    return task
+
+
+def _close(task: Task, actor: Actor, status: str, now: datetime | None) -> None:
+    if task.status != "open":
+        raise Conflict(f"the task is already {task.status.replace('_', ' ')}")
+    task.status, task.closed_at, task.closed_by = status, now or datetime.now(), actor.user_id
 
 
 def task_review(session: Session, actor: Actor) -> pd.DataFrame:
     """Per task and risk level, over the closed episodes the caller may see: how many episodes had
-    it, how often it was done, marked not needed, left open, and how often it helped find the child."""
+    it, how often it was done, marked not needed, left open, and how often it helped find the
+    child."""
     access.require(actor, "tasks", "list")
     rows = session.execute(
-        select(
-            Task.description, TaskProgress.risk_level, TaskProgress.status, TaskProgress.contributed
-        )
-        .join(TaskProgress, TaskProgress.task_id == Task.id)
+        select(Task.description, Task.risk_level, Task.status, Task.contributed)
         .join(Episode, Episode.id == Task.episode_id)
         .where(access.episodes(actor), Episode.found_at.is_not(None))
     ).all()

@@ -28,6 +28,7 @@ from misper.app.flowchart.service import check_of_episode, steps_of
 from misper.app.notifications.service import notify
 from misper.app.philomena import service as philomena
 from misper.app.tasks import service as tasks
+from misper.app.tasks.models import Task
 from misper.app.triage.models import ReviewReminder, RiskFactors
 from misper.incidents.frame import to_canonical
 from misper.incidents.schema import RISK_FLAGS
@@ -126,7 +127,7 @@ class Triage:
     guidance: WaitGuidance | None
     assessments: list[tuple[RiskAssessment, list[str]]]
     decisions: list[ControlRoomDecision]
-    tasks: list[tasks.TaskRow]
+    tasks: list[Task]
     updates: list[EpisodeUpdate]
 
 
@@ -289,7 +290,8 @@ class QueueRow:
 
 
 def queue(session: Session, actor: Actor, now: datetime | None = None) -> list[QueueRow]:
-    """The force's open episodes, newest first, with the latest decision and whether a review is due."""
+    """The force's open episodes, newest first, with the latest decision and whether a review is
+    due."""
     now = now or datetime.now()
     remind_due_reviews(session, now)
     rows, _total = episodes.list_episodes(

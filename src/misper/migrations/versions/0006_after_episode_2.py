@@ -20,6 +20,13 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+# The packaged target when this revision was written (config/process.yaml), frozen here: a
+# migration gives the same store whenever and wherever it runs, so it never reads the live
+# configuration (a force's own file, or a later default). The app applies the current target to
+# every clock it reads (`return_home.state`); only the stored due time of a clock backfilled here
+# keeps this one.
+TARGET_HOURS = 72
+
 
 def _fk(table, column, target):
     return sa.ForeignKeyConstraint(
@@ -85,9 +92,7 @@ def _tables():
 def backfill_clocks(bind, now: datetime | None = None) -> int:
     """Clocks for the interviews of found episodes that have none (the rule of
     `return_home.follow_found_time`, written here in SQL so that it stays as it was at 0006)."""
-    from misper.process.config import default_config  # the force's target, as the app reads it
-
-    target = timedelta(hours=default_config().return_home_interview.target_hours)
+    target = timedelta(hours=TARGET_HOURS)
     now = now or datetime.now()
     rhi, ep, child, placement, home, arr = _tables()
     rows = bind.execute(
