@@ -28,7 +28,7 @@ PAGES: dict[str, set[Role] | frozenset[Role]] = {
     "/notifications": EVERYONE,
     "/children": CASE,
     "/episodes": CASE,
-    "/dashboards": CASE | {R.rhi_worker},  # the RHI worker: its interviews dashboard
+    "/dashboards": CASE,
     "/not-here": CARE | POLICE,
     "/control-room": POLICE,
     "/task-review": POLICE,
@@ -36,6 +36,10 @@ PAGES: dict[str, set[Role] | frozenset[Role]] = {
     "/placement-check": COUNCIL,
     "/interviews": COUNCIL | POLICE | {R.rhi_worker},
     "/referrals": COUNCIL | {R.police_mispers},
+    # Another force's requests for its children's records and break-glass openings: the holding
+    # force's missing persons team answers and reviews them.
+    "/record-requests": {R.police_mispers},
+    "/break-glass": {R.police_mispers},
     "/exports": {R.analyst},
     "/users": {R.admin},
     "/account/password": EVERYONE,  # each their own

@@ -9,9 +9,9 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from app.forms import FormClient
 from app.test_audit import _drop_guard
 from app.world import PASSWORD, build_world
 from misper.app.audit import service as audit
@@ -22,14 +22,14 @@ from misper.app.users.models import Role, User
 PAGES = {  # (method, path) -> the one role that may use it
     ("GET", "/users"): Role.admin,
     ("POST", "/users"): Role.admin,
-    ("POST", "/users/police_officer/disable"): Role.admin,
-    ("POST", "/users/police_officer/reset"): Role.admin,
+    ("POST", "/users/council_social_worker/disable"): Role.admin,
+    ("POST", "/users/council_social_worker/reset"): Role.admin,
     ("GET", "/audit"): Role.admin,
     ("GET", "/audit/verify"): Role.admin,
     ("GET", "/exports"): Role.analyst,
     ("GET", "/exports/incidents.csv"): Role.analyst,
 }
-PASSWORD_SHOWN = re.compile(r'<span class="secret" id="new-password">([^<]+)</span>')
+CODE_SHOWN = re.compile(r'<span class="secret" id="reset-code">([^<]+)</span>')
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def web(database_url, sessions):
     cookies = {role: issue_token(session, user, "session") for role, user in world.users.items()}
     session.commit()
     app = create_app(database_url)
-    with TestClient(app, follow_redirects=False) as client:
+    with FormClient(app, follow_redirects=False) as client:
 
         def call(role, method, path, **kwargs):
             headers = {"Cookie": f"misper_session={cookies[role]}"} if role else {}
@@ -59,10 +59,10 @@ def _log_in(client, username, password) -> int:
 
 def _new_user(**fields) -> dict:
     return {
-        "username": "new.carer",
-        "display_name": "New Carer",
-        "role": "care_staff",
-        "agency": "provider a",
+        "username": "new.worker",
+        "display_name": "New Worker",
+        "role": "council_social_worker",
+        "agency": "council a",  # the administrator's own
         **fields,
     }
 
@@ -83,18 +83,20 @@ def test_each_page_is_for_its_role_only(web, method, path):
 
 def test_users_page_shows_role_agency_disabled_and_locked_out(web):
     call, _client, session, world = web
-    officer = session.get(User, world.users[Role.police_officer].id)
-    officer.locked_until = datetime.now() + timedelta(minutes=10)
-    session.get(User, world.users[Role.rhi_worker].id).disabled = True
+    worker = session.get(User, world.users[Role.council_social_worker].id)
+    worker.locked_until = datetime.now() + timedelta(minutes=10)
+    session.get(User, world.users[Role.council_missing_coordinator].id).disabled = True
     session.commit()
     page = call(Role.admin, "GET", "/users").text
-    row = _row(page, "police_officer")
-    assert "Police officer" in row and "force a" in row and "Locked out until" in row
-    rhi = _row(page, "rhi_worker")
-    assert "Disabled" in rhi and "Disable<span" not in rhi  # nothing left to disable
-    care = _row(page, "care_staff")
-    assert "Active" in care and "provider a" in care and "Disable<span" in care
-    assert page.count('<li class="person" id="user-') == len(Role)  # all users, of every agency
+    row = _row(page, "council_social_worker")
+    assert "Social worker" in row and "council a" in row and "Locked out until" in row
+    coordinator = _row(page, "council_missing_coordinator")
+    assert "Disabled" in coordinator and "Disable<span" not in coordinator  # nothing to disable
+    admin = _row(page, "admin")
+    assert "Active" in admin and "council a" in admin and "Disable<span" in admin
+    # The users of the administrator's own agency (council a) only.
+    assert page.count('<li class="person" id="user-') == 3
+    assert 'id="user-police_officer"' not in page
 
 
 def _row(page: str, username: str) -> str:
@@ -102,28 +104,29 @@ def _row(page: str, username: str) -> str:
     return page[start : page.index("</li>", start)]
 
 
-def test_add_user_shows_the_password_once_and_the_user_logs_in(web):
+def test_add_user_shows_a_one_time_code_once_and_the_user_chooses_a_password(web):
     call, client, session, _world = web
     answer = call(Role.admin, "POST", "/users", data=_new_user())
     assert answer.status_code == 200, answer.text
     assert answer.headers["cache-control"] == "no-store"
-    [password] = PASSWORD_SHOWN.findall(answer.text)
-    assert len(password) >= 12
-    assert "User new.carer added." in answer.text
-    user = session.scalar(select(User).where(User.username == "new.carer"))
+    [code] = CODE_SHOWN.findall(answer.text)
+    assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", code)
+    assert "User new.worker added." in answer.text
+    user = session.scalar(select(User).where(User.username == "new.worker"))
     assert (user.role, user.agency.name, user.display_name) == (
-        "care_staff",
-        "provider a",
-        "New Carer",
+        "council_social_worker",
+        "council a",
+        "New Worker",
     )
-    assert password not in user.password_hash  # only the hash is kept
-    assert password not in call(Role.admin, "GET", "/users").text  # shown once
+    assert code not in user.reset_code_hash  # only the hash is kept
+    assert code not in call(Role.admin, "GET", "/users").text  # shown once
     event = session.scalar(
         select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.action == "create")
     )
     assert event.entity_id == str(user.id)
-    assert _log_in(client, "new.carer", password) == 303
-    assert _log_in(client, "new.carer", "not the password") == 401
+    assert _log_in(client, "new.worker", "not the code") == 401
+    assert _log_in(client, "new.worker", code) == 303
+    assert client.get("/").headers["location"] == "/account/password"
 
 
 @pytest.mark.parametrize(
@@ -152,7 +155,8 @@ def test_add_user_shows_the_password_once_and_the_user_logs_in(web):
             },
         ),
         ({"username": "care_staff"}, {"username": "this username is taken"}),
-        ({"role": "police_control_room"}, {"role": "cannot belong to a care_provider agency"}),
+        ({"role": "police_control_room"}, {"role": "cannot belong to a council agency"}),
+        ({"agency": "force a"}, {"agency": "choose your own agency"}),
     ],
 )
 def test_add_user_refuses_bad_input_field_by_field_and_keeps_what_was_typed(web, fields, errors):
@@ -169,40 +173,43 @@ def test_add_user_refuses_bad_input_field_by_field_and_keeps_what_was_typed(web,
     assert page.count('class="field-error"') == len(errors)
     if typed["username"]:
         assert f'name="username" value="{typed["username"]}"' in page
-    if typed["role"] == "police_control_room":
-        assert '<option value="police_control_room" selected>' in page
-        assert '<option value="provider a" selected>' in page
-    assert "new-password" not in page
+    if typed["role"] == "council_social_worker":
+        assert '<option value="council_social_worker" selected>' in page
+    assert '<option value="police_control_room"' not in page  # not a council's role
+    assert "reset-code" not in page
     assert session.scalar(text("SELECT count(*) FROM users")) == before
 
 
 def test_a_disabled_user_cannot_log_in_and_their_session_ends(web):
     call, client, session, _world = web
-    assert _log_in(client, "police_officer", PASSWORD) == 303
-    answer = call(Role.admin, "POST", "/users/police_officer/disable")
+    assert _log_in(client, "council_social_worker", PASSWORD) == 303
+    answer = call(Role.admin, "POST", "/users/council_social_worker/disable")
     assert answer.status_code == 200
-    assert "User police_officer is disabled" in answer.text
-    assert "Disabled" in _row(answer.text, "police_officer")
-    assert _log_in(client, "police_officer", PASSWORD) == 401
-    assert call(Role.police_officer, "GET", "/").headers["location"] == "/login"
+    assert "User council_social_worker is disabled" in answer.text
+    assert "Disabled" in _row(answer.text, "council_social_worker")
+    assert _log_in(client, "council_social_worker", PASSWORD) == 401
+    assert call(Role.council_social_worker, "GET", "/").headers["location"] == "/login"
     assert call(Role.admin, "POST", "/users/nobody/disable").status_code == 404
+    assert call(Role.admin, "POST", "/users/police_officer/disable").status_code == 404
     actions = session.scalars(select(AuditEvent.action).where(AuditEvent.entity == "user")).all()
     assert "disable" in actions
 
 
-def test_reset_password_shows_a_new_one_once_and_unlocks(web):
+def test_reset_shows_a_one_time_code_once_and_unlocks(web):
     call, client, session, world = web
-    officer = session.get(User, world.users[Role.police_officer].id)
-    officer.locked_until, officer.disabled = datetime.now() + timedelta(minutes=10), True
+    worker = session.get(User, world.users[Role.council_social_worker].id)
+    worker.locked_until, worker.disabled = datetime.now() + timedelta(minutes=10), True
     session.commit()
-    answer = call(Role.admin, "POST", "/users/police_officer/reset")
+    answer = call(Role.admin, "POST", "/users/council_social_worker/reset")
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
-    [password] = PASSWORD_SHOWN.findall(answer.text)
-    assert "Active" in _row(answer.text, "police_officer")
-    assert _log_in(client, "police_officer", PASSWORD) == 401  # the old one no longer works
-    assert _log_in(client, "police_officer", password) == 303
-    assert call(Role.police_officer, "GET", "/").status_code == 303  # old sessions ended
+    [code] = CODE_SHOWN.findall(answer.text)
+    assert "Active" in _row(answer.text, "council_social_worker")
+    assert _log_in(client, "council_social_worker", PASSWORD) == 401  # the old one is void
+    assert call(Role.council_social_worker, "GET", "/").status_code == 303  # sessions ended
+    assert _log_in(client, "council_social_worker", code) == 303
+    assert client.get("/").headers["location"] == "/account/password"
     assert call(Role.admin, "POST", "/users/nobody/reset").status_code == 404
+    assert call(Role.admin, "POST", "/users/police_officer/reset").status_code == 404
 
 
 def _events(session, world):
@@ -257,7 +264,8 @@ def test_audit_pages_through_older_events(web, monkeypatch):
     monkeypatch.setattr(audit_pages, "EVENTS_PAGE", 2)
     first = call(Role.admin, "GET", "/audit").text
     assert _seqs(first) == [5, 4] and "offset=2" in first and "Newer events" not in first
-    second = call(Role.admin, "GET", "/audit", params={"offset": 4}).text
+    # Reading the log is an event too: the first page's read is event 6, so event 1 is 6th.
+    second = call(Role.admin, "GET", "/audit", params={"offset": 5}).text
     assert _seqs(second) == [1] and "Older events" not in second and "Newer events" in second
     kept = call(Role.admin, "GET", "/audit", params={"entity": "user"}).text
     assert "entity=user&amp;offset=2" in kept  # the filter stays when paging
@@ -267,7 +275,8 @@ def test_verify_shows_a_whole_chain_then_the_first_problem(web):
     call, _client, session, world = web
     _events(session, world)
     whole = call(Role.admin, "GET", "/audit/verify").text
-    head = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
+    # Event 5's: the page's own read of the log is event 6, recorded as the page is sent.
+    head = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == 5))
     assert "The chain is whole" in whole and "5 events checked" in whole and head in whole
     _drop_guard(session)
     session.execute(text("UPDATE audit_events SET reason = 'nothing' WHERE seq = 4"))
@@ -281,7 +290,7 @@ def test_export_is_the_api_file_audited_and_the_page_says_what_it_holds(web):
     call, _client, session, world = web
     page = call(Role.analyst, "GET", "/exports").text
     assert "(1 now)" in page  # side A's one episode: the analyst's force only
-    for words in ("Pseudonymous ids", "Postcode sectors", "No free text", "audit log"):
+    for words in ("Pseudonyms made for you", "Postcode sectors", "No free text", "audit log"):
         assert words in page
     assert "<code>missing_from_postcode_sector</code>" in page
     download = call(Role.analyst, "GET", "/exports/incidents.csv")
@@ -292,7 +301,8 @@ def test_export_is_the_api_file_audited_and_the_page_says_what_it_holds(web):
     api = _client.get("/api/export", headers={"Authorization": f"Bearer {token}"})
     assert download.content == api.content
     header, *rows = download.text.strip().splitlines()
-    assert len(rows) == 1 and "ep-a" in rows[0] and "ep-b" not in download.text
+    # Side A's episode only (the world holds one each side), under a pseudonym: no store rid.
+    assert len(rows) == 1 and "ep-a" not in download.text and "ep-b" not in download.text
     assert "child_name" not in header and "Child A" not in download.text
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert [(e.actor_id, e.detail) for e in events] == [
@@ -351,14 +361,14 @@ def test_in_a_browser_the_admin_adds_a_user_who_then_logs_in(site, browser):
     _checked(page)
     alert.get_by_role("link", name=re.compile("no spaces")).click()
     assert page.evaluate("document.activeElement.id") == "username"
-    page.get_by_role("textbox", name="Username").fill("new.officer")
-    page.get_by_label("Display name (optional)").fill("Pat Officer")
-    page.get_by_label("Role").select_option("police_officer")
-    page.get_by_label("Agency").select_option("force a")
+    page.get_by_role("textbox", name="Username").fill("new.worker")
+    page.get_by_label("Display name (optional)").fill("Pat Worker")
+    page.get_by_label("Role").select_option("council_social_worker")
+    page.get_by_label("Agency").select_option("council a")
     page.get_by_label("Display name (optional)").press("Enter")  # the keyboard submits the form
-    password = page.locator("#new-password").inner_text()
-    assert "User new.officer added." in page.get_by_role("status").inner_text()
-    assert "Pat Officer" in page.locator("#user-new\\.officer").inner_text()
+    code = page.locator("#reset-code").inner_text()
+    assert "User new.worker added." in page.get_by_role("status").inner_text()
+    assert "Pat Worker" in page.locator("#user-new\\.worker").inner_text()
     _checked(page)
 
     page.goto(f"{site}/audit")
@@ -372,10 +382,16 @@ def test_in_a_browser_the_admin_adds_a_user_who_then_logs_in(site, browser):
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{site}/login")
 
-    log_in_page(page, site, "new.officer", password)
+    log_in_page(page, site, "new.worker", code)
+    page.wait_for_url(f"{site}/account/password")
+    _checked(page)
+    chosen = "pat chooses these words"
+    page.get_by_label("New password", exact=True).fill(chosen)
+    page.get_by_label("New password again").fill(chosen)
+    page.get_by_role("button", name="Set the password").click()
     page.wait_for_url(f"{site}/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Police officer"
-    assert "Control room" in page.get_by_role("navigation", name="Main").inner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "Social worker"
+    assert "Children" in page.get_by_role("navigation", name="Main").inner_text()
     assert page.goto(f"{site}/users").status == 403
     context.close()
 

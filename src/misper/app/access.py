@@ -8,18 +8,21 @@ exactly as one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from misper.app.agencies.models import Agency, AgencyKind
 from misper.app.charity.models import CharityPartnership
-from misper.app.children.models import Child
-from misper.app.episodes.models import (
-    Episode,
-)
-from misper.app.errors import Forbidden, NotFound
+from misper.app.children.models import Child, RecordRequest
+from misper.app.episodes.models import Associate, Episode
+from misper.app.errors import Conflict, FieldForbidden, Forbidden, NotFound
 from misper.app.escalation.models import Referral
+from misper.app.flowchart.models import CarerCheck
+from misper.app.groups.models import Group
 from misper.app.interviews.models import ReturnHomeInterview
 from misper.app.notifications.models import Notification
 from misper.app.placements.models import Home, Placement
@@ -85,8 +88,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     "partner_emerging": {"list": CHARITY},
 }
 
-# Reading a child's full record (name, date of birth) needs a stated reason from these roles:
-# they see children of other agencies, and the reason is what an auditor will ask for.
+# Reading a child's full record (name, date of birth), or a list naming children, needs a stated
+# reason from these roles: they see children of other agencies, and the reason is what an auditor
+# will ask for. Without one a list shows pseudonymous ids only (`names_shown`).
 REASON_REQUIRED = POLICE | {R.analyst}
 
 
@@ -129,11 +133,18 @@ def _placed_with(child_id, home_filter: ColumnElement[bool]) -> ColumnElement[bo
 # instead of building the whole area's list for every read. Each names its own table
 # (correlate_except) so that it stays whole inside a query that already joins that table.
 def children(actor: Actor) -> ColumnElement[bool]:
-    """Predicate on `Child`: the children whose record the actor's agency may see."""
+    """Predicate on `Child`: the children whose record the actor's agency may see. Care staff:
+    those living now in their provider's homes. A force: its own records, the children living
+    in its area and those with an episode of the force. A council: the children it is
+    responsible for, its own records and those living in its area."""
     if actor.role in CARE:
         return _placed_with(Child.id, Home.provider_id == actor.agency_id)
     if actor.role in POLICE:
+        # The force's own records, the children living in its area, and those with an episode of
+        # the force: a force opens an episode only for a child already in this scope, or for a
+        # record of its own (`may_report_new_child`), so reporting never widens it.
         return or_(
+            Child.agency_id == actor.agency_id,
             select(Episode.id)
             .where(Episode.child_id == Child.id, Episode.force_id == actor.agency_id)
             .correlate_except(Episode)
@@ -143,6 +154,7 @@ def children(actor: Actor) -> ColumnElement[bool]:
     if actor.role in COUNCIL:
         return or_(
             Child.responsible_council_id == actor.agency_id,
+            Child.agency_id == actor.agency_id,
             _placed_with(Child.id, Home.host_council_id == actor.agency_id),
         )
     return false()
@@ -166,7 +178,9 @@ def profiles(actor: Actor) -> ColumnElement[bool]:
 
 
 def episodes(actor: Actor) -> ColumnElement[bool]:
-    """Predicate on `Episode`."""
+    """Predicate on `Episode`. Care staff: those their agency reported and those of the
+    children living in its homes. A force: its own. A council: those of the children in its
+    scope (`children`). An analyst: their agency's (a force's own, a council's children's)."""
     if actor.role in CARE:
         return or_(
             Episode.reported_by_agency_id == actor.agency_id,
@@ -201,7 +215,9 @@ def _analyst_episodes(actor: Actor) -> ColumnElement[bool]:
 
 
 def return_home_interviews(actor: Actor) -> ColumnElement[bool]:
-    """Predicate on `ReturnHomeInterview`."""
+    """Predicate on `ReturnHomeInterview`. A provider: those given to it. A council: those of
+    the episodes in its scope. The police: those of their force's episodes that the interviewer
+    shared with them."""
     if actor.role in RHI:
         return ReturnHomeInterview.provider_id == actor.agency_id
     in_scope = (
@@ -218,7 +234,8 @@ def return_home_interviews(actor: Actor) -> ColumnElement[bool]:
 
 
 def referrals(actor: Actor) -> ColumnElement[bool]:
-    """Predicate on `Referral`."""
+    """Predicate on `Referral`: for councils and the missing persons team, the referrals of the
+    children in their scope (`children`)."""
     if actor.role in COUNCIL or actor.role is R.police_mispers:
         return (
             select(Child.id)
@@ -230,7 +247,7 @@ def referrals(actor: Actor) -> ColumnElement[bool]:
 
 
 def homes(actor: Actor) -> ColumnElement[bool]:
-    """Predicate on `Home`: care staff see their provider's homes, others the homes in their area."""
+    """Predicate on `Home`: care staff see their provider's homes, others those in their area."""
     if actor.role in CARE:
         return Home.provider_id == actor.agency_id
     if actor.role in POLICE:
@@ -242,11 +259,17 @@ def homes(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
+# The roles told of case work addressed to their agency as a whole (a child reported missing, an
+# interview to arrange); every other role sees only what is addressed to them by name.
+NOTIFIED = CASE | RHI
+
+
 def notifications(actor: Actor) -> ColumnElement[bool]:
-    return and_(
-        Notification.agency_id == actor.agency_id,
-        or_(Notification.user_id.is_(None), Notification.user_id == actor.user_id),
-    )
+    """Predicate on `Notification`: those the actor may read and mark read."""
+    theirs = Notification.user_id == actor.user_id
+    if actor.role in NOTIFIED:
+        theirs = or_(Notification.user_id.is_(None), theirs)
+    return and_(Notification.agency_id == actor.agency_id, theirs)
 
 
 def manages_agency(actor: Actor, agency_id: int) -> bool:
@@ -283,12 +306,6 @@ def partner_episodes(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
-def may_report_any_child(actor: Actor) -> bool:
-    """Police may open an episode for any child reported missing in their area; it brings the child
-    into their scope. Care staff report only children living in their homes."""
-    return actor.role in POLICE
-
-
 def menu(role: Role) -> list[tuple[str, str]]:
     """Navigation of the web pages: (label, path) for the areas this role works in."""
     return [
@@ -306,7 +323,9 @@ MENU = (
     ("Groups", "/groups", "groups", "list"),
     ("Return home interviews", "/interviews", "return_home_interviews", "list"),
     ("Referrals", "/referrals", "referrals", "list"),
-    ("Dashboards", "/dashboards", "episodes", "list"),
+    ("Record requests", "/record-requests", "record_requests", "answer"),
+    ("Break-glass review", "/break-glass", "break_glass", "review"),
+    ("Dashboards", "/dashboards", "dashboards", "index"),
     ("Exports", "/exports", "export", "read"),
     ("Users", "/users", "users", "list"),
     ("Audit", "/audit", "audit", "list"),
@@ -374,6 +393,9 @@ PERMISSIONS["dashboards"] = {
     "hotspots": _holding(("episodes", "list")),
     "network": _holding(("associations", "list")),
 }
+# The dashboards' index: for the case-work roles (the RHI provider's one dashboard, its
+# interviews, is its menu's "Return home interviews").
+PERMISSIONS["dashboards"]["index"] = PERMISSIONS["dashboards"]["open"]
 
 DASHBOARDS = (  # label, path, action on "dashboards"
     ("Open episodes", "/dashboards/open", "open"),
@@ -390,3 +412,273 @@ def dashboard_menu(role: Role) -> list[tuple[str, str]]:
     return [
         (label, path) for label, path, action in DASHBOARDS if allowed(role, "dashboards", action)
     ]
+
+
+# --- Tenancy: reporting, requests between forces, break-glass, intelligence held per force -----
+
+# One force reads a child's record another force holds only by asking it (a record request the
+# holding force's missing persons team answers) or, in an emergency, by breaking the glass: open at
+# once for the user who justified it, for BREAK_GLASS_HOURS, and put before the holding force to
+# review. Either way the requesting force reads the child's identity and Philomena profile, never
+# the rest of the case (episodes, placements, carers' steps, referrals).
+PERMISSIONS["record_requests"] = {
+    "list": POLICE,  # the force's own requests and their answers
+    "create": POLICE,
+    "answer": frozenset({R.police_mispers}),  # the holding force's requests to answer
+}
+PERMISSIONS["break_glass"] = {"create": POLICE, "review": frozenset({R.police_mispers})}
+BREAK_GLASS_HOURS = 24
+MIN_JUSTIFICATION = 20  # characters: a sentence an auditor can weigh, not "urgent"
+
+
+def may_report_new_child(actor: Actor) -> bool:
+    """Police take the report of a child the store does not hold for them (a parent's call): the
+    report opens a record of the force's own. Care staff report children living in their homes."""
+    return actor.role in POLICE
+
+
+def reporting_force(actor: Actor, home: Home | None) -> int | None:
+    """The force an episode goes to: the reporting force itself; for care staff, the force of the
+    area of the home the child lives in, when the home is theirs (None: not theirs to report)."""
+    if actor.role in POLICE:
+        return actor.agency_id
+    if actor.role in CARE and home is not None and home.provider_id == actor.agency_id:
+        return home.police_force_id
+    return None
+
+
+def reports_from_care_home(actor: Actor) -> bool:
+    """Care staff report a child missing from the home the child lives in; others from home."""
+    return actor.role in CARE
+
+
+def shared_children(actor: Actor, now: datetime | None = None) -> ColumnElement[bool]:
+    """Predicate on `Child`: the children of other forces whose identity and profile the actor may
+    read: shared with the actor's force on request, or opened by this user's break-glass (until it
+    expires)."""
+    if actor.role not in POLICE:
+        return false()
+    now = now or datetime.now()
+    return (
+        select(RecordRequest.id)
+        .where(
+            RecordRequest.child_id == Child.id,
+            RecordRequest.requesting_agency_id == actor.agency_id,
+            or_(
+                and_(RecordRequest.kind == "request", RecordRequest.status == "shared"),
+                and_(
+                    RecordRequest.kind == "break_glass",
+                    RecordRequest.requested_by == actor.user_id,
+                    RecordRequest.expires_at > now,
+                ),
+            ),
+        )
+        .correlate_except(RecordRequest)
+        .exists()
+    )
+
+
+def readable_children(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Child`: whose identity (name, date of birth) the actor may read."""
+    return or_(children(actor), shared_children(actor))
+
+
+def readable_profiles(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Child`: whose Philomena profile the actor may read (writing: `profiles`)."""
+    return or_(profiles(actor), shared_children(actor))
+
+
+def holding_force(session: Session, child: Child) -> int | None:
+    """The force that answers for a child's record: the force that opened it; else the force of
+    the area the child lives in now; else the force of the child's latest episode."""
+    if child.agency_id is not None:
+        kind = session.scalar(select(Agency.kind).where(Agency.id == child.agency_id))
+        if kind == AgencyKind.police.value:
+            return child.agency_id
+    placed = session.scalar(
+        select(Home.police_force_id)
+        .join(Placement, Placement.home_id == Home.id)
+        .where(Placement.child_id == child.id, Placement.end_date.is_(None))
+        .order_by(Placement.start_date.desc())
+        .limit(1)
+    )
+    if placed is not None:
+        return placed
+    return session.scalar(
+        select(Episode.force_id)
+        .where(Episode.child_id == child.id)
+        .order_by(Episode.reported_at.desc(), Episode.id.desc())
+        .limit(1)
+    )
+
+
+def other_forces_child(session: Session, actor: Actor, pid: str) -> tuple[Child, int]:
+    """The child another force holds, with that force's id, for a request or a break-glass; absent
+    (404) when no force but the actor's own answers for it."""
+    child = session.scalar(select(Child).where(Child.pid == pid))
+    if child is None:
+        raise NotFound("child")
+    if session.scalar(select(Child.id).where(Child.id == child.id, children(actor))) is not None:
+        raise Conflict("your force already holds this child's record")
+    holder = holding_force(session, child)
+    if holder is None or holder == actor.agency_id:
+        raise NotFound("child")
+    return child, holder
+
+
+def outgoing_requests(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `RecordRequest`: the requests and break-glass openings of the actor's force."""
+    if actor.role in POLICE:
+        return RecordRequest.requesting_agency_id == actor.agency_id
+    return false()
+
+
+def incoming_requests(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `RecordRequest`: those about children the actor's force holds, for its
+    missing persons team to answer or review."""
+    if actor.role is R.police_mispers:
+        return RecordRequest.holding_agency_id == actor.agency_id
+    return false()
+
+
+def associates(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Associate`: the associates the actor's force recorded; another force's
+    answers exactly as one never recorded (naming its id records one of the force's own)."""
+    if actor.role in POLICE:
+        return Associate.force_id == actor.agency_id
+    return false()
+
+
+def groups(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Group`: the groups the actor's force recorded."""
+    if actor.role in POLICE:
+        return Group.force_id == actor.agency_id
+    return false()
+
+
+def carer_checks(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `CarerCheck` joined with its `Child`: the checks of children in the actor's
+    scope, and those the actor's agency started (a parent's report of a child new to the store)."""
+    return or_(children(actor), CarerCheck.agency_id == actor.agency_id)
+
+
+def sees_only_shared_findings(actor: Actor) -> bool:
+    """The police read of an interview's findings only what the interviewer shared with them."""
+    return actor.role in POLICE
+
+
+def interview_text_shown(actor: Actor, shared: Iterable[str] | None, flag: bool) -> bool:
+    """Whether the actor may read a return home interview's own free text (its `findings`
+    column): the police only when the sharing decision names the free text. The decision is the
+    interview's findings' `shared` list when one is recorded, else its older all-or-nothing flag
+    `shared_with_police`."""
+    if not sees_only_shared_findings(actor):
+        return True
+    return "free_text" in shared if shared is not None else flag
+
+
+def provides_interviews(agency: Agency | None) -> bool:
+    """Whether a council may give a return home interview to this agency: an independent
+    provider, or a charity that does them (a charity's other work never sees the case)."""
+    return agency is not None and agency.kind in (
+        AgencyKind.rhi_provider.value,
+        AgencyKind.charity.value,
+    )
+
+
+def owes_interview(actor: Actor, council_id: int | None) -> bool:
+    """A council arranges and records only the interviews it owes (another council's, taken on by
+    agreement, become its own); a provider records those given to it (its scope says which)."""
+    return actor.role not in COUNCIL or council_id == actor.agency_id
+
+
+def may_take_task(actor: Actor, user: User) -> bool:
+    """A task goes to a police user of the actor's own force."""
+    return user.agency_id == actor.agency_id and Role(user.role) in POLICE
+
+
+def names_shown(actor: Actor, reason: str | None) -> bool:
+    """Whether a list may name the children in it (name, date of birth) for this actor: roles
+    that must give a reason see pseudonymous ids until they give one."""
+    return not reason_required(actor) or bool(reason and reason.strip())
+
+
+# --- Field ownership: who may write each field of a case record ------------------------------
+# Declared once; the services check every write against it (API and pages alike) before they load
+# the record, so a refused field answers 403 naming it, for every record alike, and nothing of the
+# change is written. A field not listed is the store's own (versions, counters, the interview's
+# clock) or is filled from another record (the shared interview findings); nobody keys it.
+REPORTERS = CARE | POLICE  # either reports a child missing, and sees the child come back
+FIELD_WRITERS: dict[str, dict[str, frozenset[Role]]] = {
+    "episode": {
+        # The report: what the one reporting knows.
+        **dict.fromkeys(
+            (
+                "reported_at",
+                "last_seen_at",
+                "missing_from_type",
+                "missing_from_postcode_sector",
+                "age",
+                "circumstances_text",
+                "risk_flags",
+            ),
+            REPORTERS,
+        ),
+        # The return, as a carer sees the child come back.
+        **dict.fromkeys(
+            ("found_at", "found_location_type", "found_postcode_sector", "found_text"), REPORTERS
+        ),
+        # Police fields: their risk, markers, investigation and coding of the episode.
+        **dict.fromkeys(
+            (
+                "risk_initial",
+                "markers",
+                "found_by",
+                "found_how",
+                "distance_miles",
+                "out_of_uk",
+                "harm",
+                "victim_of_crime",
+                "arrested_while_missing",
+                "reason_vulnerability",
+                "reason_codes",
+            ),
+            POLICE,
+        ),
+    },
+    "child": {
+        # Identity: the council's record, or a force's own record of a child reported to it.
+        **dict.fromkeys(("name", "date_of_birth", "gender", "ethnic_appearance"), COUNCIL | POLICE),
+        # Council fields: the child's legal status.
+        "in_care": COUNCIL,
+    },
+    "return_home_interview": {
+        # The interview's facts, kept by whoever does it: the provider, or the council's own
+        # social worker (which interviews each may reach is its scope's business).
+        **dict.fromkeys(
+            (
+                "offered",
+                "accepted",
+                "completed_at",
+                "interviewer",
+                "findings",
+                "shared_with_police",
+            ),
+            COUNCIL | RHI,
+        ),
+    },
+}
+
+
+def writable_fields(role: Role, record: str) -> frozenset[str]:
+    """The fields of this kind of record the role may write."""
+    return frozenset(name for name, roles in FIELD_WRITERS[record].items() if role in roles)
+
+
+def check_writes(actor: Actor, record: str, fields: Iterable[str]) -> None:
+    """Refuse (FieldForbidden, naming the first field in order) a change writing a field the
+    actor's role does not own; a field the table does not list is nobody's to key."""
+    mine = writable_fields(actor.role, record)
+    for name in sorted(fields):
+        if name not in mine:
+            raise FieldForbidden(record, name)

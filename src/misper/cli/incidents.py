@@ -1,4 +1,5 @@
-"""`misper import`, `misper keygen`, `misper docs`: getting a force's export into the canonical table."""
+"""`misper import`, `misper keygen`, `misper docs`: a force's export into the canonical table, and
+the pages generated from the code (the data dictionary, the access part of the security page)."""
 
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def import_(
 
 @app.command()
 def keygen(key_file: Path = typer.Argument(..., help="Where to write the new secret key.")) -> None:
-    """Create a pseudonymisation key. Keep it secret and keep it: the same key links years of data."""
+    """Create a pseudonymisation key. Keep it secret, and keep it: one key links years of data."""
     from misper.cli.output import console, fail
     from misper.incidents.pseudonymise import new_key_file
 
@@ -69,9 +70,36 @@ def keygen(key_file: Path = typer.Argument(..., help="Where to write the new sec
 
 
 @app.command()
-def docs(out: Path = typer.Option(Path("docs/data-dictionary.md"), "--out")) -> None:
-    """Write the data dictionary of the canonical incident table (generated from the schema)."""
+def docs(
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="The page to write (default docs/data-dictionary.md; with --security, "
+        "docs/security.md).",
+    ),
+    security: bool = typer.Option(
+        False,
+        "--security",
+        help="Instead: rewrite the generated part of the security page (who may see and change "
+        "what), from the access rules; the rest of the page is kept.",
+    ),
+) -> None:
+    """Write the data dictionary of the canonical incident table (generated from the schema), or
+    with --security the part of the security page generated from the access rules."""
+    if security:
+        from misper.cli.docs import with_access_section
+        from misper.cli.output import fail
+
+        out = out or Path("docs/security.md")
+        try:
+            text = with_access_section(out.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            fail(f"{out}: {exc.strerror if isinstance(exc, OSError) else exc}")
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote the generated part of {out}")
+        return
     from misper.incidents.dictionary import data_dictionary
 
+    out = out or Path("docs/data-dictionary.md")
     out.write_text(data_dictionary(), encoding="utf-8")
     typer.echo(f"Wrote {out}")

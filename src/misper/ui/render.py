@@ -37,7 +37,7 @@ def environment(templates: Iterable[str | BaseLoader] = ()) -> Environment:
 
     Globals the layout reads, each overridable per render: `inline_css` (False: link the
     stylesheet at `stylesheet_href`; True: put it in the page, for a file that opens offline),
-    `stylesheet_href` and `body_class`.
+    `stylesheet_href`, `body_class` and `title_suffix` (after every page's title).
     """
     loaders = [PackageLoader(t, "templates") if isinstance(t, str) else t for t in templates]
     env = Environment(
@@ -50,5 +50,6 @@ def environment(templates: Iterable[str | BaseLoader] = ()) -> Environment:
         stylesheet_href=STYLESHEET_HREF,
         stylesheet=stylesheet,
         body_class="",
+        title_suffix="",
     )
     return env

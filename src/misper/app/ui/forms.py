@@ -3,22 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import Request, Response
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.errors import Invalid
+from misper.app.schemas import MAX_ID, LocalDatetime, PlausibleDate
+
+_LOCAL = TypeAdapter(LocalDatetime)
+_DAY = TypeAdapter(PlausibleDate)
 
 
 def when(value: str, field: str) -> datetime:
-    """A date and time typed into `field`; Invalid (naming the field) when it is not one."""
+    """A date and time typed into `field`, as the API takes one (`schemas.LocalDatetime`: a
+    given offset converted to the store's local time, a year from 1900 to 2100); Invalid
+    (naming the field) when it is not one."""
     try:
-        return datetime.fromisoformat(value.strip())
+        return _LOCAL.validate_python(datetime.fromisoformat(value.strip()))
     except ValueError:
         raise Invalid(field, "enter a date and time, for example 2024-03-01 21:30") from None
+
+
+def day(value: str, field: str) -> date:
+    """A date typed into `field`, as the API takes one (`schemas.PlausibleDate`)."""
+    try:
+        return _DAY.validate_python(date.fromisoformat(value.strip()))
+    except ValueError:
+        raise Invalid(field, "enter a date, for example 2010-05-31") from None
+
+
+def record_id(value: str) -> int | None:
+    """The id of a record typed or chosen in a form (or found in a path), None when the text is
+    not one: ASCII digits only (`str.isdigit` also takes "²", which `int` refuses), and within
+    the database's integers."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_ID:
+        return None
+    return int(value)
 
 
 def field_errors(exc: Invalid) -> dict[str, str]:

@@ -13,19 +13,24 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader, Undefined
 
+from misper import ui
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.routing import actor_or_none
+from misper.app.ui.csrf import csrf_field
 from misper.app.users.models import Role
 
 HERE = Path(__file__).parent
 APP = HERE.parent
 SEARCH_PATH = [HERE / "templates", *sorted(APP.glob("*/templates"))]
-templates = Jinja2Templates(
-    env=Environment(loader=FileSystemLoader(SEARCH_PATH), autoescape=select_autoescape())
-)
+# One rendering stack (misper.ui): its layout, macros and stylesheet; then the domains' templates.
+templates = Jinja2Templates(env=ui.environment([FileSystemLoader(SEARCH_PATH)]))
+templates.env.globals["title_suffix"] = " – Misper"
+# Forms show back what was typed from a dict of values: a field not yet typed renders empty.
+templates.env.undefined = Undefined
+templates.env.globals["csrf_field"] = csrf_field  # in every POST form: {{ csrf_field() }}
 Caller = Annotated[Actor | None, Depends(actor_or_none)]
 """The caller when signed in, else None: only for the pages anyone may open (sign-in)."""
 
@@ -82,4 +87,5 @@ def error_page(request: Request, status: int, error: dict[str, Any]) -> HTMLResp
 
 def mount(app: FastAPI) -> None:
     """The stylesheet and scripts of every page."""
+    app.mount("/static/ui", StaticFiles(directory=ui.static_dir()), name="ui-static")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
