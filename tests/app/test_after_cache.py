@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from app.after_world import build
+from app.forms import FormClient
 from misper.app.dashboards import cache
 from misper.app.dashboards import service as dash
 from misper.app.placements.models import Placement
@@ -92,10 +93,9 @@ def test_a_change_of_scope_shows_at_once_though_the_frame_is_cached(store):
 
 
 def test_over_http_a_new_episode_changes_the_page(database_url, sessions):
-    from fastapi.testclient import TestClient
 
+    from misper.app.auth.service import hasher
     from misper.app.main import create_app
-    from misper.app.users.service import hasher
 
     cache.clear()
     session = sessions()
@@ -106,7 +106,7 @@ def test_over_http_a_new_episode_changes_the_page(database_url, sessions):
     session.commit()
     app = create_app(database_url)
     try:
-        with TestClient(app) as client:
+        with FormClient(app) as client:
             client.post("/login", data={"username": "mispers", "password": "pw-for-the-test"})
             assert "P-local" not in client.get("/dashboards/frequent").text
             assert "P-local" not in client.get("/dashboards/frequent").text  # from the cache

@@ -8,15 +8,15 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.after_world import build
+from app.forms import FormClient
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency
 from misper.app.audit.service import _PENDING
 from misper.app.auth.service import issue_token
-from misper.app.errors import Conflict, Forbidden, Invalid, NotFound
 from misper.app.charity import service as charity
+from misper.app.errors import Conflict, Forbidden, Invalid, NotFound
 from misper.app.users.models import Role, User
 
 NOW = datetime(2024, 6, 30, 12, 0)
@@ -127,8 +127,8 @@ def test_partnerships_are_the_administrators_and_checked(store):
 
 
 def test_over_http_the_charity_gets_no_names_and_no_case_pages(database_url, sessions):
+    from misper.app.auth.service import hasher
     from misper.app.main import create_app
-    from misper.app.users.service import hasher
 
     session = sessions()
     world = build(session, hasher.hash("pw-for-the-test"))
@@ -153,7 +153,7 @@ def test_over_http_the_charity_gets_no_names_and_no_case_pages(database_url, ses
     session.commit()
     app = create_app(database_url)
     try:
-        with TestClient(app) as client:
+        with FormClient(app) as client:
             auth = {"Authorization": f"Bearer {token}"}
             answer = client.get("/api/emerging-frequent", headers=auth)
             assert answer.status_code == 200
@@ -179,8 +179,8 @@ def test_over_http_the_charity_gets_no_names_and_no_case_pages(database_url, ses
 
 
 def test_the_administrator_records_and_ends_partnerships_on_its_page(database_url, sessions):
+    from misper.app.auth.service import hasher
     from misper.app.main import create_app
-    from misper.app.users.service import hasher
 
     session = sessions()
     world = build(session)
@@ -200,7 +200,7 @@ def test_the_administrator_records_and_ends_partnerships_on_its_page(database_ur
     session.commit()
     app = create_app(database_url)
     try:
-        with TestClient(app) as client:
+        with FormClient(app) as client:
             client.post("/login", data={"username": "admin", "password": "pw-for-the-test"})
             force = world.agencies["force"].id
             bad = client.post("/charity-partnerships", data={"charity_id": str(agency.id)})

@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app.forms import FormClient
 from app.world import PASSWORD, build_world
 from misper.app.main import create_app
 from misper.app.users.models import POLICE_ROLES, Role
@@ -21,7 +22,7 @@ def client_for(database_url, sessions):
     app = create_app(database_url)
 
     def login(role: Role) -> TestClient:
-        client = TestClient(app, follow_redirects=False)
+        client = FormClient(app, follow_redirects=False)
         assert (
             client.post("/login", data={"username": role.value, "password": PASSWORD}).status_code
             == 303

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -130,6 +131,7 @@ def routers() -> tuple[APIRouter, ...]:
         users_api.router,
         agencies_api.router,
         children_api.router,
+        children_api.requests_router,
         placements_api.router,
         philomena_api.router,
         episodes_api.router,
@@ -161,6 +163,9 @@ async def _lifespan(app: FastAPI):
         yield
     finally:
         chainer.cancel()
+
+
+DATABASE_REFUSED = "database_refused"  # the code of a change the database itself refused
 
 
 def error_body(code: str, message: str, fields: list[dict] | None = None) -> dict:
@@ -199,6 +204,28 @@ def _handle_errors(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
         ]
         return _answer(request, 422, error_body("invalid", "the request is not valid", fields))
+
+    @app.exception_handler(IntegrityError)
+    @app.exception_handler(DataError)
+    async def refused_by_database(request: Request, exc: IntegrityError | DataError):
+        # The last resort for what a request's checks missed: a record named that does not exist,
+        # one repeated (two requests at once), a value beyond a column. Not a server error, but
+        # nothing to name the field by: the exception's text holds the values, never shown.
+        conflict = isinstance(exc, IntegrityError)
+        return _answer(
+            request,
+            409 if conflict else 422,
+            error_body(
+                DATABASE_REFUSED,
+                "the store refused the change: "
+                + (
+                    "a record it names does not exist, or it repeats one that does"
+                    if conflict
+                    else "a value is beyond what the store keeps"
+                )
+                + "; nothing was changed",
+            ),
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception):
