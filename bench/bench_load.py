@@ -13,10 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+LOAD = "from misper.incidents.load import load_incidents as f; "
+IMPORT = "from misper.incidents.load import import_file as f; "
 STEPS = {
-    "parquet, fast path": "from misper.incidents.load import load_incidents as f; f({src!r})",
-    "parquet, full checks": "from misper.incidents.load import load_incidents as f; f({src!r}, fast=False)",
-    "csv import (streamed)": "from misper.incidents.load import import_file as f; f({csv!r}, {out!r})",
+    "parquet, fast path": LOAD + "f({src!r})",
+    "parquet, full checks": LOAD + "f({src!r}, fast=False)",
+    "csv import (streamed)": IMPORT + "f({csv!r}, {out!r})",
 }
 
 

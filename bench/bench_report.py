@@ -223,7 +223,8 @@ def main() -> None:
         )
         print(f"{size:,} rows done", flush=True)
     print(
-        "\nrows        analysed   read s  report s  total s  peak GB | pandas s  pandas GB  report/pandas"
+        "\nrows        analysed   read s  report s  total s  peak GB"
+        " | pandas s  pandas GB  report/pandas"
         " | pruned s  report/pruned"
     )
     for (
@@ -240,7 +241,8 @@ def main() -> None:
         ratio_pruned,
     ) in rows:
         print(
-            f"{size:>10,} {analysed:>10,} {read:>8.1f} {rep:>9.1f} {total:>8.1f} {peak:>8.2f} | {base:>8.1f} "
+            f"{size:>10,} {analysed:>10,} {read:>8.1f} {rep:>9.1f} {total:>8.1f} {peak:>8.2f}"
+            f" | {base:>8.1f} "
             f"{base_peak:>10.2f} {ratio:>13.2f} | {pruned:>8.1f} {ratio_pruned:>14.2f}"
         )
     print(

@@ -55,12 +55,13 @@ def _free_port() -> int:
 
 
 def load(url: str, incidents: int) -> dict:
-    """Seed the agencies, a user per role and ten years of incidents; returns what the clients need."""
+    """Seed the agencies, a user per role and ten years of incidents; returns what the clients
+    need."""
     from misper.app.agencies.service import add_agency, add_home
     from misper.app.auth.service import issue_token
     from misper.app.children.models import Child
-    from misper.app.interchange.service import import_frame
     from misper.app.episodes.models import Episode
+    from misper.app.interchange.service import import_frame
     from misper.app.users.service import add_user
     from misper.synth import generate
 
@@ -291,7 +292,8 @@ def main() -> None:
             print(
                 f"{clients} clients: "
                 + "; ".join(
-                    f"{run} read p99 {r['read']['p99_ms']} ms, write p99 {r['write']['p99_ms']} ms, "
+                    f"{run} read p99 {r['read']['p99_ms']} ms, "
+                    f"write p99 {r['write']['p99_ms']} ms, "
                     f"{r['requests_per_second']} req/s"
                     for run, r in runs[clients].items()
                 ),

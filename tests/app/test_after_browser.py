@@ -13,9 +13,9 @@ from app.after_world import build
 from app.browsing import serving
 from app.browsing import violations as _violations
 from app.world import PASSWORD
+from misper.app.auth.service import hasher
 from misper.app.episodes.closing import close_episode
 from misper.app.interviews import return_home
-from misper.app.users.service import hasher
 
 pytestmark = pytest.mark.browser
 

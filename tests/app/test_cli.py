@@ -53,12 +53,18 @@ def test_store_commands_end_to_end(database_url, tmp_path, incidents_file):
     added = misper(
         "users", "add", "sw1", "--role", "council_social_worker", "--agency", "Herts Council", *db
     )
-    assert "Password: " in added.output
+    assert "One-time code: " in added.output and "choose their password" in added.output
     wrong = misper(
         "users", "add", "sw2", "--role", "care_staff", "--agency", "Herts Council", *db, ok=False
     )
     assert wrong.exit_code == 1 and "cannot belong to a council agency" in wrong.output
-    assert "New password" in misper("users", "reset", "sw1", *db).output
+    assert "One-time code: " in misper("users", "reset", "sw1", *db).output
+    weak = misper("users", "reset", "sw1", "--password", "password1234", *db, ok=False)
+    assert weak.exit_code == 1 and "too common" in weak.output
+    assert (
+        "password given is set"
+        in misper("users", "reset", "sw1", "--password", "a long pass phrase here", *db).output
+    )
     misper("users", "disable", "sw1", *db)
 
     first = misper("import-incidents", str(source), "--force", "Herts Police", *db)
@@ -67,7 +73,7 @@ def test_store_commands_end_to_end(database_url, tmp_path, incidents_file):
     assert "0 added, 0 updated, 3 unchanged" in again.output
 
     out = tmp_path / "export.parquet"
-    misper("export", "--out", str(out), *db)
+    misper("export", "--with-names", "--out", str(out), *db)
     exported = read_canonical(out)
     pd.testing.assert_frame_equal(
         exported[frame.columns].sort_values("rid").reset_index(drop=True),
@@ -96,7 +102,7 @@ def test_backup_restores_into_a_fresh_store_with_its_chain(
     misper("db", "restore", str(backup), "--db", target)
     assert "Audit log intact: 3 events" in misper("audit", "verify", "--db", target).output
     out = tmp_path / "after.parquet"
-    misper("export", "--out", str(out), "--db", target)
+    misper("export", "--with-names", "--out", str(out), "--db", target)
     assert sorted(read_canonical(out)["rid"]) == ["r1", "r2", "r3"]
     # Ids continue after the restored ones: new rows do not collide.
     misper("agencies", "add", "New Council", "--kind", "council", "--db", target)

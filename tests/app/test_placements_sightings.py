@@ -13,9 +13,9 @@ from misper.app.children.models import Child
 from misper.app.episodes.models import Associate, EpisodeAssociate, EpisodeLink
 from misper.app.episodes.sightings import add_sighting_or_update
 from misper.app.errors import Conflict, Forbidden, Invalid, NotFound
-from misper.app.notifications.models import Notification
 from misper.app.groups import service as groups
 from misper.app.groups.models import Group, GroupAffiliation, GroupRivalry
+from misper.app.notifications.models import Notification
 from misper.app.placements.models import Placement
 from misper.app.placements.out_of_area import UNSEEN, notify_out_of_area, placement_check
 from misper.app.users.models import Role
@@ -50,19 +50,23 @@ def test_placement_check_lists_links_and_hides_children_the_council_may_not_see(
     session, w = world
     council = w.actor(Role.council_missing_coordinator)
     assert placement_check(session, council, w.a.child.pid, w.b.home.id) == []
-    adult = Associate(associate_id="adult-1", kind="person")
-    session.add(adult)
+    # Each force holds its own record of the adult; the check matches them by the adult's id.
+    adults = {
+        side: Associate(force_id=s.agencies["force"].id, associate_id="adult-1", kind="person")
+        for side, s in (("a", w.a), ("b", w.b))
+    }
+    session.add_all(adults.values())
     session.flush()
     session.add_all(
         [
-            EpisodeAssociate(episode_id=w.a.episode.id, associate_id=adult.id),
-            EpisodeAssociate(episode_id=w.b.episode.id, associate_id=adult.id),
+            EpisodeAssociate(episode_id=w.a.episode.id, associate_id=adults["a"].id),
+            EpisodeAssociate(episode_id=w.b.episode.id, associate_id=adults["b"].id),
             EpisodeLink(episode_id=w.b.episode.id, linked_rid=w.a.episode.rid),
         ]
     )
     session.flush()
     links = placement_check(session, council, w.a.child.pid, w.b.home.id)
-    assert [(l.other, l.shared_associates, l.missing_together) for l in links] == [(UNSEEN, 1, 1)]
+    assert [(k.other, k.shared_associates, k.missing_together) for k in links] == [(UNSEEN, 1, 1)]
     # Linked both ways (as closing records it) still counts the one episode once.
     session.add(EpisodeLink(episode_id=w.a.episode.id, linked_rid=w.b.episode.rid))
     session.flush()
@@ -160,7 +164,7 @@ def test_placement_check_reports_a_rival_group_link_without_naming_the_groups(wo
     )
     session.flush()
     links = placement_check(session, council, w.a.child.pid, w.b.home.id)
-    assert [(l.other, l.shared_associates, l.missing_together, l.rival_groups) for l in links] == [
+    assert [(k.other, k.shared_associates, k.missing_together, k.rival_groups) for k in links] == [
         (UNSEEN, 0, 0, 1)
     ]
     # Being in the same group is not a rivalry; a second rival group of the resident counts.
@@ -215,7 +219,7 @@ def test_placement_check_reports_a_rival_group_link_without_naming_the_groups(wo
     )
     session.flush()
     links = placement_check(session, council, w.a.child.pid, w.a.home.id)
-    assert [(l.other, l.rival_groups) for l in links] == [("child-c", 1)]
+    assert [(k.other, k.rival_groups) for k in links] == [("child-c", 1)]
 
 
 def test_groups_are_police_intelligence_kept_within_the_force(world):

@@ -1,4 +1,5 @@
-"""The scopes' per-record lookups use an index on both keys (SQLite, which plans without statistics).
+"""The scopes' per-record lookups use an index on both keys (SQLite, which plans without
+statistics).
 
 Without the (child_id, force_id) index SQLite answered "has this child an episode in this force?"
 by walking every episode of the force for each child: the police's list of children took 34 s on

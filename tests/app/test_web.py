@@ -12,7 +12,8 @@ from misper.app.users.models import Role
 
 pytestmark = pytest.mark.browser
 
-# Written out by hand from the rules, not computed from `access`, so the two check each other.
+# Written out by hand from the rules, not computed from `access`, so the two check each
+# other.
 EXPECTED_MENU = {
     Role.care_staff: ["Children", "Episodes", "Not where they should be", "Dashboards"],
     Role.police_mispers: [
@@ -24,6 +25,8 @@ EXPECTED_MENU = {
         "Groups",
         "Return home interviews",
         "Referrals",
+        "Record requests",
+        "Break-glass review",
         "Dashboards",
     ],
     Role.police_control_room: [

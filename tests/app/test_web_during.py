@@ -1,9 +1,11 @@
 """In Chromium, on a phone-sized screen: a carer goes through the flowchart and reports; the control
 room sees the profile and the wait guidance, assesses risk, delays with a review time, is reminded
-when it falls due, then deploys; the tasks for the level appear and are worked. Each page passes axe."""
+when it falls due, then deploys; the tasks for the level appear and are worked. Each page passes
+axe. Each test has a store of its own, the world as built plus what the test itself sets up."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,11 +14,14 @@ from sqlalchemy import insert, select, update
 from app.browsing import log_in as _log_in
 from app.browsing import serving
 from app.browsing import violations as _violations
+from app.world import AGENCY_OF_ROLE, KINDS, build_world
+from misper.app.access import Actor
 from misper.app.children.models import Child
-from misper.app.db import make_engine
+from misper.app.db import make_engine, session_factory
 from misper.app.episodes.models import Associate, ControlRoomDecision, Episode, EpisodeAssociate
+from misper.app.flowchart import service as flowchart
 from misper.app.groups.models import Group, GroupAffiliation, GroupRivalry
-from misper.app.users.models import User
+from misper.app.users.models import Role, User
 from misper.process.config import load_task_library
 from misper.process.tasks import tasks_for
 
@@ -24,13 +29,44 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 375, "height": 740}
 
 
-@pytest.fixture(scope="module")
-def server(world_store):
-    _session, _world, url = world_store
-    if not url.startswith("sqlite"):
-        pytest.skip("the pages are the same on both databases; one browser run is enough")
+@pytest.fixture
+def server(sqlite_template, tmp_path):
+    """The app on loopback over a SQLite copy of the world of the test's own: each test starts from
+    the world as built, whatever ran before it (the pages do not differ by database; the API tests
+    cover PostgreSQL)."""
+    path = tmp_path / "store.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        build_world(session)
+        session.commit()
+    engine.dispose()
     with serving(url) as base:
         yield base, url
+
+
+def _actor(session, role: Role) -> Actor:
+    user = session.scalar(select(User).where(User.username == role.value))
+    return Actor(user.id, user.username, role, user.agency_id, KINDS[AGENCY_OF_ROLE[role]])
+
+
+def _carer_reported_child_a_since_found(url: str) -> None:
+    """The carer's earlier report of child A (the first test's carer steps, through the same
+    services): late 20 minutes, no contact, needs medication, reported; the child since found."""
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        carer = _actor(session, Role.care_staff)
+        now = datetime.now()
+        check = flowchart.start_check(session, carer, "child-a", now - timedelta(minutes=20), now)
+        flowchart.record_step(
+            session, carer, check.id, "call_child", "no_contact", now - timedelta(minutes=5), None
+        )
+        flowchart.set_concerns(session, carer, check.id, ["needs_medication"])
+        episode, _pid = flowchart.report_to_police(session, carer, check.id)
+        episode.found_at, episode.version = datetime.now(), episode.version + 1
+        session.commit()
+    engine.dispose()
 
 
 def _fits(page) -> bool:
@@ -218,7 +254,8 @@ def test_carer_reports_then_control_room_triages_delays_deploys_and_works_tasks(
 
 
 def test_carer_sees_what_the_profile_lacks_and_reviewing_it_clears_the_reminder(server, browser):
-    base, _url = server
+    base, url = server
+    _carer_reported_child_a_since_found(url)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     _log_in(page, base, "care_staff")
@@ -241,7 +278,7 @@ def test_carer_sees_what_the_profile_lacks_and_reviewing_it_clears_the_reminder(
     assert "Saved as reviewed today" in page.get_by_role("status").inner_text()
     assert "20% complete" in page.locator("#review").inner_text()  # 3 of 15
     assert "overdue" not in page.locator("#review").inner_text()
-    # The history comes from the store: the world's episode and the one the carer reported.
+    # The history comes from the store: the world's episode and the one the carer reported earlier.
     assert "2 episodes" in page.locator("section", has_text="Missing history").inner_text()
     _checked(page)
 
@@ -281,16 +318,21 @@ def test_council_checks_a_placement_and_learns_only_what_it_may_see(server, brow
     base, url = server
     engine = make_engine(url)  # child A and child B (placed in home b) shared an adult
     with engine.begin() as connection:
-        connection.execute(insert(Associate).values(id=900, associate_id="adult-9", kind="person"))
-        connection.execute(
-            insert(EpisodeAssociate),
-            [
-                {"episode_id": e, "associate_id": 900, "position": 0}
-                for e in connection.scalars(
-                    select(Episode.id).where(Episode.rid.in_(["ep-a", "ep-b"]))
+        # Each force holds its own record of the adult (the placement check matches their ids).
+        for id_, (episode, force) in enumerate(
+            connection.execute(
+                select(Episode.id, Episode.force_id).where(Episode.rid.in_(["ep-a", "ep-b"]))
+            ).all(),
+            start=900,
+        ):
+            connection.execute(
+                insert(Associate).values(
+                    id=id_, force_id=force, associate_id="adult-9", kind="person"
                 )
-            ],
-        )
+            )
+            connection.execute(
+                insert(EpisodeAssociate).values(episode_id=episode, associate_id=id_, position=0)
+            )
         # Police intelligence: child A runs with one group, child B with its rival.
         users = connection.scalar(select(User.id).where(User.username == "police_mispers"))
         forces = dict(

@@ -1,1 +1,2 @@
-"""The multi-agency case store: one database the police, councils, care homes and RHI providers share."""
+"""The multi-agency case store: one database the police, councils, care homes and RHI providers
+share."""

@@ -3,7 +3,8 @@
 Two layers. `PERMISSIONS` says which roles may do an action on a kind of record at all; a role
 without it gets 403 for every record alike, so the answer reveals nothing. The scope functions
 say which records of that kind the actor's agency may see; a record outside the scope answers 404,
-exactly as one that does not exist.
+exactly as one that does not exist. Below them, `FIELD_WRITERS` says who may write each field of a
+case record; and every other question a service would ask of a role has a named function here.
 """
 
 from __future__ import annotations
@@ -586,10 +587,50 @@ def provides_interviews(agency: Agency | None) -> bool:
     )
 
 
-def owes_interview(actor: Actor, council_id: int | None) -> bool:
+def owes_interview(session: Session, actor: Actor, rhi: ReturnHomeInterview) -> bool:
     """A council arranges and records only the interviews it owes (another council's, taken on by
-    agreement, become its own); a provider records those given to it (its scope says which)."""
-    return actor.role not in COUNCIL or council_id == actor.agency_id
+    agreement, become its own; before the clock starts, the council keeping the child's record);
+    a provider records those given to it (its scope says which)."""
+    if actor.role not in COUNCIL:
+        return True
+    if rhi.council_id is not None:
+        return rhi.council_id == actor.agency_id
+    child_id = select(Episode.child_id).where(Episode.id == rhi.episode_id).scalar_subquery()
+    return keeps_child(session, actor, child_id)
+
+
+# --- Keeping a record: who changes what it may see -----------------------------------------
+# A host council sees the children placed in its area, and police the carers' checks of children
+# in theirs; the record stays its keeper's to change (404 otherwise, as for one outside scope).
+
+
+def kept_children(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Child`: whose record (and placements) the actor's agency keeps: the council
+    responsible for the child, or the agency that opened the record."""
+    if actor.role in COUNCIL:
+        return or_(
+            Child.responsible_council_id == actor.agency_id, Child.agency_id == actor.agency_id
+        )
+    return false()
+
+
+def keeps_child(session: Session, actor: Actor, child_id) -> bool:
+    """Whether the actor's agency keeps this child's record (`kept_children`)."""
+    return (
+        session.scalar(select(Child.id).where(Child.id == child_id, kept_children(actor)))
+        is not None
+    )
+
+
+def kept_placements(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Placement`: those of the children whose record the actor's agency keeps."""
+    return Placement.child_id.in_(select(Child.id).where(kept_children(actor)))
+
+
+def kept_carer_checks(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `CarerCheck` joined with its `Child`: the checks the actor's agency started,
+    which it alone records steps in and reports from (others in scope read them)."""
+    return and_(carer_checks(actor), CarerCheck.agency_id == actor.agency_id)
 
 
 def may_take_task(actor: Actor, user: User) -> bool:

@@ -1,4 +1,5 @@
-"""Every domain's tables in one place, so that `Base.metadata` holds the whole model (migrations, backups)."""
+"""Every domain's tables in one place, so that `Base.metadata` holds the whole model (migrations,
+backups)."""
 
 from __future__ import annotations
 
@@ -38,11 +39,6 @@ MODULES = (
     triage,
     users,
 )
-
-
-def load_models() -> None:
-    """Every table is on `Base.metadata` once this module is imported; kept for the callers' intent."""
-    assert all(m.__name__ in __import__("sys").modules for m in MODULES)
 
 
 metadata = Base.metadata

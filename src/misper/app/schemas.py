@@ -41,11 +41,10 @@ class StoreModel(BaseModel):
 
 def _local(value: datetime) -> datetime:
     """The store keeps naive Europe/London times, as the incident table; convert aware ones."""
+    _plausible_date(value)  # first: year 1 or 9999 would overflow on the way to London time
     if value.tzinfo is not None:
         value = value.astimezone(LONDON).replace(tzinfo=None)
-    if not 1900 <= value.year <= 2100:
-        raise ValueError("year must be between 1900 and 2100")
-    return value
+    return _plausible_date(value)
 
 
 def _plausible_date(value: date) -> date:

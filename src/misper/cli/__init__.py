@@ -14,12 +14,12 @@ app = typer.Typer(
 
 # Registration order is the order of `misper --help`: the demo, data in, the report, decision
 # support, then the case store.
-from misper.cli import (
-    demo,  # noqa: E402,F401
-    incidents,  # noqa: E402,F401
-    insight,  # noqa: E402,F401
-    report,  # noqa: E402,F401
-    store,  # noqa: E402,F401
-    synth,  # noqa: E402,F401
-    worker,  # noqa: E402,F401
+from misper.cli import (  # noqa: E402 (the commands register on `app` above)
+    demo,  # noqa: F401
+    incidents,  # noqa: F401
+    insight,  # noqa: F401
+    report,  # noqa: F401
+    store,  # noqa: F401
+    synth,  # noqa: F401
+    worker,  # noqa: F401
 )

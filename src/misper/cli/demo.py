@@ -28,8 +28,9 @@ def demo(
     """Generate synthetic data, build the report, load the case store, and serve it."""
     from rich.table import Table
 
-    from misper.demo.store import create_demo_store
+    from misper.app.audit.keys import CHECKPOINTS_SUFFIX
     from misper.cli.output import console
+    from misper.demo.store import create_demo_store
     from misper.incidents.load import load_incidents
     from misper.report import build_report
     from misper.synth import generate, write_synthetic
@@ -60,6 +61,8 @@ def demo(
         status.update("Loading the case store (SQLite) with demo users ...")
         database = out / "misper.db"
         database.unlink(missing_ok=True)  # the demo starts afresh each time
+        # ...and so does its audit log: the old store's checkpoints would say it was rewritten
+        database.with_name(database.name + CHECKPOINTS_SUFFIX).unlink(missing_ok=True)
         url = f"sqlite:///{database}"
         # the synthetic years are moved to end today, so that dashboards and clocks show something
         logins, summary = create_demo_store(url, loaded.frame, move_to_today=True)

@@ -18,7 +18,7 @@ db_app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage the store's users.", no_args_is_help=True)
 agencies_app = typer.Typer(help="Manage the agencies that share the store.", no_args_is_help=True)
-audit_app = typer.Typer(help="The store's hash-chained audit log.", no_args_is_help=True)
+audit_app = typer.Typer(help="The store's keyed, hash-chained audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(agencies_app, name="agencies")
@@ -27,12 +27,17 @@ app.add_typer(audit_app, name="audit")
 
 def _session(url: str | None):
     """A unit of work on the store, refusing with a clear message if it was never upgraded."""
+    from misper.app.audit.keys import AuditKeyError, key_for
     from misper.app.db import current_revision, make_engine, session_factory, transaction
     from misper.cli.output import fail
 
     engine = make_engine(url)
     if current_revision(engine) is None:
         fail("the database has no case store yet: run `misper db upgrade` first")
+    try:
+        key_for(engine.url)  # every change is audited, and the audit log needs its key
+    except AuditKeyError as exc:
+        fail(str(exc))
     return transaction(session_factory(engine))
 
 
@@ -64,13 +69,21 @@ def db_backup(
     file: Path = typer.Argument(..., help="Backup file to write (.jsonl.gz)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Write the whole store to FILE (one consistent snapshot; written atomically)."""
-    from misper.app.backup import backup
+    """Write the whole store to FILE from one consistent snapshot, read it back and check it
+    (rows, keys, foreign keys, audit chain); a file that fails the check is deleted."""
+    from misper.app.backup import BackupError, backup
     from misper.app.db import make_engine
-    from misper.cli.output import console
+    from misper.cli.output import console, fail
 
-    counts = backup(make_engine(db), file)
-    console.print(f"Wrote {file}: {sum(counts.values()):,} rows in {len(counts)} tables.")
+    try:
+        summary = backup(make_engine(db), file)
+    except BackupError as exc:
+        fail(str(exc))
+    console.print(
+        f"Wrote {file}: {sum(summary.rows.values()):,} rows in {len(summary.rows)} tables; "
+        f"checked: every row of the snapshot, foreign keys whole, audit chain intact "
+        f"({summary.events:,} events)."
+    )
 
 
 @db_app.command("restore")
@@ -78,7 +91,7 @@ def db_restore(
     file: Path = typer.Argument(..., help="Backup written by `misper db backup`."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Load FILE into an empty, upgraded store (all or nothing)."""
+    """Check FILE whole, then load it into an empty, upgraded store (all or nothing)."""
     from misper.app.backup import BackupError, restore
     from misper.app.db import make_engine
     from misper.cli.output import console, fail
@@ -86,10 +99,13 @@ def db_restore(
     if not file.exists():
         fail(f"{file} does not exist")
     try:
-        counts = restore(make_engine(db), file)
+        summary = restore(make_engine(db), file)
     except BackupError as exc:
         fail(str(exc))
-    console.print(f"Restored {sum(counts.values()):,} rows in {len(counts)} tables from {file}.")
+    console.print(
+        f"Restored {sum(summary.rows.values()):,} rows in {len(summary.rows)} tables from "
+        f"{file}; audit chain intact ({summary.events:,} events)."
+    )
 
 
 @db_app.command("demo")
@@ -100,8 +116,8 @@ def db_demo(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Create a demo store: agencies, a user of every role (logins printed), incidents imported."""
-    from misper.demo.store import create_demo_store
     from misper.cli.output import console
+    from misper.demo.store import create_demo_store
 
     if file is None:
         from misper.synth import generate
@@ -118,6 +134,12 @@ def db_demo(
         console.print(f"  {login.username:20} {login.role:28} {login.agency}")
 
 
+PASSWORD_HELP = (
+    "Set this password instead of printing a one-time code (a first administrator, a demo): "
+    "it is then in your shell's history, so prefer the code for real users."
+)
+
+
 @users_app.command("add")
 def users_add(
     username: str = typer.Argument(...),
@@ -127,23 +149,38 @@ def users_add(
         help="care_staff, police_mispers, "
         "police_control_room, police_officer, "
         "council_social_worker, council_missing_coordinator, "
-        "rhi_worker, analyst or admin.",
+        "rhi_worker, charity_worker, analyst or admin.",
     ),
     agency: str = typer.Option(..., "--agency", help="Agency name (see `misper agencies list`)."),
     name: str | None = typer.Option(None, "--name", help="Display name."),
+    password: str | None = typer.Option(None, "--password", help=PASSWORD_HELP),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Add a user; prints a generated password once (only its Argon2 hash is kept)."""
+    """Add a user; prints a one-time code (shown once, only its hash kept) with which they sign
+    in and choose their own password, unless --password is given."""
     from misper.app.users.service import add_user
     from misper.cli.output import console
 
     with _session(db) as session:
-        user, password = _domain(
+        user, code = _domain(
             lambda: add_user(
-                session, None, username=username, role=role, agency=agency, display_name=name
+                session,
+                None,
+                username=username,
+                role=role,
+                agency=agency,
+                display_name=name,
+                password=password,
             )
         )
-    console.print(f"Added {username} ({role}, {agency}). Password: {password}")
+        expires = user.reset_code_expires
+    if code is None:
+        console.print(f"Added {username} ({role}, {agency}) with the password given.")
+    else:
+        console.print(
+            f"Added {username} ({role}, {agency}). One-time code: {code} (good once, until "
+            f"{expires:%d %b %Y %H:%M}): they log in with it and choose their password."
+        )
 
 
 @users_app.command("disable")
@@ -152,28 +189,47 @@ def users_disable(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Stop a user logging in (their tokens stop working at once)."""
-    from misper.app.auth.service import revoke_all
     from misper.app.users.service import disable_user
     from misper.cli.output import console
 
     with _session(db) as session:
-        user = _domain(lambda: disable_user(session, None, username))
-        revoke_all(session, user.id)
+        _domain(lambda: disable_user(session, None, username))
     console.print(f"Disabled {username}.")
 
 
 @users_app.command("reset")
 def users_reset(
     username: str = typer.Argument(...),
+    password: str | None = typer.Option(None, "--password", help=PASSWORD_HELP),
+    remove_second_factor: bool = typer.Option(
+        False,
+        "--remove-second-factor",
+        help="Also remove their authenticator app (lost phone): they set up a new one.",
+    ),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """New password (printed once); clears a lock-out and re-enables the user."""
-    from misper.app.users.service import reset_password
+    """A one-time code (printed once) to log in with and choose a new password, unless
+    --password is given; the old password and every token stop working, a lock-out is cleared
+    and the user re-enabled."""
+    from misper.app.users import service
     from misper.cli.output import console
 
     with _session(db) as session:
-        _user, password = _domain(lambda: reset_password(session, None, username))
-    console.print(f"Reset {username}. New password: {password}")
+        if remove_second_factor:
+            _domain(lambda: service.remove_second_factor(session, username))
+        if password is not None:
+            _domain(lambda: service.set_password(session, username, password))
+            code = None
+        else:
+            user, code = _domain(lambda: service.reset_sign_in(session, None, username))
+            expires = user.reset_code_expires
+    if code is None:
+        console.print(f"Reset {username}: the password given is set.")
+    else:
+        console.print(
+            f"Reset {username}. One-time code: {code} (good once, until "
+            f"{expires:%d %b %Y %H:%M}): they log in with it and choose their password."
+        )
 
 
 @agencies_app.command("add")
@@ -193,7 +249,8 @@ def agencies_add(
             _domain(lambda: add_agency(session, None, name, kind))
         except ValueError:
             fail(
-                f"kind must be police, council, care_provider, rhi_provider or charity, not {kind!r}"
+                "kind must be police, council, care_provider, rhi_provider or charity, "
+                f"not {kind!r}"
             )
     console.print(f"Added {kind} agency {name}.")
 
@@ -211,6 +268,28 @@ def agencies_list(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> 
             console.print(f"{agency.id:5}  {agency.kind:14} {agency.name}")
 
 
+@audit_app.command("keygen")
+def audit_keygen(
+    file: Path = typer.Argument(..., help="Key file to create (never overwritten)."),
+) -> None:
+    """Make a new audit key in FILE, readable by its owner only; point MISPER_AUDIT_KEY_FILE at it
+    for the server and every command."""
+    from misper.app.audit.keys import KEY_ENV, keygen
+    from misper.cli.output import console, fail
+
+    try:
+        keygen(file)
+    except FileExistsError:
+        fail(f"{file} exists already: a store's key is never replaced (its log needs it)")
+    except OSError as exc:
+        fail(f"cannot write {file}: {exc.strerror}")
+    console.print(
+        f"Wrote a new audit key to {file} (mode 600). Set {KEY_ENV}={file} for the server and "
+        "every `misper` command on this store, keep it away from the database's hosts and "
+        "backups, and keep a copy safe: without it the log cannot be verified."
+    )
+
+
 @audit_app.command("verify")
 def audit_verify(
     head: str | None = typer.Option(
@@ -226,37 +305,51 @@ def audit_verify(
     ),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Chain the events still waiting, then check the chain: exits 1 naming the first edited,
-    deleted or reordered event, or a tail cut off since the --head given."""
+    """Chain the events still waiting, then check the chain with the audit key and against its
+    signed checkpoints: exits 1 naming the first edited, deleted, inserted or reordered event, a
+    rebuilt chain, or a tail cut off since a checkpoint (or since the --head given)."""
+    from misper.app.audit.keys import key_for
     from misper.app.audit.service import chain_and_verify
     from misper.cli.output import console, fail
 
     if events is not None and head is None:
         fail("--events needs the --head printed with it")
     with _session(db) as session:
+        key = key_for(session.get_bind().url)
         chained, result = chain_and_verify(session.get_bind(), session, head=head, events=events)
     if chained:
         console.print(f"Chained {chained:,} event(s) that were waiting for the chain.")
+    if result.bad_checkpoints:
+        console.print(
+            f"{result.bad_checkpoints:,} line(s) of {key.checkpoints} skipped: unreadable, or "
+            "signed with another key (a torn write, or someone else's)."
+        )
     if not result.ok:
         fail(f"audit log broken after {result.events:,} good events: {result.problem}")
     console.print(f"Audit log intact: {result.events:,} events; head {result.head}")
     if result.pending:
         console.print(f"{result.pending:,} event(s) committed during the check wait for the chain.")
-    console.print(
-        "Keep the head elsewhere; `misper audit verify --head HEAD --events N` later "
-        "shows whether events were cut off the end since."
-    )
+    if result.checkpoint is None:
+        console.print(
+            f"No checkpoint was found in {key.checkpoints}: one is written now, and a tail cut "
+            "off before it would not show."
+        )
+    else:
+        console.print(f"Checked against the signed checkpoints in {key.checkpoints}.")
 
 
 def _load(file: Path, profile: Path | None):
-    from misper.cli.output import fail
+    from misper.cli.output import console, fail
     from misper.incidents.load import IncidentFileError, load_incidents
     from misper.incidents.profiles import ProfileError
 
     try:
-        return load_incidents(file, profile).frame
+        loaded = load_incidents(file, profile)
     except (IncidentFileError, ProfileError) as exc:
         fail(str(exc))
+    for warning in loaded.warnings:  # e.g. cells that look like spreadsheet formulas
+        console.print(f"[yellow]warning:[/] {warning}")
+    return loaded.frame
 
 
 @app.command("import-incidents")
@@ -270,7 +363,8 @@ def import_incidents(
     profile: Path | None = typer.Option(None, "--profile", help="Mapping profile (YAML)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Load incidents into the store; re-running changes nothing, a changed row updates (audited)."""
+    """Load incidents into the store; re-running changes nothing, a changed row updates
+    (audited)."""
     from sqlalchemy import select
 
     from misper.app.agencies.models import Agency
@@ -296,29 +390,49 @@ def import_incidents(
 @app.command("export")
 def export(
     out: Path = typer.Option(..., "--out", help="Canonical file to write (.parquet or .csv)."),
-    with_names: bool = typer.Option(
-        False, "--with-names", help="Add the children's names and dates of birth."
+    recipient: str | None = typer.Option(
+        None,
+        "--for",
+        help="User name of the analyst the file is for: ids become pseudonyms keyed for them "
+        "(the same as in their own downloads), coordinates are coarsened to about 1 km, free "
+        "text is left out.",
     ),
-    no_text: bool = typer.Option(False, "--no-text", help="Leave out free text."),
+    with_names: bool = typer.Option(
+        False,
+        "--with-names",
+        help="Instead: the store's own ids, the children's names and dates of birth, exact "
+        "coordinates (the operator's file).",
+    ),
+    no_text: bool = typer.Option(False, "--no-text", help="Leave out free text (--with-names)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Write the store's episodes as the canonical incident table, for `misper report`."""
+    """Write the store's episodes as the canonical incident table, for `misper report`:
+    pseudonymised for one analyst (--for USER), or whole (--with-names)."""
     from misper.app.audit.service import record
-    from misper.app.interchange.service import export_frame
+    from misper.app.interchange.service import export_for, export_frame
     from misper.cli.output import console, fail
+    from misper.incidents.cells import neutralise_frame
     from misper.incidents.frame import write_incidents
 
     if out.suffix.lower() not in (".parquet", ".csv"):
         fail(f"{out}: the output must end in .parquet or .csv")
+    if with_names == (recipient is not None):
+        fail("say who the file is for: --for USER (pseudonymised) or --with-names, one of them")
     with _session(db) as session:
-        frame = export_frame(session, with_names=with_names, free_text=not no_text)
-        write_incidents(frame, out)
+        if recipient is None:
+            frame = export_frame(session, with_names=True, free_text=not no_text)
+            detail = {"names": True}
+        else:
+            frame, user_id = _domain(lambda: export_for(session, recipient))
+            detail = {"names": False, "recipient": user_id}
+        # A spreadsheet opens the CSV: no cell may be a live formula. Parquet keeps the values.
+        write_incidents(neutralise_frame(frame) if out.suffix.lower() == ".csv" else frame, out)
         record(
             session,
             None,
             "export",
             "episode",
-            detail={"rows": len(frame), "names": with_names, "file": out.name},
+            detail={"rows": len(frame), "file": out.name, **detail},
         )
     console.print(f"Wrote {out}: {len(frame):,} episodes.")
 
@@ -342,7 +456,7 @@ def serve(
         fail("the database has no case store yet: run `misper db upgrade` first")
     if db:
         os.environ["MISPER_DATABASE_URL"] = db  # the workers build the app from the environment
-    console.print(f"Serving on http://{host}:{port}/ (API docs at /docs)")
+    console.print(f"Serving on http://{host}:{port}/ (OpenAPI at /openapi.json)")
     uvicorn.run(
         "misper.app.main:create_app",
         factory=True,

@@ -15,7 +15,8 @@ def worker(
         None, "--db", help="Database URL (default: $MISPER_DATABASE_URL, else sqlite:///misper.db)."
     ),
 ) -> None:
-    """Notify overdue return home interviews, delayed reports due for review, and profile reviews due."""
+    """Notify overdue return home interviews, delayed reports due for review, and profile reviews
+    due."""
     import time
     from datetime import datetime
 

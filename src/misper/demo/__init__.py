@@ -1,1 +1,2 @@
-"""The demo: a ready-to-try store on synthetic data (agencies, one user of every role, history, live work)."""
+"""The demo: a ready-to-try store on synthetic data (agencies, one user of every role, history,
+live work)."""

@@ -1,1 +1,2 @@
-"""Alembic migrations of the case store, shipped in the package so `misper db upgrade` works installed."""
+"""Alembic migrations of the case store, shipped in the package so `misper db upgrade` works
+installed."""

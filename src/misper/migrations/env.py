@@ -3,17 +3,16 @@
 from alembic import context
 from sqlalchemy import pool
 
-from misper.app.db import Base, make_engine
-from misper.app.registry import load_models
+from misper.app import registry  # every domain's tables on Base.metadata
+from misper.app.db import make_engine
 
-load_models()
 config = context.config
 
 
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=Base.metadata,
+        target_metadata=registry.metadata,
         literal_binds=True,
         render_as_batch=True,
     )
@@ -34,7 +33,8 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # Batch mode: SQLite alters tables by copying them; PostgreSQL alters in place.
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    metadata = registry.metadata
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

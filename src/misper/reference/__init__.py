@@ -1,4 +1,5 @@
-"""The seed report's published figures and labels, shipped in the package (never read from outside)."""
+"""The seed report's published figures and labels, shipped in the package (never read from
+outside)."""
 
 from __future__ import annotations
 
@@ -21,5 +22,6 @@ def published() -> dict:
 
 @cache
 def seed_labels() -> dict:
-    """The report's labels -> canonical values: missing_from, risk_flags, reasons_vulnerability, distance."""
+    """The report's labels -> canonical values: missing_from, risk_flags, reasons_vulnerability,
+    distance."""
     return _read("labels.yaml")

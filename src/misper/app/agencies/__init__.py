@@ -1,1 +1,2 @@
-"""Agencies: the police force, councils, care providers, RHI providers and charities sharing the store."""
+"""Agencies: the police force, councils, care providers, RHI providers and charities sharing the
+store."""

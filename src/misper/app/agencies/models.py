@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from misper.app.db import Base
 
 
-class AgencyKind(str, Enum):
+class AgencyKind(str, Enum):  # noqa: UP042 (str() of a member is stored and compared)
     police = "police"
     council = "council"
     care_provider = "care_provider"

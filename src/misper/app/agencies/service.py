@@ -36,6 +36,15 @@ def add_agency(session: Session, actor: Actor | None, name: str, kind: str) -> A
     return agency
 
 
+def known_agency(session: Session, agency_id: int, field: str) -> Agency:
+    """The agency a request names by id in `field` (any agency of the store), or that field's
+    error."""
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise Invalid(field, "no agency has this id")
+    return agency
+
+
 def agency_of_kind(session: Session, agency_id: int, kind: AgencyKind, field: str) -> Agency:
     agency = session.get(Agency, agency_id)
     if agency is None or agency.kind != kind.value:

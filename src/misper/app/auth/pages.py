@@ -205,7 +205,7 @@ def enrol_second_factor(
     except Invalid as exc:
         session.commit()  # a wrong password counts towards the lock-out
         errors = field_errors(exc)
-        if "secret" in errors:
+        if "secret" in errors or not auth.is_totp_secret(secret):
             secret = auth.new_totp_secret()
         return _second_factor_page(request, session, actor, secret, 422, errors)
     except Conflict:

@@ -218,6 +218,11 @@ def new_totp_secret() -> str:
     return pyotp.random_base32()
 
 
+def is_totp_secret(secret: str) -> bool:
+    """A key as `new_totp_secret` makes them (a page's hidden field may come back tampered)."""
+    return re.fullmatch(r"[A-Z2-7]{32}", secret) is not None
+
+
 def totp_uri(secret: str, username: str) -> str:
     """The otpauth:// address an authenticator app reads (typed or as a QR code)."""
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
@@ -265,7 +270,7 @@ def enrol_second_factor(
     if not _check(user.password_hash, password):
         _failed(session, user, datetime.now())
         raise Invalid("password", "this is not your password")
-    if not re.fullmatch(r"[A-Z2-7]{32}", secret):  # the page's hidden field was tampered with
+    if not is_totp_secret(secret):  # the page's hidden field was tampered with
         raise Invalid("secret", "start again from the page: the key is not valid")
     step = _matching_step(secret, code)
     if step is None:

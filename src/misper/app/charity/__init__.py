@@ -1,1 +1,2 @@
-"""Missing-persons charities: their partnerships with forces and the emerging-frequent list of each partner force."""
+"""Missing-persons charities: their partnerships with forces and the emerging-frequent list of
+each partner force."""

@@ -14,10 +14,10 @@ from misper.app import access
 from misper.app.access import Actor
 from misper.app.agencies.models import Agency, AgencyKind
 from misper.app.audit import service as audit
+from misper.app.charity.models import CharityPartnership
 from misper.app.children.models import Child
 from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound
-from misper.app.charity.models import CharityPartnership
 from misper.process.config import ProcessConfig, default_config
 from misper.process.emerging import emerging_frequent
 
@@ -148,7 +148,10 @@ def emerging_for_charity(
             []
             if listed is None
             else [
-                {k: (int(v) if k in ("recent", "baseline") else v) for k, v in zip(LISTED, r)}
+                {
+                    k: (int(v) if k in ("recent", "baseline") else v)
+                    for k, v in zip(LISTED, r, strict=True)
+                }
                 for r in listed[list(LISTED)].itertuples(index=False)
             ]
         )

@@ -1,10 +1,11 @@
-"""Child table: pseudonymous id for everything shared, name and date of birth kept only here."""
+"""Child table: pseudonymous id for everything shared, name and date of birth kept only here; and
+the requests of one force to read a child's record another force holds."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from misper.app.db import Base
@@ -23,4 +24,32 @@ class Child(Base):
     responsible_council_id: Mapped[int | None] = mapped_column(
         ForeignKey("agencies.id"), index=True
     )
+    # The agency that opened the record and holds it (a council, or a force for a child reported
+    # to it); none for records imported before holding was kept (migration 0011 fills what it can).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     created_at: Mapped[datetime]
+
+
+class RecordRequest(Base):
+    """One force asking to read a child's record another force holds, and the answer; or a
+    break-glass opening in an emergency, answered afterwards by the holding force's review.
+
+    `kind` "request": status requested, then shared or declined by the holding force's missing
+    persons team. `kind` "break_glass": open at once for the user who gave the justification until
+    `expires_at`; status opened, then reviewed."""
+
+    __tablename__ = "record_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    requesting_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    holding_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]
+    answer_note: Mapped[str | None] = mapped_column(Text)

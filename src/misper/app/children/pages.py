@@ -1,23 +1,27 @@
-"""Web pages of children's records: the list every case-work role starts from, and a child's
-timeline, each within the caller's scope."""
+"""Web pages of children's records: the list every case-work role starts from, a child's timeline,
+each within the caller's scope; and, for a force's missing persons team, other forces' requests for
+its children's records and their break-glass openings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi import Path as FPath
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
+from misper.app.agencies.models import Agency
+from misper.app.children import requests
 from misper.app.children import service as children
 from misper.app.children.timeline import child_timeline
 from misper.app.episodes.models import Episode
 from misper.app.routing import DB, allowed
+from misper.app.schemas import MAX_ID
 from misper.app.ui.pages import render
 from misper.incidents.schema import BY_NAME
 
@@ -26,6 +30,7 @@ PER_PAGE = 50
 IN_CARE = tuple(BY_NAME["in_care"].values)
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Pid = Annotated[str, Query(max_length=64)]
+RequestId = Annotated[int, FPath(ge=1, le=MAX_ID)]
 
 
 @router.get("/children", response_class=HTMLResponse)
@@ -34,9 +39,11 @@ def children_list(
     session: DB,
     pid: Pid = "",
     in_care: Annotated[str, Query(max_length=32)] = "",
+    reason: Annotated[str, Query(max_length=500)] = "",
     page: Page = 1,
     actor: Actor = allowed("children", "list"),
 ):
+    """Police see names once they give a reason (recorded with the list); pids only until then."""
     errors = {}
     if in_care and in_care not in IN_CARE:
         errors["in_care"] = f"choose one of: {', '.join(IN_CARE)}"
@@ -50,6 +57,7 @@ def children_list(
             pid=pid.strip() or None,
             offset=(page - 1) * PER_PAGE,
             limit=PER_PAGE,
+            reason=reason.strip() or None,
         )
     )
     counts = _episode_counts(session, actor, [c.id for c in rows])
@@ -68,7 +76,9 @@ def children_list(
         links=links,
         in_care_values=IN_CARE,
         errors=errors,
-        values={"pid": pid, "in_care": in_care},
+        values={"pid": pid, "in_care": in_care, "reason": reason},
+        asks_reason=access.reason_required(actor),
+        names_shown=access.names_shown(actor, reason),
         page=page,
         per_page=PER_PAGE,
     )
@@ -110,3 +120,64 @@ def timeline(
         events=events,
         may_open_referrals=may_open_referrals,
     )
+
+
+# --- Requests from other forces and break-glass openings, for the holding force -------------
+
+
+def _agency_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Agency.id, Agency.name)).all())
+
+
+@router.get("/record-requests", response_class=HTMLResponse)
+def record_requests(
+    request: Request, session: DB, actor: Actor = allowed("record_requests", "answer")
+):
+    """Other forces' requests for the records of children this force holds, to share or not."""
+    rows = requests.incoming(session, actor, requests.REQUEST)
+    return render(
+        request,
+        "children/record_requests.html",
+        actor,
+        rows=rows,
+        agencies=_agency_names(session),
+    )
+
+
+@router.post("/record-requests/{request_id}/answer", response_class=HTMLResponse)
+def answer_record_request(
+    request_id: RequestId,
+    session: DB,
+    answer: Annotated[str, Form(max_length=16)],
+    note: Annotated[str, Form(max_length=2_000)] = "",
+    actor: Actor = allowed("record_requests", "answer"),
+):
+    requests.answer_request(session, actor, request_id, answer, note)
+    return RedirectResponse("/record-requests", status_code=303)
+
+
+@router.get("/break-glass", response_class=HTMLResponse)
+def break_glass_review(
+    request: Request, session: DB, actor: Actor = allowed("break_glass", "review")
+):
+    """Other forces' break-glass openings of children this force holds, with each
+    justification, to review."""
+    rows = requests.incoming(session, actor, requests.BREAK_GLASS)
+    return render(
+        request,
+        "children/break_glass.html",
+        actor,
+        rows=rows,
+        agencies=_agency_names(session),
+    )
+
+
+@router.post("/break-glass/{request_id}/review", response_class=HTMLResponse)
+def review_break_glass(
+    request_id: RequestId,
+    session: DB,
+    note: Annotated[str, Form(max_length=2_000)] = "",
+    actor: Actor = allowed("break_glass", "review"),
+):
+    requests.review(session, actor, request_id, note)
+    return RedirectResponse("/break-glass", status_code=303)

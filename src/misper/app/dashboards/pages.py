@@ -15,8 +15,10 @@ from misper.app import access
 from misper.app.access import Actor
 from misper.app.dashboards import service as dash
 from misper.app.dashboards.work_queue import work_queue
+from misper.app.errors import Invalid
 from misper.app.interviews.return_home import list_with_clock
 from misper.app.routing import DB, allowed, signed_in
+from misper.app.ui.forms import when
 from misper.app.ui.pages import render
 from misper.process.config import default_config
 
@@ -241,10 +243,10 @@ def _number(n: int) -> str:
 def _period(start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
     """[start, end) from the page's dates; else the year up to the end of today."""
     tomorrow = datetime(now.year, now.month, now.day) + timedelta(days=1)
-    try:
-        hi = datetime.fromisoformat(end) if end else tomorrow
-        lo = datetime.fromisoformat(start) if start else hi - timedelta(days=365)
-    except ValueError:
+    try:  # read as the forms read a time (a year from 1900 to 2100, an offset converted)
+        hi = when(end, "end") if end else tomorrow
+        lo = when(start, "start") if start else hi - timedelta(days=365)
+    except Invalid:
         hi, lo = tomorrow, tomorrow - timedelta(days=365)
     return lo, hi
 

@@ -1,1 +1,2 @@
-"""Missing episodes: report, risk over time, control-room decisions, tasks, sightings, found, links."""
+"""Missing episodes: report, risk over time, control-room decisions, tasks, sightings, found,
+links."""

@@ -30,6 +30,7 @@ from misper.app.episodes.schemas import (
 from misper.app.episodes.sightings import add_sighting_or_update
 from misper.app.routing import DB, ERRORS, Paging, allowed
 from misper.app.schemas import MAX_ID, Id, LocalDatetime, Note, Pid, StoreModel, canonical_type
+from misper.app.tasks import service as tasks
 from misper.incidents.schema import BY_NAME, RISK_LEVELS
 
 router = APIRouter(prefix="/api/episodes", tags=["episodes"], responses=ERRORS)
@@ -133,7 +134,7 @@ def add_decision(
 def list_tasks(rid: Rid, session: DB, actor: Actor = allowed("tasks", "list")):
     return [
         TaskOut.model_validate(r, from_attributes=True)
-        for r in service.list_tasks(session, actor, rid)
+        for r in tasks.list_tasks(session, actor, rid)
     ]
 
 
@@ -198,8 +199,10 @@ def set_task_done(
     session: DB,
     actor: Actor = allowed("tasks", "update"),
 ):
+    """Tick or untick the task, on the record its progress routes change: unticking a done task
+    reopens it; a task marked not needed cannot be ticked (409)."""
     return TaskOut.model_validate(
-        service.set_task_done(session, actor, task_id, body.done), from_attributes=True
+        tasks.set_done(session, actor, task_id, body.done), from_attributes=True
     )
 
 

@@ -228,13 +228,16 @@ def close_form(
 
 
 def _close_page(request, actor, episode, form, errors, status_code=200):
+    writable = access.writable_fields(actor.role, "episode")  # a carer is not asked police fields
     return render(
         request,
         "episodes/close.html",
         actor,
         status_code=status_code,
         episode=episode,
-        choices=FOUND_CHOICES,
+        choices=[c for c in FOUND_CHOICES if c[0] in writable],
+        writable=writable,
+        may_associate=access.allowed(actor.role, "associations", "create"),
         form=form,
         errors=errors,
     )

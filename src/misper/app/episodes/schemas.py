@@ -6,14 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, create_model
 
+from misper.app.children.schemas import NewChild
 from misper.app.episodes.models import EPISODE_FIELDS
 from misper.app.schemas import (
     Id,
     LocalDatetime,
-    Name,
     Note,
     Pid,
-    PlausibleDate,
     Sector,
     Stamp,
     StoreModel,
@@ -57,14 +56,6 @@ CHANGE_FIELDS = (
 
 def _optional(names):
     return {n: (canonical_type(BY_NAME[n]) | None, None) for n in names}
-
-
-class NewChild(StoreModel):
-    name: Name | None = None
-    date_of_birth: PlausibleDate | None = None
-    gender: canonical_type(BY_NAME["gender"]) | None = None
-    ethnic_appearance: text(100) | None = None
-    in_care: canonical_type(BY_NAME["in_care"]) | None = None
 
 
 EpisodeReport = create_model(

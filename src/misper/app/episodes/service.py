@@ -1,4 +1,5 @@
-"""Missing episodes: report, change with optimistic locking, risk, decisions, tasks, sightings, links."""
+"""Missing episodes: report, change with optimistic locking, risk, decisions, tasks, sightings,
+links."""
 
 from __future__ import annotations
 
@@ -22,13 +23,12 @@ from misper.app.episodes.models import (
     EpisodeLink,
     EpisodeUpdate,
     RiskAssessment,
-    Task,
 )
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.escalation.automatic import escalate
 from misper.app.notifications.service import notify
 from misper.app.placements.models import Home, Placement
-from misper.app.users.models import POLICE_ROLES
+from misper.app.tasks.models import Task
 
 
 def new_rid() -> str:
@@ -88,32 +88,30 @@ def report_missing(
     session: Session, actor: Actor, *, pid: str | None, child: dict | None, fields: dict
 ) -> tuple[Episode, str]:
     """Open an episode. Care staff report a child living in one of their homes (the home's force
-    takes it); police report any child in their area, a new one by its details."""
+    takes it); police report a child their force already holds (`access.children`), or a child it
+    does not by the child's details, which open a record of the force's own. Another force's
+    child answers as absent: its record is reached by a request or a break-glass, never by a
+    report (children.requests)."""
     access.require(actor, "episodes", "create")
     if (pid is None) == (child is None):
         raise Invalid("pid", "give either the pid of a known child or the details of a new one")
+    access.check_writes(actor, "episode", fields)
     if pid is not None:
-        scope = (
-            (lambda a: Child.pid.is_not(None))
-            if access.may_report_any_child(actor)
-            else access.children
-        )
-        record = visible_child(session, actor, pid, scope=scope)
-    elif actor.role in POLICE_ROLES:
+        record = visible_child(session, actor, pid)
+    elif access.may_report_new_child(actor):
         record = create_child(session, actor, responsible_council_id=None, **child)
     else:
         raise Invalid("child", "care staff report children placed in their homes, by pid")
     home = _current_home(session, record.id)
-    if actor.role in POLICE_ROLES:
-        force_id = actor.agency_id
-    elif home is not None and home.provider_id == actor.agency_id:
-        force_id = home.police_force_id
-    else:
+    force_id = access.reporting_force(actor, home)
+    if force_id is None:
         raise NotFound("child")
     fields.setdefault("age", age_on(record.date_of_birth, fields["reported_at"]))
     if fields["age"] is None:
         raise Invalid("age", "needed when the child's date of birth is not recorded")
     from_home = home is not None and fields.get("missing_from_type") == "care_home"
+    if from_home:  # the sector the reporter gives, else the home's
+        fields.setdefault("missing_from_postcode_sector", home.postcode_sector)
     episode = Episode(
         rid=new_rid(),
         child_id=record.id,
@@ -128,7 +126,6 @@ def report_missing(
         ethnic_appearance=record.ethnic_appearance,
         in_care=record.in_care,
         missing_from_place_id=home.place_id if from_home else None,
-        missing_from_postcode_sector=home.postcode_sector if from_home else None,
         risk_final=fields.get("risk_initial"),
         narratives_count=0,
         tasks_count=0,
@@ -154,11 +151,21 @@ def _current_home(session: Session, child_id: int) -> Home | None:
 
 
 def update_episode(
-    session: Session, actor: Actor, rid: str, version: int, changes: dict
+    session: Session,
+    actor: Actor,
+    rid: str,
+    version: int,
+    changes: dict,
+    derived: dict | None = None,
 ) -> tuple[Episode, str]:
     """Change fields of an episode the caller last read at `version`. If someone changed it since,
-    raise Conflict and change nothing: the caller must read it again and re-apply."""
+    raise Conflict and change nothing: the caller must read it again and re-apply.
+
+    Every field of `changes` must be the caller's to write (`access.FIELD_WRITERS`); `derived`
+    holds what the store worked out from them (a distance from two sectors), written with them."""
     access.require(actor, "episodes", "update")
+    access.check_writes(actor, "episode", changes)
+    changes = {**changes, **(derived or {})}
     episode = visible_episode(session, actor, rid)
     if episode.version != version:
         raise Conflict(
@@ -275,12 +282,18 @@ def list_decisions(session: Session, actor: Actor, rid: str) -> list[ControlRoom
     )
 
 
-def add_task(session: Session, actor: Actor, rid: str, description: str) -> Task:
+def add_task(
+    session: Session, actor: Actor, rid: str, description: str, risk_level: str | None = None
+) -> Task:
+    """A task on the episode, open; `risk_level`: the level whose task list it came from (None:
+    keyed by hand)."""
     access.require(actor, "tasks", "create")
     episode = visible_episode(session, actor, rid)
     task = Task(
         episode_id=episode.id,
         description=description,
+        risk_level=risk_level,
+        status="open",
         created_at=datetime.now(),
         created_by=actor.user_id,
     )
@@ -288,29 +301,6 @@ def add_task(session: Session, actor: Actor, rid: str, description: str) -> Task
     episode.tasks_count = (episode.tasks_count or 0) + 1
     _touch(session, episode)
     audit.record(session, actor, "create", "task", task.id, child_id=episode.child_id)
-    return task
-
-
-def list_tasks(session: Session, actor: Actor, rid: str) -> list[Task]:
-    access.require(actor, "tasks", "list")
-    episode = visible_episode(session, actor, rid)
-    audit.record(session, actor, "read", "task", child_id=episode.child_id)
-    return list(
-        session.scalars(select(Task).where(Task.episode_id == episode.id).order_by(Task.id))
-    )
-
-
-def set_task_done(session: Session, actor: Actor, task_id: int, done: bool) -> Task:
-    access.require(actor, "tasks", "update")
-    task = session.scalar(
-        select(Task)
-        .join(Episode, Episode.id == Task.episode_id)
-        .where(Task.id == task_id, access.episodes(actor))
-    )
-    if task is None:
-        raise NotFound("task")
-    task.done = done
-    audit.record(session, actor, "update", "task", task.id, detail={"done": done})
     return task
 
 
@@ -366,7 +356,7 @@ def list_associations(
         session.scalars(
             select(Associate)
             .join(EpisodeAssociate, EpisodeAssociate.associate_id == Associate.id)
-            .where(EpisodeAssociate.episode_id == episode.id)
+            .where(EpisodeAssociate.episode_id == episode.id, access.associates(actor))
             .order_by(EpisodeAssociate.position)
         )
     )
@@ -411,9 +401,19 @@ def add_association(
         if exists is None:
             session.add(EpisodeLink(episode_id=episode.id, linked_rid=linked_rid, position=count))
     else:
-        associate = session.scalar(select(Associate).where(Associate.associate_id == associate_id))
+        # The force's own record of this id; another force's is never found, as if absent.
+        associate = session.scalar(
+            select(Associate).where(
+                Associate.associate_id == associate_id, access.associates(actor)
+            )
+        )
         if associate is None:
-            associate = Associate(associate_id=associate_id, kind=kind, description=description)
+            associate = Associate(
+                force_id=episode.force_id,
+                associate_id=associate_id,
+                kind=kind,
+                description=description,
+            )
             session.add(associate)
             session.flush()
         exists = session.scalar(

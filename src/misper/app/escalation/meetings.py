@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
+from misper.app.agencies.service import known_agency
 from misper.app.audit import service as audit
 from misper.app.errors import Invalid, NotFound
 from misper.app.escalation.models import Meeting, MeetingAction, Referral
@@ -69,6 +70,8 @@ def add_action(
 ) -> MeetingAction:
     access.require(actor, "referrals", "update")
     meeting, referral = _meeting(session, actor, meeting_id)
+    if owner_agency_id is not None:
+        known_agency(session, owner_agency_id, "owner_agency_id")
     action = MeetingAction(
         meeting_id=meeting.id,
         description=description,
@@ -83,10 +86,14 @@ def add_action(
 
 def complete_action(session: Session, actor: Actor, action_id: int, outcome: str) -> MeetingAction:
     access.require(actor, "referrals", "update")
-    action = session.get(MeetingAction, action_id)
+    action = session.scalar(  # outside the caller's referrals: answered as absent
+        select(MeetingAction)
+        .join(Meeting, Meeting.id == MeetingAction.meeting_id)
+        .join(Referral, Referral.id == Meeting.referral_id)
+        .where(MeetingAction.id == action_id, access.referrals(actor))
+    )
     if action is None:
         raise NotFound("action")
-    _meeting(session, actor, action.meeting_id)  # 404 outside the caller's referrals
     action.done_at, action.outcome = datetime.now(), outcome
     audit.record(session, actor, "update", "meeting_action", action.id)
     return action

@@ -3,7 +3,7 @@ concerns, and the report to the police. Forms refuse bad input field by field.""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -20,7 +20,7 @@ from misper.app.flowchart.api import CheckId
 from misper.app.flowchart.service import RESULTS
 from misper.app.routing import DB, allowed
 from misper.app.schemas import PidPath
-from misper.app.ui.forms import field_errors, update_form_host, when
+from misper.app.ui.forms import day, field_errors, record_id, update_form_host, when
 from misper.app.ui.pages import render
 from misper.process.config import default_config
 from misper.process.flowchart import Outcome
@@ -47,7 +47,7 @@ def _not_here_page(request, session, actor, errors=None, values=None, status_cod
         actor,
         status_code=status_code,
         children=rows,
-        may_report_any=access.may_report_any_child(actor),
+        may_report_any=access.may_report_new_child(actor),
         errors=errors or {},
         values=values or _now_value(),
     )
@@ -70,12 +70,7 @@ def start_for_new_child(
     """A parent's or another's report, taken by the police: a child with no record or profile."""
     values = {"name": name, "date_of_birth": date_of_birth, "expected_back": expected_back}
     try:
-        born = None
-        if date_of_birth.strip():
-            try:
-                born = date.fromisoformat(date_of_birth.strip())
-            except ValueError:
-                raise Invalid("date_of_birth", "enter a date, for example 2010-05-31") from None
+        born = day(date_of_birth, "date_of_birth") if date_of_birth.strip() else None
         check = flowchart.start_check(
             session,
             actor,
@@ -153,10 +148,10 @@ def render_check(
 @update_form_host("/checks/", "episodes", "create")
 def refused_update(request, session, actor, rid, back, errors, values) -> HTMLResponse:
     """The check page again, when the update form it shows (once reported) was refused."""
-    check_id = back.removeprefix("/checks/").split("?")[0].split("#")[0]
-    if not check_id.isdigit():
+    check_id = record_id(back.removeprefix("/checks/").split("?")[0].split("#")[0])
+    if check_id is None:
         raise NotFound("check")
-    return render_check(request, session, actor, int(check_id), errors, values, 422)
+    return render_check(request, session, actor, check_id, errors, values, 422)
 
 
 @router.get("/checks/{check_id}", response_class=HTMLResponse)

@@ -1,5 +1,6 @@
 """The carer's flowchart as stored work: start a check, record each step's answer, work out the
-outcome (`process.flowchart.decide`), and report to the police carrying the profile and the steps."""
+outcome (`process.flowchart.decide`), and report to the police carrying the profile and the
+steps."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from misper.app import access
@@ -43,16 +44,16 @@ def _rules(rules: FlowchartRules | None) -> FlowchartRules:
     return rules or default_config().carer_flowchart
 
 
-def _visible_check(session: Session, actor: Actor, check_id: int) -> tuple[CarerCheck, str]:
-    # Care staff see the checks of children placed with them, police those of their reports.
-    # A check the caller's agency started is theirs too (a parent's report of a child new to the store).
+def _visible_check(
+    session: Session, actor: Actor, check_id: int, scope=access.carer_checks
+) -> tuple[CarerCheck, str]:
+    # Care staff see the checks of children placed with them, police those of their reports
+    # (access.carer_checks); the agency that started a check alone writes in it
+    # (access.kept_carer_checks).
     row = session.execute(
         select(CarerCheck, Child.pid)
         .join(Child, Child.id == CarerCheck.child_id)
-        .where(
-            CarerCheck.id == check_id,
-            or_(access.children(actor), CarerCheck.agency_id == actor.agency_id),
-        )
+        .where(CarerCheck.id == check_id, scope(actor))
     ).first()
     if row is None:
         raise NotFound("check")
@@ -78,7 +79,7 @@ def start_check(
         raise Invalid("expected_back", "is in the future: the child is not late yet")
     if pid is not None:
         child = visible_child(session, actor, pid)
-    elif new_child is not None and access.may_report_any_child(actor):
+    elif new_child is not None and access.may_report_new_child(actor):
         if not (new_child.get("name") or "").strip():
             raise Invalid("name", "enter the child's name")
         if new_child.get("date_of_birth") is None:
@@ -173,7 +174,7 @@ def record_step(
     """Save one answer with the time the step was taken; the answer is kept whatever comes next."""
     access.require(actor, "episodes", "create")
     now, rules = now or datetime.now(), _rules(rules)
-    check, pid = _visible_check(session, actor, check_id)
+    check, pid = _visible_check(session, actor, check_id, access.kept_carer_checks)
     _open(check)
     if step not in {s.key for s in rules.steps}:
         raise Invalid("step", "choose one of the steps listed")
@@ -208,7 +209,7 @@ def set_concerns(
 ) -> CheckView:
     access.require(actor, "episodes", "create")
     now, rules = now or datetime.now(), _rules(rules)
-    check, pid = _visible_check(session, actor, check_id)
+    check, pid = _visible_check(session, actor, check_id, access.kept_carer_checks)
     _open(check)
     known = {c.key for c in rules.report_now_if}
     for position, concern in enumerate(concerns):
@@ -250,7 +251,7 @@ def report_to_police(
     so nothing is asked twice. A carer may report at any point; the flowchart only advises."""
     access.require(actor, "episodes", "create")
     now, rules = now or datetime.now(), _rules(rules)
-    check, pid = _visible_check(session, actor, check_id)
+    check, pid = _visible_check(session, actor, check_id, access.kept_carer_checks)
     _open(check)
     steps = steps_of(session, check)
     decision = _decide(session, check, steps, now, rules)
@@ -267,7 +268,7 @@ def report_to_police(
         for s in steps
     ]
     # Care staff report children placed in their homes; police take a parent's report the same way.
-    where_from = "care_home" if actor.role in access.CARE else "home"
+    where_from = "care_home" if access.reports_from_care_home(actor) else "home"
     episode, pid = episodes.report_missing(
         session,
         actor,

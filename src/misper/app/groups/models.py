@@ -1,4 +1,5 @@
-"""Group tables: gangs and peer groups as the police record them, their rivalries and children's links."""
+"""Group tables: gangs and peer groups as the police record them, their rivalries and children's
+links."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.groups import service as groups
 from misper.app.groups.models import GroupAffiliation
 from misper.app.routing import DB, allowed
-from misper.app.ui.forms import field_errors
+from misper.app.ui.forms import field_errors, record_id
 from misper.app.ui.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -70,9 +70,10 @@ def _act(request, session, actor, values: dict, action: Callable[[], object], sa
 
 
 def _group_id(value: str, field: str) -> int:
-    if not value.strip().isdigit():
+    group_id = record_id(value)
+    if group_id is None:
         raise Invalid(field, "choose a group")
-    return int(value)
+    return group_id
 
 
 @router.post("/groups", response_class=HTMLResponse)

@@ -29,12 +29,7 @@ def add_group(session: Session, actor: Actor, name: str, area: str | None) -> Gr
     """A group recorded by the caller's force; its name is unique within the force."""
     access.require(actor, "groups", "create")
     name = _clean(name, "name", 200, required=True)
-    if (
-        session.scalar(
-            select(Group.id).where(Group.force_id == actor.agency_id, Group.name == name)
-        )
-        is not None
-    ):
+    if session.scalar(select(Group.id).where(access.groups(actor), Group.name == name)) is not None:
         raise Conflict("your force has already recorded a group of this name")
     group = Group(
         force_id=actor.agency_id,
@@ -55,7 +50,7 @@ def list_groups(session: Session, actor: Actor, offset: int = 0, limit: int = 50
     return list(
         session.scalars(
             select(Group)
-            .where(Group.force_id == actor.agency_id)
+            .where(access.groups(actor))
             .order_by(Group.name, Group.id)
             .offset(offset)
             .limit(limit)
@@ -66,9 +61,7 @@ def list_groups(session: Session, actor: Actor, offset: int = 0, limit: int = 50
 def visible_group(session: Session, actor: Actor, group_id: int, field: str | None = None) -> Group:
     """A group the caller's force recorded; another force's answers as absent (or, named in a
     body as `field`, as a field error)."""
-    group = session.scalar(
-        select(Group).where(Group.id == group_id, Group.force_id == actor.agency_id)
-    )
+    group = session.scalar(select(Group).where(Group.id == group_id, access.groups(actor)))
     if group is None:
         if field:
             raise Invalid(field, "no group of your force has this id")
@@ -150,7 +143,7 @@ def child_groups(session: Session, actor: Actor, pid: str) -> list[tuple[GroupAf
         session.execute(
             select(GroupAffiliation, Group)
             .join(Group, Group.id == GroupAffiliation.group_id)
-            .where(GroupAffiliation.child_id == child.id, Group.force_id == actor.agency_id)
+            .where(GroupAffiliation.child_id == child.id, access.groups(actor))
             .order_by(Group.name)
         ).all()
     )

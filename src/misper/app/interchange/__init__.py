@@ -1,1 +1,2 @@
-"""Between the store and the analysis: episodes out as the canonical incident table (exports), and history back in."""
+"""Between the store and the analysis: episodes out as the canonical incident table (exports),
+and history back in."""

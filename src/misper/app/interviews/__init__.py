@@ -1,1 +1,2 @@
-"""Prevention (safe and well) interviews by the police and return home interviews by the provider."""
+"""Prevention (safe and well) interviews by the police and return home interviews by the
+provider."""

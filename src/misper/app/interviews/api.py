@@ -33,7 +33,8 @@ RhiId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def rhi_out(row) -> RhiOut:
-    rhi, rid, pid, name = row
+    """`row`: (interview, rid, pid, name, the free text the caller may read)."""
+    rhi, rid, pid, name, findings = row
     fields = {
         f: getattr(rhi, f)
         for f in (
@@ -44,12 +45,11 @@ def rhi_out(row) -> RhiOut:
             "accepted",
             "completed_at",
             "interviewer",
-            "findings",
             "shared_with_police",
             "version",
         )
     }
-    return RhiOut(rid=rid, child={"pid": pid, "name": name}, **fields)
+    return RhiOut(rid=rid, child={"pid": pid, "name": name}, findings=findings, **fields)
 
 
 @router.get("/episodes/{rid}/prevention-interview", response_model=PreventionOut)

@@ -357,7 +357,7 @@ def read(
 
 def _owed_by_caller(session: Session, actor: Actor, rhi_id: int) -> ReturnHomeInterview:
     rhi, *_ = _visible(session, actor, rhi_id)
-    if not access.owes_interview(actor, rhi.council_id):
+    if not access.owes_interview(session, actor, rhi):
         raise Conflict("another council owes this interview; it may be taken on by agreement")
     return rhi
 

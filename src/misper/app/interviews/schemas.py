@@ -37,7 +37,8 @@ class RhiChange(StoreModel):
     completed_at: LocalDatetime | None = None
     interviewer: text(200) | None = None
     findings: Note | None = None
-    shared_with_police: bool | None = None
+    # Left out, no change; never null: the interview's findings are shared or not.
+    shared_with_police: bool = Field(default=None)
 
 
 class RhiChild(BaseModel):

@@ -10,15 +10,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from misper.app import access
 from misper.app.access import Actor, visible_episode
-from misper.app.agencies.models import Agency, AgencyKind
+from misper.app.agencies.models import Agency
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
 from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound
-from misper.app.interviews.models import PreventionInterview, ReturnHomeInterview
+from misper.app.interviews.models import (
+    InterviewFindings,
+    PreventionInterview,
+    ReturnHomeInterview,
+)
 from misper.app.notifications.service import notify
-
-RHI_PROVIDERS = (AgencyKind.rhi_provider.value, AgencyKind.charity.value)
 
 
 def read_prevention_interview(session: Session, actor: Actor, rid: str) -> PreventionInterview:
@@ -62,8 +64,33 @@ def _rhi_query(actor: Actor):
     )
 
 
+def _with_text(session: Session, actor: Actor, rows) -> list[tuple]:
+    """Each (interview, rid, pid, name) with the interview's own free text as the caller may read
+    it: the police only when the interviewer's sharing decision names the free text."""
+    shared: dict[int, list[str]] = {}
+    if access.sees_only_shared_findings(actor) and rows:
+        shared = dict(
+            session.execute(
+                select(InterviewFindings.interview_id, InterviewFindings.shared).where(
+                    InterviewFindings.interview == "return_home",
+                    InterviewFindings.interview_id.in_([r[0].id for r in rows]),
+                )
+            ).all()
+        )
+    return [
+        (
+            *row,
+            row[0].findings
+            if access.interview_text_shown(actor, shared.get(row[0].id), row[0].shared_with_police)
+            else None,
+        )
+        for row in rows
+    ]
+
+
 def list_rhis(session: Session, actor: Actor, status: str | None, offset: int, limit: int):
-    """Interviews in scope with the minimum about each child (pid and name), newest first."""
+    """Interviews in scope with the minimum about each child (pid and name), newest first, and
+    their free text as the caller may read it."""
     access.require(actor, "return_home_interviews", "list")
     rows = list(
         session.execute(
@@ -75,7 +102,7 @@ def list_rhis(session: Session, actor: Actor, status: str | None, offset: int, l
     audit.record(
         session, actor, "list", "return_home_interview", detail={"ids": [r[0].id for r in rows]}
     )
-    return rows
+    return _with_text(session, actor, rows)
 
 
 def read_rhi(session: Session, actor: Actor, rhi_id: int):
@@ -91,7 +118,7 @@ def read_rhi(session: Session, actor: Actor, rhi_id: int):
         rhi_id,
         child_id=row[0] and _child_id(session, row[0]),
     )
-    return tuple(row)
+    return _with_text(session, actor, [tuple(row)])[0]
 
 
 def _child_id(session: Session, rhi: ReturnHomeInterview) -> int:
@@ -102,8 +129,10 @@ def assign_rhi(session: Session, actor: Actor, rid: str, provider_id: int):
     """The council offers the child an interview by the provider; the provider is notified."""
     access.require(actor, "return_home_interviews", "create")
     episode = visible_episode(session, actor, rid)
+    if not access.keeps_child(session, actor, episode.child_id):  # a host council sees, no more
+        raise NotFound("episode")
     provider = session.get(Agency, provider_id)
-    if provider is None or provider.kind not in RHI_PROVIDERS:
+    if not access.provides_interviews(provider):
         raise Invalid("provider_id", "not a return home interview provider")
     if (
         session.scalar(
@@ -130,6 +159,7 @@ def assign_rhi(session: Session, actor: Actor, rid: str, provider_id: int):
 
 def update_rhi(session: Session, actor: Actor, rhi_id: int, version: int, changes: dict):
     access.require(actor, "return_home_interviews", "update")
+    access.check_writes(actor, "return_home_interview", changes)
     rhi = session.scalar(
         select(ReturnHomeInterview).where(
             ReturnHomeInterview.id == rhi_id, access.return_home_interviews(actor)
@@ -137,6 +167,8 @@ def update_rhi(session: Session, actor: Actor, rhi_id: int, version: int, change
     )
     if rhi is None:
         raise NotFound("return home interview")
+    if not access.owes_interview(session, actor, rhi):
+        raise Conflict("another council owes this interview; it may be taken on by agreement")
     if rhi.version != version:
         raise Conflict(
             f"interview {rhi_id} was changed by someone else (now version "

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
+from misper.app.audit import service as audit
 from misper.app.errors import NotFound
 from misper.app.notifications.models import Notification
 
@@ -41,7 +42,11 @@ def list_notifications(
     query = select(Notification).where(access.notifications(actor))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    return list(session.scalars(query.order_by(Notification.id.desc()).offset(offset).limit(limit)))
+    rows = list(session.scalars(query.order_by(Notification.id.desc()).offset(offset).limit(limit)))
+    audit.record(
+        session, actor, "list", "notification", detail={"rows": len(rows), "unread": unread_only}
+    )
+    return rows
 
 
 def mark_read(session: Session, actor: Actor, notification_id: int) -> Notification:

@@ -70,7 +70,7 @@ def profile_status(
 ) -> ProfileStatus:
     rules = rules or default_config().philomena_profile
     versions = profiles.profile_history(session, actor, pid)
-    child = visible_child(session, actor, pid, scope=access.profiles)
+    child = visible_child(session, actor, pid, scope=access.readable_profiles)
     latest = versions[0] if versions else None
     content = dict(latest.content) if latest else {}
     share, missing = completeness(content)

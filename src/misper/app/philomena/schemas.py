@@ -23,8 +23,9 @@ AgreedWait = Annotated[
         ge=0,
         le=MAX_AGREED_WAIT,
         description=(
-            "The risk plan agreed with the police and the social worker: report if the child is not back "
-            "this many minutes after the expected time; none: the carer's flowchart's default wait"
+            "The risk plan agreed with the police and the social worker: report if the child is "
+            "not back this many minutes after the expected time; none: the carer's flowchart's "
+            "default wait"
         ),
     ),
 ]

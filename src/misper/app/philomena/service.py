@@ -17,9 +17,10 @@ MAX_AGREED_WAIT = 24 * 60  # minutes: a longer wait is no longer "late"; the pla
 
 
 def profile_history(session: Session, actor: Actor, pid: str) -> list[PhilomenaProfile]:
-    """Every version, newest first."""
+    """Every version, newest first: of a child in the caller's scope, or of another force's child
+    shared with the caller's force (a record request answered, or the caller's break-glass)."""
     access.require(actor, "philomena", "read")
-    child = visible_child(session, actor, pid, scope=access.profiles)
+    child = visible_child(session, actor, pid, scope=access.readable_profiles)
     audit.record(session, actor, "read", "philomena_profile", child_id=child.id)
     return list(
         session.scalars(

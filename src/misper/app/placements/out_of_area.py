@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from misper.app import access
 from misper.app.access import Actor, visible_child
@@ -16,7 +16,7 @@ from misper.app.agencies.models import Agency
 from misper.app.agencies.service import get_home
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.episodes.models import Episode, EpisodeAssociate, EpisodeLink
+from misper.app.episodes.models import Associate, Episode, EpisodeAssociate, EpisodeLink
 from misper.app.groups.service import rival_links
 from misper.app.notifications.service import notify
 from misper.app.placements.models import Home, Placement
@@ -25,7 +25,8 @@ UNSEEN = "a child placed there whose record you may not see"
 
 
 def notify_out_of_area(session: Session, placement: Placement, home: Home, pid: str) -> list[int]:
-    """Tell the host council and the home's police force of an out-of-area placement; the agencies told."""
+    """Tell the host council and the home's police force of an out-of-area placement; returns the
+    agencies told."""
     if placement.placing_council_id == home.host_council_id:
         return []
     placer = session.get(Agency, placement.placing_council_id)
@@ -99,13 +100,18 @@ def _rids(child_id: int):
 
 
 def _shared_associates(session: Session, a: int, b: int) -> int:
-    of_a = select(EpisodeAssociate.associate_id).where(
-        EpisodeAssociate.episode_id.in_(_episodes(a))
+    """Associates named in episodes of both children, matched by their pseudonymous id: each force
+    holds its own record of an associate, and the check uses every force's, disclosing a count."""
+    named, link = aliased(Associate), aliased(EpisodeAssociate)
+    of_a = (
+        select(named.associate_id)
+        .join(link, link.associate_id == named.id)
+        .where(link.episode_id.in_(_episodes(a)))
     )
     return session.scalar(
-        select(func.count(func.distinct(EpisodeAssociate.associate_id))).where(
-            EpisodeAssociate.episode_id.in_(_episodes(b)), EpisodeAssociate.associate_id.in_(of_a)
-        )
+        select(func.count(func.distinct(Associate.associate_id)))
+        .join(EpisodeAssociate, EpisodeAssociate.associate_id == Associate.id)
+        .where(EpisodeAssociate.episode_id.in_(_episodes(b)), Associate.associate_id.in_(of_a))
     )
 
 

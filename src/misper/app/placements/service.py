@@ -9,9 +9,7 @@ from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor, visible_child
-from misper.app.agencies.service import get_home
 from misper.app.audit import service as audit
-from misper.app.children.models import Child
 from misper.app.errors import Invalid, NotFound
 from misper.app.placements.models import Home, Placement
 from misper.app.placements.out_of_area import notify_out_of_area
@@ -38,10 +36,14 @@ def list_placements(session: Session, actor: Actor, pid: str) -> list[tuple[Plac
 def place_child(
     session: Session, actor: Actor, pid: str, home_id: int, start_date: date
 ) -> tuple[Placement, Home]:
-    """The placing council is the caller's; the child's open placement (if any) ends that day."""
+    """The placing council is the caller's, which keeps the child's record (a host council sees
+    the children placed in its area, and places none); the child's open placement (if any) ends
+    that day."""
     access.require(actor, "placements", "create")
-    child = visible_child(session, actor, pid)
-    home = get_home(session, home_id)
+    child = visible_child(session, actor, pid, scope=access.kept_children)
+    home = session.get(Home, home_id)
+    if home is None:
+        raise Invalid("home_id", "no home has this id")
     for current in session.scalars(
         select(Placement).where(Placement.child_id == child.id, Placement.end_date.is_(None))
     ):
@@ -66,10 +68,7 @@ def end_placement(
 ) -> tuple[Placement, Home]:
     access.require(actor, "placements", "update")
     placement = session.scalar(
-        select(Placement).where(
-            Placement.id == placement_id,
-            Placement.child_id.in_(select(Child.id).where(access.children(actor))),
-        )
+        select(Placement).where(Placement.id == placement_id, access.kept_placements(actor))
     )
     if placement is None:
         raise NotFound("placement")

@@ -1,1 +1,2 @@
-"""The control room's triage of a report: profile, history, wait guidance, risk, decision, reviews."""
+"""The control room's triage of a report: profile, history, wait guidance, risk, decision,
+reviews."""

@@ -1,4 +1,5 @@
-"""What triage adds to the case store: the factors behind a risk assessment, and review reminders."""
+"""What triage adds to the case store: the factors behind a risk assessment, and review
+reminders."""
 
 from __future__ import annotations
 

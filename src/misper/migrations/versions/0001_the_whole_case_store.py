@@ -1,4 +1,5 @@
-"""The whole case store: agencies, users, children, placements, profiles, episodes, interviews, audit.
+"""The whole case store: agencies, users, children, placements, profiles, episodes, interviews,
+audit.
 
 Revision ID: 0001
 Revises:

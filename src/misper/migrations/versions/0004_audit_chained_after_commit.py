@@ -1,4 +1,5 @@
-"""The audit chain is built after commit (events are inserted unchained, then numbered and hashed once).
+"""The audit chain is built after commit (events are inserted unchained, then numbered and hashed
+once).
 
 Also an index on open episodes per force: the store's load benchmark found every listing of open
 episodes reading all of a force's closed ones.
