@@ -116,7 +116,11 @@ CHECKS = ("N", "S", "X", "H")
 TASKS = ("N", "S")
 USERS = ("own", "other")
 NOTES = ("MINE", "AGENCY", "COLLEAGUE", "OTHER")
-PERIOD = {"start": "2020-01-01T00:00", "end": when(60 * 24)}
+
+
+def period(c: Ctx, t: str) -> tuple[dict, dict, None]:
+    """A dashboard's period: from long before the world to tomorrow."""
+    return {}, {"start": "2020-01-01T00:00", "end": when(60 * 24)}, None
 
 
 def pid(body: dict | None = None, query: dict | None = None) -> Call:
@@ -140,8 +144,10 @@ def keyed(name: str, ids: str, body: dict | Callable | None = None) -> Call:
     )
 
 
-def listed(markers: Callable[[Ctx], dict[str, str]], query: dict | None = None) -> Recipe:
-    return Recipe(lambda c, t: ({}, query or {}, None), markers=markers)
+def listed(markers: Callable[[Ctx], dict[str, str]], query: dict | Call | None = None) -> Recipe:
+    """A list: one call (`query` its query, or a call giving it)."""
+    call = query if callable(query) else lambda c, t: ({}, query or {}, None)
+    return Recipe(call, markers=markers)
 
 
 def pids(*keys: str) -> Callable[[Ctx], dict[str, str]]:
@@ -214,14 +220,15 @@ def episode_change(c: Ctx, t: str) -> dict:
 
 
 def rivals(c: Ctx, t: str) -> tuple[dict, dict, dict]:
-    """Own group with own rival; the south's pair; own group with the south's group as rival."""
+    """Own group with own rival; the south's pair; own group with the south's group as rival;
+    an unknown group with own rival."""
     first, second = {
         "N": (GROUPS["F1"][0], GROUPS["F1"][1]),
         "S": (GROUPS["F2"][0], GROUPS["F2"][1]),
         "NS": (GROUPS["F1"][0], GROUPS["F2"][0]),
         ABSENT: (None, GROUPS["F1"][1]),
     }[t]
-    group = c.world.group.get(first, MISSING_ID)
+    group = MISSING_ID if first is None else c.world.group[first]
     return {"group_id": group}, {}, {"rival_id": c.world.group[second]}
 
 
@@ -472,9 +479,9 @@ API: dict[str, Recipe] = {
     "GET /api/dashboards/frequently-missing": Recipe(NONE),
     "GET /api/dashboards/rhi-compliance": Recipe(NONE),
     "GET /api/dashboards/care-homes": listed(
-        lambda c: {"NH": "North House", "SH": "South House"}, PERIOD
+        lambda c: {"NH": "North House", "SH": "South House"}, period
     ),
-    "GET /api/dashboards/hotspots": Recipe(lambda c, t: ({}, PERIOD, None)),
+    "GET /api/dashboards/hotspots": Recipe(period),
     "GET /api/dashboards/network": Recipe(NONE),
 }
 
@@ -654,8 +661,8 @@ PAGES: dict[str, Recipe] = {
 
 RECIPES = {**API, **PAGES}
 
-# What no north user may ever read: the south's records (unless the table says the role reaches
-# that record on that route), and, per role, the intelligence and text that are not theirs.
+# What names the south's records: no north user reads it, unless the table says the role reaches
+# that record on that route (test_access_matrix.NEVER adds what each role never reads anywhere).
 SOUTH_ONLY = (
     CHILDREN["S"][0],
     CHILDREN["S"][1],

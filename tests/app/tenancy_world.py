@@ -18,7 +18,8 @@ unique, so a list or an answer is searched for them without one matching inside 
     W   a child North Police holds, wanted by South Police (a request and a break-glass)
     U   the north child's second interview, not shared with the police
 
-Built once per module by the matrix and never changed: each call's changes are rolled back.
+The matrix builds it once per module and rolls back every call's changes, so each call finds it
+as built here.
 """
 
 from __future__ import annotations
@@ -57,14 +58,15 @@ PASSWORD = "correct horse battery"
 QUICK = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 R = Role
 
-# Agencies by key: (name, kind).
+# Agencies by key: (name, kind); made in this order, so that the acting one of a kind has the
+# lower id for some kinds and the higher for others (no scope may lean on the order of ids).
 AGENCIES = {
-    "F1": ("North Police", "police"),
     "F2": ("South Police", "police"),
+    "F1": ("North Police", "police"),
     "C1": ("North Council", "council"),
     "C2": ("South Council", "council"),
-    "P1": ("North Care", "care_provider"),
     "P2": ("South Care", "care_provider"),
+    "P1": ("North Care", "care_provider"),
     "R1": ("North Interviews", "rhi_provider"),
     "R2": ("South Interviews", "rhi_provider"),
     "CH": ("Missing Charity", "charity"),
@@ -99,8 +101,8 @@ COLLEAGUE = {
 
 # Children: key -> (pid, name, responsible council, holding agency, home lived in (or None)).
 CHILDREN = {
-    "N": ("pid-north", "Nora Northcote", "C1", "C1", "H1"),
     "S": ("pid-south", "Sam Southgate", "C2", "C2", "H2"),
+    "N": ("pid-north", "Nora Northcote", "C1", "C1", "H1"),
     "X": ("pid-hosted", "Xena Hostwick", "C2", "C2", "H1"),
     "Y": ("pid-away", "Yuri Awayfield", "C1", "C1", "H2"),
     "H": ("pid-held", "Hal Heldon", None, "F1", None),

@@ -15,7 +15,9 @@ north's force holds, RQ/DQ/BG another force's children shared on request / decli
 the north officer's break-glass, W the north's child the south asks for, U an interview not shared
 with the police, IN/OUT a request to / from the north, own/other a user of the admin's agency or
 not, MINE/AGENCY/COLLEAGUE/OTHER a notification to the user / their agency / a colleague / the
-south; "ok" a route with no one else's record in it.
+south, NH/SH the north's and the south's home, F1/F2 the north's and the south's force (in an
+export, by their postcode sectors), "new" a child reported by details, PF the north's episode with
+a police field written too; "ok" a route with no one else's record in it.
     T       reached: 200, 201 or (a page's form) 303
     !T      refused although the role sees the record: 403, 404 or 409 (it is not its to change)
     T:409   exactly that answer (e.g. a conflict the process names)
@@ -273,8 +275,9 @@ PAGES: dict[str, dict[frozenset[Role], str]] = {
     "POST /record-requests/{request_id}/answer": {MISPERS: "IN"},
     "GET /break-glass": {MISPERS: "W"},
     "POST /break-glass/{request_id}/review": {MISPERS: "IN"},
-    # Dashboards: each role's from its work (README); the provider its interviews'.
-    "GET /dashboards": {CASE | RHI: "ok"},
+    # Dashboards: each role's from its work (README). The provider's one is its interviews,
+    # reached from its menu ("Return home interviews"), with no index of one.
+    "GET /dashboards": {CASE: "ok"},
     "GET /dashboards/open": EPISODE_READ,
     "GET /dashboards/frequent": {CASE: "ok"},
     "GET /dashboards/interviews": INTERVIEW_PAGE_LIST,
@@ -497,24 +500,39 @@ def _refused(key: str) -> set[int]:
     return {403, 404, 409} | ({422} if method == "POST" and not path.startswith("/api") else set())
 
 
-@pytest.mark.parametrize("key", sorted(TABLE))
+# A known gap, kept failing on purpose until fixed (docs/security.md): an administrator reads the
+# field history of every agency's records, not only their own agency's.
+KNOWN_GAPS = {"GET /api/audit/history"}
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known gap, see KNOWN_GAPS"))
+        if k in KNOWN_GAPS
+        else k
+        for k in sorted(TABLE)
+    ],
+)
 def test_route(matrix, key):
     """The route answers each role on each target as its row says, and no answer shows what the
     role may not read there."""
     recipe, outcomes = RECIPES[key], expected(key)
     page_form = key.startswith("POST /") and not key.startswith("POST /api")
     wrong: list[str] = []
-    absent = None
+    absent, refusals = None, set()
     for index, role in enumerate(Role):
         mine = outcomes.get(role)
         if mine is None:  # the role may not use the route: 403 on any record alike
             targets = [t for t in recipe.targets if t != "new"] or list(recipe.targets)
-            target = targets[index % len(targets)]
+            target = targets[index % len(targets)]  # the roles take turns on the targets
             answer, _sent = matrix.call(key, role, target)
             if answer.status_code != 403:
                 wrong.append(f"{role.value} {target}: {answer.status_code}, expected 403")
             elif any(marker in answer.text for marker in MARKERS):
                 wrong.append(f"{role.value} {target}: the refusal names a record")
+            elif "application/json" in answer.headers.get("content-type", ""):
+                refusals.add(answer.text)  # a page's shows the caller's own menu
             continue
         if recipe.markers:
             answer, sent = matrix.call(key, role, "ok")
@@ -554,6 +572,8 @@ def test_route(matrix, key):
                 )
             leaked = _leaks(role, answer, sent, target == "S" and "S" in mine)
             wrong += [f"{role.value} {target}: shows {s}" for s in leaked]
+    if len(refusals) > 1:  # one refusal whichever record was named
+        wrong.append(f"the refusals differ: {sorted(refusals)}")
     assert wrong == [], f"{key}:\n" + "\n".join(wrong)
 
 

@@ -80,9 +80,13 @@ def test_api_never_fails_or_breaks_its_schema(fuzz_target):
     assert len(published) > 90 and run.operations[-1] == REVOKE
     assert published - run.anchored == UNANCHORED
     succeeded = {(m, p) for m, p, status in run.statuses if status < 300}
-    print(sorted(published - succeeded))
     print(
         f"\n{len(published)} operations x {len(tokens)} roles, up to {EXAMPLES} examples each: "
-        f"{run.calls} calls, {len(run.failures)} failures"
+        f"{run.calls} calls, {len(succeeded)} operations answered with success at least once, "
+        f"{len(run.failures)} failures"
     )
     assert not run.failures, f"{len(run.failures)} failures:\n\n" + "\n\n".join(run.failures)
+    # The anchors reach the records: all but the administrator's routes (users, agencies, homes,
+    # audit, partnerships), the analyst's export and the charity's list succeed for some role, but
+    # for a few whose record the fuzzing itself changed first (a version moved on, a task done).
+    assert len(succeeded) >= len(published) - 20, sorted(published - succeeded)

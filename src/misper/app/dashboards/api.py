@@ -71,6 +71,6 @@ def network(session: DB, actor: Actor = allowed("associations", "list")) -> dict
 def timeline(
     pid: Annotated[str, Path(min_length=1, max_length=64)],
     session: DB,
-    actor: Actor = allowed("children", "read"),
+    actor: Actor = allowed("timelines", "read"),
 ) -> list[dict]:
     return [{**e, "at": e["at"].isoformat()} for e in child_timeline(session, actor, pid)]
