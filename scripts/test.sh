@@ -28,6 +28,7 @@ fi
 .venv/bin/ruff format --check src tests bench
 .venv/bin/mypy
 
-# two workers, a test file per worker (some browser tests build on the one before in their file);
-# `-n 0` runs the suite in one process
-exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
+# Two workers taking tests one by one, in an order shuffled afresh at every run (the seed is printed
+# in the header; pass --random-order-seed=N to repeat one); `-n 0` runs the suite in one process.
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist worksteal \
+  --random-order-seed="$(( (RANDOM << 15) | RANDOM ))" "$@"

@@ -1,7 +1,8 @@
 """Store fixtures: every database test runs on real migrations, on SQLite and on PostgreSQL.
 
 PostgreSQL runs when MISPER_TEST_POSTGRES_URL names a server; each test gets a database of its own,
-copied from a migrated template made once per session, and dropped afterwards.
+copied from a migrated template made once per session (the next copy made in the background while a
+test runs), and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -77,6 +79,40 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+class _Databases:
+    """Copies of the migrated template, each made in a background thread while the test before it
+    runs, and dropped there after: a test waits for neither."""
+
+    def __init__(self, template: str):
+        self.template = template
+        self.admin = _pg_admin()
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-copies")
+        self.ready: Future[str] = self.worker.submit(self._copy)
+
+    def _copy(self) -> str:
+        name = f"misper_t_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        return name
+
+    def _drop(self, name: str) -> None:
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def take(self) -> str:
+        name = self.ready.result()
+        self.ready = self.worker.submit(self._copy)
+        return name
+
+    def give_back(self, name: str) -> None:
+        self.worker.submit(self._drop, name)
+
+    def close(self) -> None:
+        self.give_back(self.ready.result())
+        self.worker.shutdown(wait=True)
+        self.admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_template():
     name = f"misper_tpl_{uuid.uuid4().hex[:10]}"
@@ -90,6 +126,13 @@ def pg_template():
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def pg_databases(pg_template):
+    databases = _Databases(pg_template)
+    yield databases
+    databases.close()
+
+
 def _fresh_store(backend, request, folder):
     """URL of a fresh, fully migrated, empty store, dropped when the fixture ends."""
     if backend == "sqlite":
@@ -97,15 +140,10 @@ def _fresh_store(backend, request, folder):
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("pg_template")
-    name = f"misper_t_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin()
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    databases = request.getfixturevalue("pg_databases")
+    name = databases.take()
     yield _pg_db_url(name)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    databases.give_back(name)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.tenancy_world import (
@@ -34,9 +35,11 @@ from app.tenancy_world import (
     TenancyWorld,
     note_for,
 )
-from misper.app.children.models import Child
+from misper.app.access import actor_of
+from misper.app.audit import service as audit
+from misper.app.children.models import Child, ChildPhoto
 from misper.app.episodes.models import Episode
-from misper.app.users.models import POLICE_ROLES, Role
+from misper.app.users.models import POLICE_ROLES, Role, User
 
 ABSENT = "absent"
 MISSING_ID = 999_999
@@ -135,6 +138,19 @@ def back(body: dict | None = None) -> Call:
     return lambda c, t: ({"rid": c.back(t)}, {}, body)
 
 
+FAMILY_HOMES = ("N", "S", "X", "Y", "H", "NC")
+
+
+def from_family_home(body: dict | None = None) -> Call:
+    """A fresh closed episode of child `t` from the family home (`Ctx.fresh_closed_episode`); NC
+    the north's open episode from its care home."""
+    return lambda c, t: (
+        {"rid": OPEN["N"][0] if t == "NC" else c.fresh_closed_episode(t)},
+        {},
+        body,
+    )
+
+
 def keyed(name: str, ids: str, body: dict | Callable | None = None) -> Call:
     """A route naming a record by its id: `ids` the world's map of them."""
     return lambda c, t: (
@@ -148,6 +164,21 @@ def listed(markers: Callable[[Ctx], dict[str, str]], query: dict | Call | None =
     """A list: one call (`query` its query, or a call giving it)."""
     call = query if callable(query) else lambda c, t: ({}, query or {}, None)
     return Recipe(call, markers=markers)
+
+
+def with_photo(c: Ctx, t: str) -> tuple[dict, dict, None]:
+    """The child `t`, given a photo first (so that an answer of absent is the scope's doing)."""
+    if t != ABSENT:
+        c.session.add(
+            ChildPhoto(
+                child_id=c.world.child[t],
+                content=b"\xff\xd8 a photo",
+                media_type="image/jpeg",
+                uploaded_at=datetime.now(),
+            )
+        )
+        c.session.flush()
+    return {"pid": c.pid(t)}, {}, None
 
 
 def pids(*keys: str) -> Callable[[Ctx], dict[str, str]]:
@@ -185,9 +216,54 @@ def new_user(c: Ctx, t: str) -> dict:
     return {"username": f"new-{t}", "role": "police_officer", "agency": agency[t]}
 
 
+def back_home(c: Ctx, t: str) -> None:
+    """Child `t` found from its open episode first: a child already missing is reported only once
+    (the answer to a second report is tested in test_episode_merge.py)."""
+    if t in CHILDREN:
+        c.session.execute(
+            update(Episode)
+            .where(Episode.child_id == c.world.child[t], Episode.found_at.is_(None))
+            .values(found_at=Episode.reported_at)
+        )
+        c.session.flush()
+
+
+def found_first(call: Call) -> Call:
+    """`call`, the child `t` found from its open episode first (`back_home`)."""
+
+    def first_found(c: Ctx, t: str):
+        back_home(c, t)
+        return call(c, t)
+
+    return first_found
+
+
+def second_report(c: Ctx, t: str) -> dict:
+    """Another open report of episode `t`'s child, by the same force: the one to merge."""
+    if t == ABSENT:
+        return {"other_rid": "dup-absent"}
+    _rid, child, force, _reporter, _home = OPEN[t]
+    c.session.add(
+        Episode(
+            rid=f"dup-{t}",
+            child_id=c.world.child[child],
+            force_id=c.world.agency[force],
+            links_recorded=False,
+            associates_recorded=False,
+            updated_at=datetime.now(),
+            reported_at=datetime.now() - timedelta(minutes=5),
+            age=14,
+            missing_from_type="home",
+        )
+    )
+    c.session.flush()
+    return {"other_rid": f"dup-{t}"}
+
+
 def report(c: Ctx, t: str) -> dict:
     """A report of child `t` (by details for "new"), as the role reports: care staff from the
     home, the police from wherever it was."""
+    back_home(c, t)
     where = "care_home" if c.role is Role.care_staff else "home"
     fields = {"reported_at": when(-10), "missing_from_type": where}
     if t == "new":
@@ -241,6 +317,18 @@ def changed_child(c: Ctx, t: str) -> int:
     return c.world.child[t]
 
 
+# An audit event by an officer of the admin's force and one by an officer of the other force.
+EVENTS = {"own": "event-of-north", "other": "event-of-south"}
+
+
+def audit_events(c: Ctx, t: str) -> tuple[dict, dict, None]:
+    """Records the two events of `EVENTS` (rolled back with the call) before listing."""
+    for key, force in (("own", "F1"), ("other", "F2")):
+        user = c.session.get(User, c.world.user[c.world.username(Role.police_officer, force)])
+        audit.record(c.session, actor_of(user), "read", "child", EVENTS[key])
+    return {}, {}, None
+
+
 def request_id(kind: str) -> Call:
     """A waiting request (or opening) of the south about the north's child ("IN"), or the north's
     own to the south ("OUT")."""
@@ -249,6 +337,13 @@ def request_id(kind: str) -> Call:
         {},
         {"answer": "share"} if kind == "request" else {},
     )
+
+
+def withdrawal(c: Ctx, t: str) -> tuple[dict, dict, dict]:
+    """Withdrawing a share: of the south's waiting request (IN: not shared, so 409) or of the
+    north's own request to the south (OUT)."""
+    path, query, _ = request_id("request")(c, t)
+    return path, query, {}
 
 
 JUSTIFICATION = "found alone at the station at night, needs her care plan now"
@@ -322,6 +417,7 @@ API: dict[str, Recipe] = {
     "PATCH /api/episodes/{rid}": Recipe(
         police_field(rid(episode_change), {"arrested_while_missing": False}), (*EPISODES, "PF")
     ),
+    "POST /api/episodes/{rid}/merge": Recipe(rid(second_report), EPISODES),
     "POST /api/episodes/{rid}/close": Recipe(
         police_field(
             rid(lambda c, t: {"version": 1, "found_at": when(-1)}), {"found_by": "police"}
@@ -380,7 +476,7 @@ API: dict[str, Recipe] = {
     "PUT /api/checks/{check_id}/concerns": Recipe(
         keyed("check_id", "check", {"concerns": ["needs_medication"]}), CHECKS
     ),
-    "POST /api/checks/{check_id}/report": Recipe(keyed("check_id", "check"), CHECKS),
+    "POST /api/checks/{check_id}/report": Recipe(found_first(keyed("check_id", "check")), CHECKS),
     # Groups.
     "GET /api/groups": listed(lambda c: {"N": GROUPS["F1"][0], "S": GROUPS["F2"][0]}),
     "POST /api/groups": Recipe(lambda c, t: ({}, {}, {"name": "crew-new", "area": "Town"})),
@@ -442,6 +538,7 @@ API: dict[str, Recipe] = {
     "POST /api/notifications/{notification_id}/read": Recipe(
         lambda c, t: (note_id(c, t), {}, None), NOTES
     ),
+    "POST /api/notifications/read-all": Recipe(NONE),
     # Reaching another force's child.
     "POST /api/record-requests": Recipe(
         lambda c, t: ({}, {}, {"pid": c.pid(t), "reason": "matrix"}), ("S", "DQ", "Y", "N", "H")
@@ -449,13 +546,14 @@ API: dict[str, Recipe] = {
     "GET /api/record-requests/outgoing": listed(pids("RQ", "DQ", "BG", "Y", "W")),
     "GET /api/record-requests/incoming": listed(pids("W", "RQ", "Y")),
     "POST /api/record-requests/{request_id}/answer": Recipe(request_id("request"), ("IN", "OUT")),
+    "POST /api/record-requests/{request_id}/withdraw": Recipe(withdrawal, ("IN", "OUT")),
     "POST /api/break-glass": Recipe(
         lambda c, t: ({}, {}, {"pid": c.pid(t), "justification": JUSTIFICATION}), ("S", "N")
     ),
     "GET /api/break-glass": listed(pids("W", "BG")),
     "POST /api/break-glass/{request_id}/review": Recipe(request_id("glass"), ("IN", "OUT")),
     # Audit, export, charity.
-    "GET /api/audit": Recipe(NONE),
+    "GET /api/audit": listed(lambda c: EVENTS, audit_events),
     "GET /api/audit/verify": Recipe(NONE),
     "GET /api/audit/history": Recipe(
         lambda c, t: ({}, {"table": "children", "row_id": str(changed_child(c, t))}, None),
@@ -517,6 +615,15 @@ PAGES: dict[str, Recipe] = {
     "GET /account/second-factor": Recipe(NONE),
     "POST /account/second-factor": Recipe(lambda c, t: ({}, {}, second_factor(c, t))),
     "GET /notifications": listed(notes),
+    "GET /notifications/{notification_id}": Recipe(lambda c, t: (note_id(c, t), {}, None), NOTES),
+    "POST /notifications/{notification_id}/read": Recipe(
+        lambda c, t: (note_id(c, t), {}, {}), NOTES
+    ),
+    "POST /notifications/read-all": Recipe(lambda c, t: ({}, {}, {})),
+    "GET /account/notifications": Recipe(NONE),
+    "POST /account/notifications": Recipe(
+        lambda c, t: ({}, {}, {"frequency": "daily", "email": "matrix@example.org"})
+    ),
     # Children.
     "GET /children": listed(pids(*KIDS, *SHARED, "W")),
     "GET /children/{pid}/profile": Recipe(pid(), (*KIDS, *SHARED)),
@@ -524,6 +631,7 @@ PAGES: dict[str, Recipe] = {
         pid({"description": "short hair", "agreed_wait_minutes": ""}), (*KIDS, "RQ", "BG")
     ),
     "GET /children/{pid}/timeline": Recipe(pid(), KIDS),
+    "GET /children/{pid}/photo": Recipe(with_photo, (*KIDS, *SHARED)),
     "GET /children/{pid}/not-here": Recipe(lambda c, t: ({"pid": c.pid("N")}, {}, None)),
     "POST /children/{pid}/not-here": Recipe(pid(_back()), KIDS),
     "GET /not-here": Recipe(NONE),
@@ -550,6 +658,7 @@ PAGES: dict[str, Recipe] = {
         rid({"kind": "update", "text": "called the school"}), EPISODES
     ),
     "GET /episodes/{rid}/close": Recipe(rid(), EPISODES),
+    "POST /episodes/{rid}/merge": Recipe(rid(second_report), EPISODES),
     "POST /episodes/{rid}/close": Recipe(
         police_field(
             rid(lambda c, t: {"version": "1", "found_at": when(-1)}), {"found_by": "police"}
@@ -558,6 +667,12 @@ PAGES: dict[str, Recipe] = {
     ),
     "GET /episodes/{rid}/prevention": Recipe(back(), BACK),
     "POST /episodes/{rid}/prevention": Recipe(back({"outcome": "done", "where": "park"}), BACK),
+    "GET /episodes/{rid}/advice": Recipe(from_family_home(), FAMILY_HOMES),
+    "POST /episodes/{rid}/advice/printed": Recipe(from_family_home(), FAMILY_HOMES),
+    "POST /episodes/{rid}/advice/email": Recipe(
+        from_family_home({"email": "parent@example.org"}), FAMILY_HOMES
+    ),
+    "GET /episodes/{rid}/briefing": Recipe(rid(), EPISODES),
     "GET /control-room": listed(rids(OPEN, "N", "S")),
     "GET /triage/{rid}": Recipe(rid(), POLICE_EPISODES),
     "POST /triage/{rid}/risk": Recipe(
@@ -622,6 +737,7 @@ PAGES: dict[str, Recipe] = {
     # Reaching another force's child: the holding force's pages.
     "GET /record-requests": listed(pids("W", "RQ", "Y")),
     "POST /record-requests/{request_id}/answer": Recipe(request_id("request"), ("IN", "OUT")),
+    "POST /record-requests/{request_id}/withdraw": Recipe(withdrawal, ("IN", "OUT")),
     "GET /break-glass": listed(pids("W", "BG")),
     "POST /break-glass/{request_id}/review": Recipe(request_id("glass"), ("IN", "OUT")),
     # Dashboards.
@@ -641,8 +757,8 @@ PAGES: dict[str, Recipe] = {
     "POST /users/{username}/reset": Recipe(
         lambda c, t: ({"username": user_of(c, t)}, {}, None), USERS
     ),
-    "GET /audit": Recipe(NONE),
-    "GET /audit/verify": Recipe(NONE),
+    "GET /audit": listed(lambda c: EVENTS, audit_events),
+    "GET /audit/verify": listed(lambda c: EVENTS, audit_events),
     "GET /exports": Recipe(NONE),
     "GET /exports/incidents.csv": listed(lambda c: {"F1": "AL1 1", "F2": "SG1 1"}),
     "GET /charity-partnerships": Recipe(NONE),

@@ -96,7 +96,7 @@ def test_one_child_through_the_after_stage(server, browser):
     assert "P-away" in overdue.inner_text()
     assert _violations(cpage) == []
     # 3. The interview is completed, with findings, and the reasons shared with the police.
-    overdue.get_by_role("link", name="Interview").first.click()
+    overdue.locator("tbody").get_by_role("link", name="Interview").first.click()
     cpage.get_by_label("Offered").check()
     cpage.get_by_label("Accepted").check()
     cpage.get_by_label("Completed at").fill(now.strftime("%Y-%m-%dT%H:%M"))

@@ -79,7 +79,7 @@ def test_meetings_actions_and_the_timeline_in_order(store):
     referral = episode_closed(session, world, 0, "e1", flags=["cce"])
     referral.referred_at = DAY0 + timedelta(days=1)
     with pytest.raises(Invalid):
-        meetings.record_meeting(session, coord, referral.id, DAY0, None, None)
+        meetings.record_meeting(session, coord, referral.id, DAY0, None, None, now=DAY0)
     meeting = meetings.record_meeting(
         session,
         coord,
@@ -87,6 +87,7 @@ def test_meetings_actions_and_the_timeline_in_order(store):
         DAY0 + timedelta(days=3),
         "police, council, home",
         "safety plan agreed",
+        now=DAY0 + timedelta(days=3, hours=2),  # recorded the day it was held
     )
     action = meetings.add_action(
         session, coord, meeting.id, "Disrupt the associate", world.agencies["force"].id, None

@@ -4,17 +4,19 @@ codes that make the user choose their own password."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import datetime, timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.forms import FormClient
 from misper.app.access import actor_of
 from misper.app.agencies.models import Agency
+from misper.app.audit.models import AuditEvent
 from misper.app.auth import service as auth
 from misper.app.auth.service import hasher
 from misper.app.errors import Invalid
@@ -365,3 +367,65 @@ def test_an_unknown_role_in_the_configuration_stops_the_server(database_url, mon
     monkeypatch.setenv("MISPER_REQUIRE_TOTP_ROLES", "admin,superuser")
     with pytest.raises(ValueError, match="MISPER_REQUIRE_TOTP_ROLES.*superuser"):
         create_app(database_url)
+
+
+# --- Detection: every failed sign-in and every sign-out is an audit event ----------------------
+
+
+def _events(session, action: str) -> list[tuple]:
+    session.expire_all()
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    )
+    return [(e.actor_id, e.entity, e.entity_id, json.loads(e.detail), e.reason) for e in events]
+
+
+def _wrong_code(totp: pyotp.TOTP) -> str:
+    """A code the app does not show now, nor 30 seconds either side."""
+    near = {totp.at(time.time() + drift) for drift in (-30, 0, 30)}
+    return next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in near)
+
+
+def test_every_failed_sign_in_is_audited_and_never_what_was_typed(client, people):
+    officer = _reload(people, "officer")
+    officer.totp_secret = pyotp.random_base32()
+    people.commit()
+    totp = pyotp.TOTP(officer.totp_secret)
+    sw = _reload(people, "sw")
+    assert _log_in(client, "sw", "typed wrong password 1") == 401
+    assert _log_in(client, "no.such.person", "typed wrong password 2") == 401
+    api = {"username": "sw", "password": "typed wrong password 3"}
+    assert client.post("/api/auth/token", json=api).status_code == 401
+    assert _log_in(client, "officer", PASSWORD) == 200  # the page asking for the code
+    assert client.post("/login/code", data={"code": _wrong_code(totp)}).status_code == 401
+    api = {"username": "officer", "password": PASSWORD, "code": _wrong_code(totp)}
+    assert client.post("/api/auth/token", json=api).status_code == 401
+    sw_id, officer_id = str(sw.id), str(officer.id)
+    assert _events(people, "sign_in_failed") == [
+        (None, "user", sw_id, {"why": "wrong_password"}, None),
+        (None, "user", None, {"why": "unknown_user", "username": "no.such.person"}, None),
+        (None, "user", sw_id, {"why": "wrong_password"}, None),
+        (None, "user", officer_id, {"why": "wrong_code"}, None),
+        (None, "user", officer_id, {"why": "wrong_code"}, None),
+    ]
+    # The unknown name made nothing: the four people of the fixture, no more.
+    assert people.scalar(select(func.count()).select_from(User)) == 4
+
+
+def test_signing_in_to_a_locked_account_is_audited_too(client, people):
+    for n in range(auth.MAX_FAILURES):
+        assert _log_in(client, "sw", f"wrong {n}") == 401
+    assert _log_in(client, "sw", PASSWORD) == 401  # right, but locked
+    whys = [detail["why"] for *_, detail, _reason in _events(people, "sign_in_failed")]
+    assert whys == ["wrong_password"] * auth.MAX_FAILURES + ["locked"]
+    assert len(_events(people, "lock_out")) == 1
+
+
+def test_signing_out_is_audited_as_the_user_who_signed_out(client, people):
+    sw = _reload(people, "sw")
+    assert _log_in(client, "sw", PASSWORD) == 303
+    assert client.post("/logout").status_code == 303
+    assert _events(people, "logout") == [(sw.id, "user", str(sw.id), {}, None)]
+    # Signing out without a session ends nothing, and records nothing.
+    assert client.post("/logout").status_code == 303
+    assert len(_events(people, "logout")) == 1

@@ -24,6 +24,12 @@ from misper.process.tasks import tasks_for
 BACK = datetime(2024, 6, 1, 21, 0)  # the child should have been home at 21:00
 
 
+def _found_from_last_time(session, world) -> None:
+    """Child A came back from the world's open episode: a new absence may be reported."""
+    world.a.episode.found_at = datetime(2024, 3, 2, 9)
+    session.flush()
+
+
 def _check(session, world, now=BACK + timedelta(minutes=10)):
     carer = world.actor(Role.care_staff)
     return carer, flowchart.start_check(session, carer, world.a.child.pid, BACK, now=now)
@@ -73,6 +79,7 @@ def test_whereabouts_known_is_late_not_missing_and_a_concern_means_report_now(wo
 
 def test_report_carries_the_steps_and_the_profile_and_tells_the_force(world):
     session, w = world
+    _found_from_last_time(session, w)
     carer, check = _check(session, w)
     now = BACK + timedelta(minutes=30)
     flowchart.record_step(
@@ -304,7 +311,7 @@ def test_decisions_need_a_reason_and_a_delay_reminds_once_when_due(world):
             Notification.episode_id == w.a.episode.id, Notification.subject.like("Review due%")
         )
     ).all()
-    assert subjects == ["Review due: episode ep-a was delayed until 23:30"]
+    assert subjects == ["Review due: episode ep-a was delayed until 23:30 on 01 Mar 2024"]
     rows = triage.queue(session, police, now=review)
     assert [(r.episode.rid, r.review_due) for r in rows] == [("ep-a", True)]
     # A later decision to deploy ends the delay: no reminder for it, nor for the old one.
@@ -399,6 +406,7 @@ def test_the_flowchart_waits_as_long_as_the_childs_risk_plan_agreed_and_says_so(
     from misper.app.philomena import service as profiles
 
     session, w = world
+    _found_from_last_time(session, w)
     carer, check = _check(session, w)
     view = flowchart.read_check(session, carer, check.id, now=BACK + timedelta(minutes=10))
     assert view.decision.until == BACK + timedelta(minutes=60)

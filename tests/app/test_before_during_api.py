@@ -56,6 +56,8 @@ def _minute(value: datetime) -> str:
 
 def test_carer_check_over_http_waits_as_agreed_then_reports(api):
     call, session, w = api
+    w.a.episode.found_at = datetime(2024, 3, 2, 9)  # back from the world's episode: reportable
+    session.commit()
     assert _fields(
         call(
             R.care_staff,

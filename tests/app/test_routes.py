@@ -44,6 +44,7 @@ PAGES: dict[str, set[Role] | frozenset[Role]] = {
     "/users": {R.admin},
     "/account/password": EVERYONE,  # each their own
     "/account/second-factor": EVERYONE,
+    "/account/notifications": EVERYONE,  # how each is emailed their own notices
     "/audit": {R.admin},
     "/charity-partnerships": {R.admin},
     "/emerging-frequent": {R.charity_worker},

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from app.forms import FormClient
-from app.world import PASSWORD
+from app.world import PASSWORD, child_not_missing
 from misper.app.auth.service import issue_token
 from misper.app.episodes.models import Episode
 from misper.app.escalation.models import Meeting, MeetingAction
@@ -66,8 +66,9 @@ def _fields(response) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "body", "sector"),
     [
-        # Police report a child of their own force, missing from home in the sector they give.
-        (R.police_mispers, {"pid": "child-a", "missing_from_type": "home"}, "AL2 4"),
+        # Police report a child of their own force (pid: one not missing already, made by the
+        # test), missing from home in the sector they give.
+        (R.police_mispers, {"pid": None, "missing_from_type": "home"}, "AL2 4"),
         # Police report a child the store does not hold for them (a parent's call).
         (
             R.police_mispers,
@@ -75,11 +76,13 @@ def _fields(response) -> list[str]:
             "AL3 9",
         ),
         # Care staff report a child of their home; the sector they give is kept as given.
-        (R.care_staff, {"pid": "child-a"}, "AL1 5"),
+        (R.care_staff, {"pid": None}, "AL1 5"),
     ],
 )
 def test_a_report_keeps_the_postcode_sector_it_gives(store, role, body, sector):
-    call, _app, session, _world, _meeting = store
+    call, _app, session, world, _meeting = store
+    if "pid" in body:
+        body = {**body, "pid": _not_missing(session, world)}
     response = call(
         role,
         "POST",
@@ -95,8 +98,9 @@ def test_a_report_keeps_the_postcode_sector_it_gives(store, role, body, sector):
 
 
 def test_a_care_home_report_without_a_sector_takes_the_homes(store):
-    call, *_ = store
-    response = call(R.care_staff, "POST", "/api/episodes", json={**REPORT, "pid": "child-a"})
+    call, _app, session, world, _meeting = store
+    pid = _not_missing(session, world)
+    response = call(R.care_staff, "POST", "/api/episodes", json={**REPORT, "pid": pid})
     assert response.status_code == 201, response.text
     assert response.json()["missing_from_postcode_sector"] == "AL1 1"  # Home a's (world.py)
 
@@ -200,10 +204,17 @@ def _closed_episode(session, world) -> Episode:
     return episode
 
 
-def _interview_owed(call) -> int:
+def _not_missing(session, world) -> str:
+    """The pid of a child of side A's home who is not missing (child A is: reported once)."""
+    pid = child_not_missing(session, world).pid
+    session.commit()
+    return pid
+
+
+def _interview_owed(call, session, world) -> int:
     """A return home interview side A's council owes: an episode reported and closed by side
     A's force, as the API does it."""
-    report = {**REPORT, "pid": "child-a", "missing_from_type": "home"}
+    report = {**REPORT, "pid": _not_missing(session, world), "missing_from_type": "home"}
     rid = call(R.police_mispers, "POST", "/api/episodes", json=report).json()["rid"]
     closed = call(
         R.police_mispers,
@@ -241,7 +252,7 @@ BODY_IDS = [
     (
         R.council_missing_coordinator,
         lambda c, s, w, m: (
-            f"/api/rhi-clock/{_interview_owed(c)}/arrange",
+            f"/api/rhi-clock/{_interview_owed(c, s, w)}/arrange",
             {"interviewer_kind": "independent_provider"},
         ),
         "provider_id",
@@ -382,7 +393,7 @@ def test_a_carers_check_with_a_time_the_store_does_not_keep_is_refused(store, br
     before = _count(session, CarerCheck)
     refused = carer.post("/children/child-a/not-here", data={"expected_back": value})
     assert refused.status_code == 422, refused.text[:300]
-    assert "enter a date and time" in refused.text
+    assert "Enter the time expected back as a date and time" in refused.text
     assert _count(session, CarerCheck) == before
     started = carer.post("/children/child-a/not-here", data={"expected_back": "2024-03-01 21:00"})
     assert started.status_code == 303
@@ -435,13 +446,20 @@ def test_a_control_room_decision_with_a_review_time_the_store_does_not_keep_is_r
 
 
 @pytest.mark.parametrize("path", ["/dashboards/hotspots", "/dashboards/care-homes"])
-@pytest.mark.parametrize(
-    "period",
-    [{"end": "0001-01-02"}, {"start": "2024-01-01T00:00+05:00", "end": "2024-06-01"}],
-)
-def test_a_dashboards_period_the_store_does_not_keep_shows_the_last_year(browsers, path, period):
-    page = browsers[R.police_mispers].get(path, params=period)
+def test_a_dashboards_period_the_store_does_not_keep_is_refused_beside_the_date(browsers, path):
+    page = browsers[R.police_mispers].get(path, params={"end": "0001-01-02"})
+    assert page.status_code == 422, page.text[:300]
+    assert '<p class="field-error" id="end-error">' in page.text
+    assert 'value="0001-01-02"' in page.text  # as typed
+
+
+@pytest.mark.parametrize("path", ["/dashboards/hotspots", "/dashboards/care-homes"])
+def test_a_dashboards_period_given_with_an_offset_is_read_in_local_time(browsers, path):
+    page = browsers[R.police_mispers].get(
+        path, params={"start": "2024-01-01T00:00+05:00", "end": "2024-06-01"}
+    )
     assert page.status_code == 200, page.text[:300]
+    assert 'value="2023-12-31"' in page.text  # 05:00 ahead: the evening before in London
 
 
 def test_a_tampered_authenticator_key_with_a_wrong_password_is_refused_with_a_new_key(browsers):

@@ -9,6 +9,7 @@ And no access decision is made outside the access module.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,8 @@ def test_care_staff_close_with_the_carers_fields_only(tenancy):
 def test_care_staff_report_without_the_police_risk(tenancy):
     t = tenancy
     carer = (A, Role.care_staff)
+    t.world.a.episode.found_at = datetime(2024, 3, 2, 9)  # back from the world's episode
+    t.session.commit()
     report = {"pid": "child-a", "reported_at": "2024-05-01T20:00", "missing_from_type": "care_home"}
     refused = t.call(carer, "POST", "/api/episodes", json={**report, "risk_initial": "low"})
     assert refused.status_code == 403

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.tenancy import A, B, tenancy_store  # noqa: F401  (the fixture `tenancy`)
 from misper.app.episodes.models import Associate
-from misper.app.notifications.models import Notification
+from misper.app.notifications.models import Notification, NotificationRead
 from misper.app.users.models import Role
 
 VAN = "drives a blue van; meets children at the station"
@@ -188,8 +188,13 @@ def test_case_notifications_reach_case_roles_only(tenancy):
     assert t.call(admin, "POST", f"/api/notifications/{council_wide}/read").status_code == 404
     assert t.call(admin, "POST", f"/api/notifications/{to_admin}/read").status_code == 200
     t.session.expire_all()
-    assert t.session.get(Notification, force_wide).read_at is None
-    assert t.session.get(Notification, council_wide).read_at is None
+    read = select(NotificationRead.notification_id)
+    assert (
+        t.session.scalars(
+            read.where(NotificationRead.notification_id.in_([force_wide, council_wide]))
+        ).all()
+        == []
+    )
     # The case roles of the agency read and mark its notifications; not another's.
     officer = (A, Role.police_officer)
     assert [n["id"] for n in t.call(officer, "GET", "/api/notifications").json()] == [force_wide]

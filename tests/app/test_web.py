@@ -111,6 +111,7 @@ def test_each_role_sees_its_own_menu_only(server, browser, role):
     page = context.new_page()
     _log_in(page, server, role.value)
     page.wait_for_url(f"{server}/")
+    page.get_by_role("button", name="Menu").click()  # folded at a phone's width
     menu = page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
     assert menu == ["Home", *EXPECTED_MENU[role]]
     assert _violations(page) == []

@@ -213,14 +213,15 @@ def test_reset_shows_a_one_time_code_once_and_unlocks(web):
 
 
 def _events(session, world):
-    """Three user events and two reads of child B's record, after the world's own (none)."""
+    """Three user events and two reads of child B's record, after the world's own (none), all by
+    users of the admin's agency (the page lists only theirs)."""
     actor = world.actor(Role.admin)
     for i in range(3):
         audit.record(session, actor, "create", "user", 100 + i)
     for i in range(2):
         audit.record(
             session,
-            world.actor(Role.police_mispers),
+            world.actor(Role.council_social_worker),
             "read",
             "child",
             world.b.child.pid,
@@ -244,8 +245,8 @@ def test_audit_lists_newest_first_and_the_filter_filters(web):
     users = call(Role.admin, "GET", "/audit", params={"entity": "user"}).text
     assert len(_seqs(users)) == 3 and "case review" not in users
     child = call(Role.admin, "GET", "/audit", params={"child_id": str(world.b.child.id)}).text
-    assert len(_seqs(child)) == 2 and "case review 1" in child and "police mispers" in child
-    assert "police_mispers" in child  # the actor by username
+    assert len(_seqs(child)) == 2 and "case review 1" in child and "council social worker" in child
+    assert "council_social_worker" in child  # the actor by username
     both = call(
         Role.admin, "GET", "/audit", params={"entity": "user", "child_id": str(world.b.child.id)}
     ).text
@@ -350,6 +351,7 @@ def test_in_a_browser_the_admin_adds_a_user_who_then_logs_in(site, browser):
     context = browser.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()
     log_in_page(page, site, "admin")
+    page.get_by_role("button", name="Menu").click()  # folded at a phone's width
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     page.wait_for_url(f"{site}/users")
     _checked(page)
@@ -391,6 +393,7 @@ def test_in_a_browser_the_admin_adds_a_user_who_then_logs_in(site, browser):
     page.get_by_role("button", name="Set the password").click()
     page.wait_for_url(f"{site}/")
     assert page.get_by_role("heading", level=1).inner_text() == "Social worker"
+    page.get_by_role("button", name="Menu").click()  # folded at a phone's width
     assert "Children" in page.get_by_role("navigation", name="Main").inner_text()
     assert page.goto(f"{site}/users").status == 403
     context.close()
@@ -403,6 +406,7 @@ def test_in_a_browser_the_analyst_sees_what_the_export_holds(site, browser):
     context = browser.new_context(viewport={"width": 375, "height": 740}, accept_downloads=True)
     page = context.new_page()
     log_in_page(page, site, "analyst")
+    page.get_by_role("button", name="Menu").click()  # folded at a phone's width
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Exports").click()
     page.wait_for_url(f"{site}/exports")
     _checked(page)

@@ -144,7 +144,7 @@ def test_a_browser_is_told_in_a_page_and_a_system_in_json(app):
     assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
     assert client.get("/api/episodes/ep-b", headers={"accept": "text/html"}).json()
     bad = client.get("/children", params={"page": "0"}, headers={"accept": "text/html"})
-    assert bad.status_code == 422 and "query.page" in bad.text
+    assert bad.status_code == 422 and "page: give a page number between 1" in bad.text
 
 
 def test_an_update_from_the_episode_page_is_kept_or_refused_on_that_page(app):
@@ -159,7 +159,7 @@ def test_an_update_from_the_episode_page_is_kept_or_refused_on_that_page(app):
         },
     )
     assert refused.status_code == 422 and "Episode ep-a" in refused.text
-    assert "say what is new" in refused.text and 'value="AL1 3"' in refused.text
+    assert "Say what is new" in refused.text and 'value="AL1 3"' in refused.text
     saved = client.post(
         "/episodes/ep-a/updates",
         data={"kind": "update", "text": "Phoned school", "back": "/episodes/ep-a"},
@@ -186,20 +186,21 @@ def test_a_notification_about_an_episode_links_to_its_page(world_store, app):
     from misper.app.notifications.models import Notification
 
     session, world, _url = world_store
-    session.add(
-        Notification(
-            agency_id=world.a.agencies["force"].id,
-            subject="Sighting reported",
-            episode_id=world.a.episode.id,
-            created_at=datetime.now(),
-        )
+    notice = Notification(
+        agency_id=world.a.agencies["force"].id,
+        subject="Sighting reported",
+        episode_id=world.a.episode.id,
+        created_at=datetime.now(),
     )
+    session.add(notice)
     session.commit()
-    _count, body = _panel(
-        _client(app, Role.police_control_room).get("/").text, "Unread notifications"
-    )
-    assert '<a href="/episodes/ep-a">Sighting reported</a>' in body
-    assert "episode reported" in body  # the one without an episode is listed, unlinked
+    client = _client(app, Role.police_control_room)
+    _count, body = _panel(client.get("/").text, "Unread notifications")
+    # Each opens through its notice (read, then on to its case): this one to its episode.
+    assert f'<a href="/notifications/{notice.id}">Sighting reported</a>' in body
+    assert "episode reported" in body
+    opened = client.get(f"/notifications/{notice.id}", follow_redirects=False)
+    assert opened.headers["location"] == "/episodes/ep-a"
 
 
 def test_a_nul_in_the_path_or_query_is_refused_before_any_query(app):

@@ -4,6 +4,7 @@ protection, and an unauthenticated 400 MB body that stalled every request on SQL
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -15,10 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app.browsing import log_in, serving
 from app.forms import csrf_token, post_form
 from app.world import PASSWORD, build_world
+from misper.app.audit.models import AuditEvent
+from misper.app.ui.forms import same_site_path
 from misper.app.users.models import Role
 
 APP = Path(__file__).resolve().parents[2] / "src" / "misper" / "app"
@@ -372,6 +376,153 @@ def test_a_slow_chunked_body_stalls_no_one_and_is_refused_past_the_limit(databas
             for _ in range(4):
                 slow.sendall(chunk)
             assert _status_line(slow) == b"HTTP/1.1 413 Request Entity Too Large"
+
+
+# --- redirects -------------------------------------------------------------------------------
+
+# `back` values a browser would follow to another host, or that are no path of the store at all.
+ELSEWHERE = [
+    "/\\evil.example",  # the reported one: browsers read a backslash as a slash
+    "/\\/evil.example",
+    "\\\\evil.example",
+    "//evil.example",
+    "///evil.example",
+    "/\t/evil.example",  # browsers drop the tab: "//evil.example"
+    "/\n/evil.example",
+    "/episodes/ep-a\r\nSet-Cookie: x=1",
+    " //evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "evil.example",
+    "",
+]
+
+
+def test_the_back_path_refuses_anything_a_browser_could_read_as_another_place():
+    for value in ELSEWHERE + ["/\u2028/evil.example", "/episodes/\u202eep-a", "/x\x7f"]:
+        assert same_site_path(value, "/home") == "/home", value
+    for value in ("/", "/episodes/ep-a", "/triage/ep-a?tab=2#updates", "/checks/12"):
+        assert same_site_path(value, "/home") == value
+
+
+def test_the_updates_form_sends_the_user_back_only_to_a_path_of_this_site(app):
+    social = _signed_in(app, Role.council_social_worker)
+    for n, back in enumerate(ELSEWHERE):
+        answer = post_form(
+            social,
+            "/episodes/ep-a/updates",
+            data={"kind": "update", "text": f"Update {n}", "back": back},
+        )
+        assert answer.status_code == 303, (back, answer.status_code)
+        assert answer.headers["location"] == "/triage/ep-a#updates", back
+    own = post_form(
+        social,
+        "/episodes/ep-a/updates",
+        data={"kind": "update", "text": "Phoned school", "back": "/episodes/ep-a"},
+    )
+    assert own.headers["location"] == "/episodes/ep-a#updates"
+
+
+# --- caching and sign-out ----------------------------------------------------------------------
+
+
+def test_pages_and_api_answers_are_never_stored_but_static_files_may_be(app):
+    police = _signed_in(app, Role.police_mispers)
+    html = {"Accept": "text/html"}
+    answers = {
+        "home": police.get("/", headers=html),
+        "episode page": police.get("/episodes/ep-a", headers=html),
+        "groups page": police.get("/groups", headers=html),
+        "episode api": police.get("/api/episodes/ep-a"),
+        "children api": police.get("/api/children"),
+        "sign-in page": police.get("/login"),
+        "refused": police.get("/api/users"),
+        "not found page": police.get("/episodes/ep-b", headers=html),
+    }
+    statuses = {what: answer.status_code for what, answer in answers.items()}
+    assert statuses == {
+        "home": 200,
+        "episode page": 200,
+        "groups page": 200,
+        "episode api": 200,
+        "children api": 200,
+        "sign-in page": 200,
+        "refused": 403,
+        "not found page": 404,
+    }
+    for what, answer in answers.items():
+        assert answer.headers.get("cache-control") == "no-store", what
+    static = police.get("/static/network.js")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("cache-control", "")
+
+
+def test_signing_out_clears_the_browser_s_cache_cookies_and_storage(app):
+    police = _signed_in(app, Role.police_mispers)
+    out = post_form(police, "/logout")
+    assert out.status_code == 303
+    assert out.headers["clear-site-data"] == '"cache", "cookies", "storage"'
+    assert "misper_session" not in police.cookies
+
+
+# --- refusals before any route are audited -----------------------------------------------------
+
+
+def _events(app, action: str) -> list[tuple]:
+    with app.state.sessions() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+        return [
+            (e.actor_id, e.entity, e.entity_id, json.loads(e.detail), e.mac is not None)
+            for e in events
+        ]
+
+
+def test_a_forged_form_and_a_body_over_the_limit_are_audited(app):
+    police = _signed_in(app, Role.police_mispers)
+    token = csrf_token(police)
+    own = {"Origin": "http://testserver"}
+    assert (
+        police.post(
+            "/groups", data={"name": "Forged", "csrf_token": token}, headers={"Origin": SIBLING}
+        ).status_code
+        == 403
+    )
+    assert (
+        police.post(
+            "/groups", data={"name": "Forged", "csrf_token": "0" * 64}, headers=own
+        ).status_code
+        == 403
+    )
+    stranger = TestClient(app)
+    assert stranger.post("/login", data={"username": "x"}, headers=own).status_code == 403
+    assert stranger.post("/api/auth/token", content=b"x" * 1_000_001).status_code == 413
+    assert _events(app, "csrf_refused") == [
+        (
+            None,
+            "request",
+            "/groups",
+            {"method": "POST", "refused": "origin", "session_cookie": True},
+            True,
+        ),
+        (
+            None,
+            "request",
+            "/groups",
+            {"method": "POST", "refused": "csrf_token", "session_cookie": True},
+            True,
+        ),
+        (
+            None,
+            "request",
+            "/login",
+            {"method": "POST", "refused": "csrf_token", "session_cookie": False},
+            True,
+        ),
+    ]
+    assert _events(app, "too_large") == [
+        (None, "request", "/api/auth/token", {"method": "POST", "content_length": "1000001"}, True)
+    ]
 
 
 # --- in a real browser -------------------------------------------------------------------------

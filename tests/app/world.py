@@ -7,6 +7,7 @@ B's; the access rules say an A user sees A's records of a kind its role may see,
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -220,3 +221,28 @@ def build_world(session: Session) -> World:
         session.flush()
         sides[name] = side
     return World(sides["a"], sides["b"], users)
+
+
+def child_not_missing(session: Session, world: World, side: str = "a") -> Child:
+    """Another child living in the side's home, with no episode: one that may be reported missing
+    (the side's own child is missing already, and is reported only once). Flushed, not committed."""
+    home = getattr(world, side).home
+    child = Child(
+        pid=f"child-{side}-{secrets.token_hex(4)}",
+        date_of_birth=date(2010, 6, 1),
+        in_care="full_care",
+        responsible_council_id=home.host_council_id,
+        created_at=datetime(2024, 1, 1),
+    )
+    session.add(child)
+    session.flush()
+    session.add(
+        Placement(
+            child_id=child.id,
+            home_id=home.id,
+            placing_council_id=home.host_council_id,
+            start_date=date(2023, 1, 1),
+        )
+    )
+    session.flush()
+    return child

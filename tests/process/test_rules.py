@@ -70,3 +70,17 @@ def test_bad_configuration_is_refused_with_the_field(tmp_path):
         load_process_config(path)
     assert "return_home_interview.target_hours" in str(info.value)
     assert "risk_assessment.forbidden_for_under_18" in str(info.value)
+
+
+def test_the_time_limits_of_the_forms_are_read_from_the_file_and_checked(tmp_path):
+    limits = load_process_config().time_limits
+    assert (limits.clock_skew_minutes, limits.delay_review_max_hours) == (5, 24)
+    assert (limits.meeting_past_days, limits.meeting_horizon_days) == (1, 90)
+    text = (PACKAGED / "process.yaml").read_text()
+    path = tmp_path / "process.yaml"
+    path.write_text(text.replace("delay_review_max_hours: 24", "delay_review_max_hours: 12"))
+    assert load_process_config(path).time_limits.delay_review_max_hours == 12
+    path.write_text(text.replace("meeting_horizon_days: 90", "meeting_horizon_days: 0"))
+    with pytest.raises(ConfigError) as info:
+        load_process_config(path)
+    assert "time_limits.meeting_horizon_days" in str(info.value)

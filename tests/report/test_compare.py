@@ -3,10 +3,9 @@ reference data) and its tolerance rules switch where they say."""
 
 import pytest
 
+from misper import synth
 from misper.report import compare
 from misper.report.assemble import assemble
-
-synth = pytest.importorskip("misper.synth", reason="the synthetic generator is not importable yet")
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,10 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from misper.app.agencies.models import Agency, AgencyKind
+from misper.app.audit.models import AuditEvent
 from misper.app.charity.models import CharityPartnership
 from misper.app.children.models import Child, RecordRequest
+from misper.app.db import Base
 from misper.app.episodes.models import Associate, Episode
 from misper.app.errors import Conflict, FieldForbidden, Forbidden, NotFound
 from misper.app.escalation.models import Referral
@@ -51,9 +53,19 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     # A child's timeline: for case work, and for the return home interview provider whose
     # interviews list the child (only what each part's own permission and scope let it see).
     "timelines": {"read": CASE | RHI},
+    # Who the child is (name, age, photo) on the pages of the work: for case work, and for the
+    # return home interview provider arranging its interviews (`identified_children` says whose).
+    "child_identity": {"read": CASE | RHI},
     "placements": {"list": CASE, "create": COUNCIL, "update": COUNCIL},
     "philomena": {"read": CASE, "create": CASE},
-    "episodes": {"list": CASE, "read": CASE, "create": CARE | POLICE, "update": CARE | POLICE},
+    "episodes": {
+        "list": CASE,
+        "read": CASE,
+        "create": CARE | POLICE,
+        "update": CARE | POLICE,
+        # Two reports of one absence made one: the control room and the missing persons team.
+        "merge": POLICE_LEADS,
+    },
     "risk_assessments": {"list": CASE, "create": POLICE},
     # Police intelligence and operations: not for care homes or councils.
     "decisions": {"list": POLICE, "create": POLICE_LEADS},
@@ -273,6 +285,16 @@ def notifications(actor: Actor) -> ColumnElement[bool]:
     return and_(Notification.agency_id == actor.agency_id, theirs)
 
 
+def notified_users() -> ColumnElement[bool]:
+    """Predicate joining `Notification` and `User`: the enabled users a notice reaches, exactly
+    those `notifications` lets read it (whom it is emailed to)."""
+    theirs = or_(
+        Notification.user_id == User.id,
+        and_(Notification.user_id.is_(None), User.role.in_([r.value for r in NOTIFIED])),
+    )
+    return and_(User.agency_id == Notification.agency_id, theirs, User.disabled.is_(False))
+
+
 def manages_agency(actor: Actor, agency_id: int) -> bool:
     """An administrator manages the users of their own agency only: a force's administrator
     cannot add, disable or reset a council's user (the operator's command line can)."""
@@ -376,6 +398,92 @@ def timeline_children(actor: Actor) -> ColumnElement[bool]:
     return children(actor)
 
 
+def audit_events(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `AuditEvent`: an administrator reads the events of their own agency's users;
+    other agencies' events, and those of the command line and scheduled jobs, are the operator's
+    (`misper audit`, on the host)."""
+    if actor.role is R.admin:
+        return AuditEvent.actor_id.in_(select(User.id).where(User.agency_id == actor.agency_id))
+    return false()
+
+
+# Who holds each kind of case record, for its field history (case values, before and after): a
+# column naming a holding agency, or "column>table" for the record it belongs to, whose holders
+# hold it too (a task is its episode's). A child's record is the agency's that opened it and the
+# responsible council's (`kept_children`, `holding_force`); an episode the force's that works it.
+RECORD_HOLDERS: dict[str, tuple[str, ...]] = {
+    "children": ("agency_id", "responsible_council_id"),
+    "episodes": ("force_id",),
+    "placements": ("placing_council_id", "child_id>children"),
+    "philomena_profiles": ("created_by_agency_id", "child_id>children"),
+    "profile_reminders": ("child_id>children",),
+    "child_photos": ("child_id>children",),
+    "record_requests": ("requesting_agency_id", "holding_agency_id"),
+    "referrals": ("referred_by_agency_id", "child_id>children"),
+    "meetings": ("referral_id>referrals",),
+    "meeting_actions": ("owner_agency_id", "meeting_id>meetings"),
+    "return_home_interviews": ("council_id", "placing_council_id", "provider_id"),
+    # A prevention or a return home interview's: only the episode says whose (the force's).
+    "interview_findings": ("episode_id>episodes",),
+    "prevention_interviews": ("episode_id>episodes",),
+    "episode_updates": ("agency_id", "episode_id>episodes"),
+    "episode_links": ("episode_id>episodes",),
+    "episode_associates": ("episode_id>episodes",),
+    "risk_assessments": ("episode_id>episodes",),
+    "risk_factors": ("assessment_id>risk_assessments",),
+    "control_room_decisions": ("episode_id>episodes",),
+    "review_reminders": ("decision_id>control_room_decisions",),
+    "tasks": ("episode_id>episodes",),
+    "carer_checks": ("agency_id",),
+    "carer_steps": ("check_id>carer_checks",),
+    "associates": ("force_id",),
+    "groups": ("force_id",),
+    "group_rivalries": ("group_id>groups",),
+    "group_affiliations": ("created_by_agency_id", "group_id>groups"),
+    "homes": ("provider_id",),
+    "charity_partnerships": ("charity_id", "force_id"),
+}
+
+
+def held_records(actor: Actor, table: str) -> ColumnElement[bool]:
+    """On the rows of `table`: the case records the administrator's agency holds
+    (`RECORD_HOLDERS`); none of a table with no holders written there."""
+    if actor.role is not R.admin or table not in RECORD_HOLDERS:
+        return false()
+    rows = Base.metadata.tables[table]
+    held = []
+    for holder in RECORD_HOLDERS[table]:
+        column, _, parent = holder.partition(">")
+        if parent:
+            above = Base.metadata.tables[parent]
+            held.append(rows.c[column].in_(select(above.c.id).where(held_records(actor, parent))))
+        else:
+            held.append(rows.c[column] == actor.agency_id)
+    return or_(*held)
+
+
+def visible_history(session: Session, actor: Actor, table: str, row_id: str) -> None:
+    """A case record whose field history the actor may read; NotFound otherwise, exactly as for a
+    record that never was (the history of another agency's record is case content)."""
+    rows = Base.metadata.tables.get(table)
+    key = int(row_id) if row_id.isascii() and row_id.isdigit() and len(row_id) <= 18 else None
+    if rows is None or key is None or "id" not in rows.c:
+        raise NotFound("record")
+    found = select(rows.c.id).where(rows.c.id == key, held_records(actor, table))
+    if session.scalar(found) is None:
+        raise NotFound("record")
+
+
+def identified_children(actor: Actor) -> ColumnElement[bool]:
+    """Predicate on `Child`: whose identity (name, age, photo) the pages of the actor's work show
+    beside the pid: the children whose record the actor may read (`readable_children`; for the
+    police the episode, check or profile open is the reason, and the read is audited); for a
+    return home interview provider, the children it has an interview of, to arrange it."""
+    if actor.role in RHI:
+        return timeline_children(actor)
+    return readable_children(actor)
+
+
 # --- After group: the dashboards ------------------------------------------------------------
 # Each is open to the roles that may list every kind of record it shows; its route declares that
 # permission, and the dashboards' index and sub-navigation list the same.
@@ -419,16 +527,16 @@ def dashboard_menu(role: Role) -> list[tuple[str, str]]:
 
 # One force reads a child's record another force holds only by asking it (a record request the
 # holding force's missing persons team answers) or, in an emergency, by breaking the glass: open at
-# once for the user who justified it, for BREAK_GLASS_HOURS, and put before the holding force to
-# review. Either way the requesting force reads the child's identity and Philomena profile, never
-# the rest of the case (episodes, placements, carers' steps, referrals).
+# once for the user who justified it, for `record_sharing.break_glass_hours` (config/process.yaml),
+# and put before the holding force to review. Either way the requesting force reads the child's
+# identity and Philomena profile, never the rest of the case (episodes, placements, carers' steps,
+# referrals); the holding force may withdraw what it shared.
 PERMISSIONS["record_requests"] = {
     "list": POLICE,  # the force's own requests and their answers
     "create": POLICE,
     "answer": frozenset({R.police_mispers}),  # the holding force's requests to answer
 }
 PERMISSIONS["break_glass"] = {"create": POLICE, "review": frozenset({R.police_mispers})}
-BREAK_GLASS_HOURS = 24
 MIN_JUSTIFICATION = 20  # characters: a sentence an auditor can weigh, not "urgent"
 
 
@@ -644,6 +752,22 @@ def names_shown(actor: Actor, reason: str | None) -> bool:
     return not reason_required(actor) or bool(reason and reason.strip())
 
 
+def named_children(
+    session: Session, actor: Actor, child_ids: Iterable[int], *, in_list: bool
+) -> set[int]:
+    """Of `child_ids`, those a page or answer may name (the name beside the pid) for the actor:
+    the children whose identity its work shows (`identified_children`, as the child banner); in a
+    list, none for a role that must give a reason to see names (`names_shown`), as the children
+    list. The others are shown by their pid."""
+    ids = set(child_ids)
+    if not ids or not allowed(actor.role, "child_identity", "read"):
+        return set()
+    if in_list and not names_shown(actor, None):
+        return set()
+    found = select(Child.id).where(Child.id.in_(ids), identified_children(actor))
+    return set(session.scalars(found))
+
+
 # --- Field ownership: who may write each field of a case record ------------------------------
 # Declared once; the services check every write against it (API and pages alike) before they load
 # the record, so a refused field answers 403 naming it, for every record alike, and nothing of the
@@ -689,7 +813,9 @@ FIELD_WRITERS: dict[str, dict[str, frozenset[Role]]] = {
     },
     "child": {
         # Identity: the council's record, or a force's own record of a child reported to it.
-        **dict.fromkeys(("name", "date_of_birth", "gender", "ethnic_appearance"), COUNCIL | POLICE),
+        **dict.fromkeys(("name", "gender", "ethnic_appearance"), COUNCIL | POLICE),
+        # The date of birth also from the Philomena profile, which the care home keeps.
+        "date_of_birth": CASE,
         # Council fields: the child's legal status.
         "in_care": COUNCIL,
     },
@@ -723,3 +849,13 @@ def check_writes(actor: Actor, record: str, fields: Iterable[str]) -> None:
     for name in sorted(fields):
         if name not in mine:
             raise FieldForbidden(record, name)
+
+
+# --- The parents' advice pack and the patrol briefing (issue 14) ------------------------------
+# The advice pack goes to the parents after an episode from a family home: given by the police and
+# the council working the episode (its `episodes` scope). The briefing is one printable page on a
+# missing child for officers on patrol, for every role that may read the episode; the associates
+# on it are the viewer's force's own (`associates`).
+PERMISSIONS["advice_packs"] = {"read": POLICE | COUNCIL, "create": POLICE | COUNCIL}
+PERMISSIONS["briefings"] = {"read": PERMISSIONS["episodes"]["read"]}
+RECORD_HOLDERS["advice_packs"] = ("agency_id", "episode_id>episodes")

@@ -420,7 +420,7 @@ class _AuditCopy:
     """The file's audit events in a scratch SQLite store, for the store's own chain verifier."""
 
     def __init__(self, folder: Path, key: AuditKey):
-        self.engine = create_engine(f"sqlite:///{folder / 'audit.db'}")
+        self.engine = create_engine(f"sqlite:///{folder / 'audit.db'}", hide_parameters=True)
         self.key = key
         # The columns only: a key the file repeats is a problem `_check` names, not a crash here.
         columns = [Column(c.name, c.type) for c in AuditEvent.__table__.columns]

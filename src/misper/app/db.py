@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import sqlite3
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -10,6 +14,7 @@ from importlib import resources
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///misper.db"  # no set-up: a file in the working directory
@@ -34,7 +39,12 @@ def database_url(url: str | None = None) -> str:
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
+    """The store's engine. A statement's parameters (a child's name, an address) never go into an
+    error's message or the log, and no log record made afterwards carries a database's copy of a
+    row (see `withhold_rows_from_logs`)."""
     url = database_url(url)
+    kwargs.setdefault("hide_parameters", True)
+    withhold_rows_from_logs()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -49,6 +59,55 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         kwargs.setdefault("pool_size", 36)
         kwargs.setdefault("max_overflow", 4)
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+# PostgreSQL repeats the row a change was refused for ("DETAIL:  Failing row contains (...)",
+# "Key (pid)=(...)"); an engine without hide_parameters adds "[parameters: ...]".
+# To the end of the line, wherever it starts: a repr() puts the whole message on one line.
+ROW_LINES = re.compile(r"(DETAIL:|\[parameters:)[^\n]*")
+WITHHELD = r"\1 (withheld from the log: it may hold a child's data)"
+
+
+def withhold_rows_from_logs() -> None:
+    """Make every log record of this process free of the rows a database error repeats: its
+    message and its traceback are rewritten as the record is made, whichever logger or handler
+    (uvicorn's, the worker's, a test's) then writes it. Idempotent."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "withholds_rows", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        _withhold_rows(record)
+        return record
+
+    factory.withholds_rows = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+def _withhold_rows(record: logging.LogRecord) -> None:
+    if record.exc_info and _from_database(record.exc_info[1]):
+        text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        record.exc_text, record.exc_info = ROW_LINES.sub(WITHHELD, text), None
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed call: logging reports it itself when formatting
+        return
+    if ROW_LINES.search(message):
+        record.msg, record.args = ROW_LINES.sub(WITHHELD, message), None
+
+
+def _from_database(exc: BaseException | None) -> bool:
+    """The exception, or one it was raised from or during, is a database driver's."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (StatementError, sqlite3.Error)) or type(exc).__module__.startswith(
+            "psycopg"
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _create_owner_only(path: str) -> None:

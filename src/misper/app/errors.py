@@ -55,6 +55,17 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class AlreadyOpen(Conflict):
+    """A second report of what is already open (a child already missing, reported again): the
+    answer names the open record, which the caller may read, so that the caller goes to it."""
+
+    code = "already_open"
+
+    def __init__(self, message: str, rid: str):
+        super().__init__(message)
+        self.rid = rid
+
+
 class Invalid(DomainError):
     status = 422
     code = "invalid"

@@ -18,14 +18,14 @@ from misper.app.audit import api as audit_api
 from misper.app.audit.keys import key_for
 from misper.app.audit.service import record_refused
 from misper.app.auth import api as auth_api
-from misper.app.auth.service import roles_requiring_code
+from misper.app.auth.service import idle_time_out, roles_requiring_code
 from misper.app.auth.throttle import AttemptLimiter
 from misper.app.charity import api as charity_api
 from misper.app.children import api as children_api
 from misper.app.dashboards import api as dashboards_api
 from misper.app.db import make_engine, session_factory
 from misper.app.episodes import api as episodes_api
-from misper.app.errors import DomainError, Forbidden, NotFound, SetUpRequired
+from misper.app.errors import AlreadyOpen, DomainError, Forbidden, NotFound, SetUpRequired
 from misper.app.escalation import api as escalation_api
 from misper.app.flowchart import api as flowchart_api
 from misper.app.groups import api as groups_api
@@ -69,6 +69,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.engine = make_engine(database_url)
     key_for(app.state.engine.url)  # no audit key, no server: every commit needs it
     roles_requiring_code()  # a role misspelt in MISPER_REQUIRE_TOTP_ROLES stops the server
+    idle_time_out()  # so does a MISPER_SESSION_IDLE_MINUTES that is no number of minutes
     app.state.sign_in_attempts = AttemptLimiter()  # per address, in this process (auth.throttle)
     app.state.sessions = session_factory(app.state.engine)
     app.state.in_flight = asyncio.Semaphore(
@@ -187,10 +188,13 @@ def _handle_errors(app: FastAPI) -> None:
                 request.url.path,
                 getattr(route, "path", None),
             )
+        body = error_body(exc.code, exc.message, exc.fields)
+        if isinstance(exc, AlreadyOpen):
+            body["error"]["rid"] = exc.rid
         answer = _answer(
             request,
             exc.status,
-            error_body(exc.code, exc.message, exc.fields),
+            body,
             to=exc.page if isinstance(exc, SetUpRequired) else None,
         )
         answer.headers.update(getattr(exc, "headers", {}))

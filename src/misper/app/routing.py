@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.audit.service import act_as
+from misper.app.auth import cookies
 from misper.app.errors import Unauthenticated
 
-SESSION_COOKIE = "misper_session"
+SESSION_COOKIE = cookies.SESSION  # its name over http; read it with `cookies.session_secret`
 
 
 class FieldError(BaseModel):
@@ -26,6 +27,7 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     fields: list[FieldError] = []
+    rid: str | None = None  # already_open: the open episode the caller may go to instead
 
 
 class ErrorBody(BaseModel):
@@ -40,6 +42,7 @@ ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 4
 def db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back if it raises."""
     session = request.app.state.sessions()
+    request.state.session = session  # the page layout counts the caller's unread notices in it
     try:
         yield session
         session.commit()
@@ -67,7 +70,7 @@ def actor_or_none(request: Request, session: DB) -> Actor | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return actor_for_token(session, header[7:].strip(), "bearer", setting_up)
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = cookies.session_secret(request)  # `__Host-` prefixed over https
     if cookie:
         return actor_for_token(session, cookie, "session", setting_up)
     return None

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from misper.incidents.schema import TIMEZONE, Column, Kind
 
@@ -68,7 +69,43 @@ def text(max_length: int, min_length: int = 0):
     return Annotated[str, Field(min_length=min_length, max_length=max_length)]
 
 
-Name = text(200, 1)
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "Enter a name, not only spaces")
+    return value.strip()
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+CHILD_UNDER = 18  # a child's report is for someone under this age (Children Act 1989, s.105)
+
+
+def age_in_years(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def child_birth_date_problem(born: date, today: date | None = None) -> str | None:
+    """What is wrong with `born` as the date of birth of a child reported missing (None: nothing):
+    the one rule the report forms, the API and the child's pages share."""
+    today = today or date.today()
+    if born >= today:
+        return "The date of birth must be in the past"
+    age = age_in_years(born, today)
+    if age >= CHILD_UNDER:
+        return (
+            f"This date of birth makes the person {age}: a child's report is for someone "
+            f"under {CHILD_UNDER}. Check the year"
+        )
+    return None
+
+
+def _child_birth_date(born: date) -> date:
+    problem = child_birth_date_problem(born)
+    if problem:
+        raise PydanticCustomError("child_date_of_birth", problem)
+    return born
+
+
+ChildBirthDate = Annotated[date, AfterValidator(_plausible_date), AfterValidator(_child_birth_date)]
 Pid = text(64, 1)
 Sector = text(8, 1)
 Note = text(10_000)

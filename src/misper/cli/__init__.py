@@ -18,6 +18,7 @@ from misper.cli import (  # noqa: E402 (the commands register on `app` above)
     demo,  # noqa: F401
     incidents,  # noqa: F401
     insight,  # noqa: F401
+    notifications,  # noqa: F401
     report,  # noqa: F401
     store,  # noqa: F401
     synth,  # noqa: F401

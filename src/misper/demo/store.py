@@ -16,6 +16,7 @@ from misper.app.db import make_engine, session_factory, transaction, upgrade
 from misper.app.interchange.service import ImportSummary, import_frame
 from misper.app.users.service import add_user
 from misper.demo.follow_up import ending_today, seed_after_stage
+from misper.demo.identity import seed_identities
 from misper.demo.missing_now import seed_during_stage
 
 FORCE = "Hertfordshire Constabulary"
@@ -55,7 +56,8 @@ def create_demo_store(
     database_url: str | None = None, frame: pd.DataFrame | None = None, move_to_today: bool = False
 ) -> tuple[list[Login], ImportSummary | None]:
     """Create (or upgrade) the database, seed demo agencies, a home and users, import `frame`,
-    then seed the after-episode stage (homes, interviews, referrals, overdue notifications).
+    give its children synthetic names, dates of birth and placeholder photos, then seed the
+    after-episode stage (homes, interviews, referrals, overdue notifications).
 
     `move_to_today` (synthetic data only) moves the frame's times so that it ends today, so that
     the dashboards' recent windows and the interview clocks have something to show.
@@ -81,6 +83,7 @@ def create_demo_store(
                 add_user(session, None, username=u, role=r, agency=a, password=DEMO_PASSWORD)
             logins = [Login(u, r, a, DEMO_PASSWORD) for u, r, a in USERS]
             summary = import_frame(session, None, frame, ids[FORCE]) if frame is not None else None
+            seed_identities(session)  # names, dates of birth and placeholder photos
             add_partnership(session, None, ids["Missing People"], ids[FORCE])
     finally:
         engine.dispose()

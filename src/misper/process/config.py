@@ -100,6 +100,21 @@ class LateRules(_Strict):
     hours: float = Field(2, gt=0)  # ended this soon by the child's own return: late, not missing
 
 
+class TimeLimits(_Strict):
+    """How far from now a time typed into a form may lie (the forms and the API share them)."""
+
+    clock_skew_minutes: int = Field(default=5, ge=0, le=60)
+    delay_review_max_hours: float = Field(default=24, gt=0)
+    meeting_past_days: int = Field(default=1, ge=0)
+    meeting_horizon_days: int = Field(default=90, ge=1)
+
+
+class RecordSharingRules(_Strict):
+    """One force reaching a child's record another force holds (app/children/requests.py)."""
+
+    break_glass_hours: float = Field(default=24, gt=0, le=168)  # how long an opening lasts
+
+
 class ProcessConfig(_Strict):
     return_home_interview: ReturnHomeInterviewRules
     philomena_profile: PhilomenaRules
@@ -109,6 +124,8 @@ class ProcessConfig(_Strict):
     emerging_frequent: EmergingRules
     frequently_missing: FrequentRules
     late_not_missing: LateRules
+    time_limits: TimeLimits = TimeLimits()
+    record_sharing: RecordSharingRules = RecordSharingRules()
 
 
 class Task(_Strict):

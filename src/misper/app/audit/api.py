@@ -1,5 +1,5 @@
-"""Audit routes for the admin: the events (content-free), a check of the chain, and the field
-history of a case record."""
+"""Audit routes for the admin: their agency's events (content-free), a check of the whole chain
+(counts and hashes only), and the field history of a case record their agency holds."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def list_events(
 ):
     return [
         EventOut.model_validate(e, from_attributes=True)
-        for e in service.list_events(session, entity=entity, offset=page.offset, limit=page.limit)
+        for e in service.list_events(
+            session, actor, entity=entity, offset=page.offset, limit=page.limit
+        )
     ]
 
 
@@ -89,7 +91,8 @@ def field_history(
     row_id: Annotated[str, Query(min_length=1, max_length=64)],
     actor: Actor = allowed("audit", "list"),
 ):
-    """Every change to one case record's fields, newest first: who, when, before and after."""
+    """Every change to the fields of one case record the admin's agency holds, newest first: who,
+    when, before and after. Another agency's record answers 404, as one that never was."""
     if not history.tracked(table):
         raise Invalid("table", "not a table of case records whose changes are kept")
     return [

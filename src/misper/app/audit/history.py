@@ -24,7 +24,8 @@ from misper.app.db import Base, StoreSession
 
 ACTOR = "misper_actor"  # key of the acting user in Session.info
 # Not case records: the audit tables, logins and accounts (a password hash is never copied out),
-# the agencies, and notifications (marking one read is not a change to a case).
+# the agencies, and notifications (marking one read, a user's e-mail settings and what was mailed
+# are not changes to a case).
 NOT_CASE_RECORDS = frozenset(
     {
         AuditEvent.__tablename__,
@@ -33,6 +34,9 @@ NOT_CASE_RECORDS = frozenset(
         "users",
         "agencies",
         "notifications",
+        "notification_reads",
+        "notification_preferences",
+        "notification_emails",
     }
 )
 UNTRACKED_FIELDS = frozenset({"version"})  # optimistic-locking counters: noise, not content

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from misper.app import access
 from misper.app.access import Actor
 from misper.app.audit import checkpoints, history
 from misper.app.audit.chain import (
@@ -266,15 +267,19 @@ def chain_and_verify(engine: Engine, session: Session, **kwargs) -> tuple[int, V
 
 def list_events(
     session: Session,
+    actor: Actor | None,
     *,
     entity: str | None = None,
     child_id: int | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> list[AuditEvent]:
-    """Newest first (by id, so that events still waiting for the chain are listed too). The read
-    is itself an event, credited to the session's user (`act_as`)."""
+    """Newest first (by id, so that events still waiting for the chain are listed too): an
+    administrator's agency's own (`access.audit_events`); every event for the operator (None).
+    The read is itself an event."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if actor is not None:
+        query = query.where(access.audit_events(actor))
     if entity:
         query = query.where(AuditEvent.entity == entity)
     if child_id is not None:
@@ -282,7 +287,7 @@ def list_events(
     events = list(session.scalars(query.offset(offset).limit(limit)))
     record(
         session,
-        acting(session),
+        actor,
         "list",
         "audit_event",
         detail={"entity": entity, "child_id": child_id, "offset": offset, "rows": len(events)},
@@ -291,9 +296,18 @@ def list_events(
 
 
 def field_history(
-    session: Session, actor: Actor, table: str, row_id: str, *, offset: int = 0, limit: int = 100
+    session: Session,
+    actor: Actor | None,
+    table: str,
+    row_id: str,
+    *,
+    offset: int = 0,
+    limit: int = 100,
 ) -> list[FieldChange]:
-    """A case record's changes, newest first, for the admin; the read is audited."""
+    """A case record's changes, newest first: of a record the administrator's agency holds (404
+    otherwise, `access.visible_history`); of any record for the operator (None). Audited."""
+    if actor is not None:
+        access.visible_history(session, actor, table, row_id)
     changes = history.changes(session, table, row_id, offset=offset, limit=limit)
     record(session, actor, "read", "field_history", f"{table}:{row_id}"[:64])
     return changes

@@ -19,4 +19,7 @@ class AuthToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    # When it was last used, to the minute (service.SEEN_EVERY): a web session unused for the idle
+    # time-out ends.
+    last_seen_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(default=False)

@@ -1,5 +1,6 @@
 """Signing in and out of the web pages, and the user's own sign-in: their password and their
-authenticator app. The session is an HttpOnly, SameSite=Strict cookie.
+authenticator app. The session is an HttpOnly, SameSite=Strict cookie (`__Host-` over https,
+`auth.cookies`) that ends after LIFETIME or when left unused (`service.idle_time_out`).
 
 Signing in is one or two steps: the password (or a one-time reset code), then, for an account
 with an authenticator app, its code; between the two the browser holds a five-minute cookie that
@@ -13,39 +14,38 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from misper.app.access import Actor
+from misper.app.auth import cookies, throttle
 from misper.app.auth import service as auth
-from misper.app.auth import throttle
 from misper.app.auth.passwords import MIN_LENGTH
 from misper.app.errors import Conflict, Invalid, TooManyRequests
-from misper.app.routing import DB, SESSION_COOKIE, signed_in
+from misper.app.routing import DB, signed_in
 from misper.app.ui.forms import field_errors
 from misper.app.ui.pages import render
 from misper.app.users.models import User
 
 router = APIRouter(include_in_schema=False)
-SECOND_STEP_COOKIE = "misper_second_step"
 FAILED = "Wrong username or password, or the account is locked."
 WRONG_CODE = "Wrong code, or the account is locked. Sign in again if five minutes have passed."
 NO_STORE = {"Cache-Control": "no-store"}  # a key on the page must not stay in a cache
+IDLE = (
+    "You were signed out because the case system was not used for {minutes} minutes. "
+    "Sign in again to go on."
+)
+# At sign-out the browser forgets what the store's pages left in it (ASVS 8.2.3).
+CLEAR_SITE_DATA = {"Clear-Site-Data": '"cache", "cookies", "storage"'}
 
 
 def _cookie(response, request: Request, name: str, secret: str, kind: str) -> None:
-    response.set_cookie(
-        name,
-        secret,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        max_age=int(auth.LIFETIME[kind].total_seconds()),
-    )
+    lifetime = int(auth.LIFETIME[kind].total_seconds())
+    cookies.put(response, request.scope, name, secret, lifetime)
 
 
 def _signed_in(request: Request, session, user) -> RedirectResponse:
     throttle.signed_in(request)
     response = RedirectResponse("/", status_code=303)
     secret = auth.issue_token(session, user, "session")
-    _cookie(response, request, SESSION_COOKIE, secret, "session")
-    response.delete_cookie(SECOND_STEP_COOKIE)
+    _cookie(response, request, cookies.SESSION, secret, "session")
+    cookies.drop(response, request.scope, cookies.SECOND_STEP)
     return response
 
 
@@ -63,8 +63,17 @@ def _refused(request: Request, exc: TooManyRequests, page: str, **context):
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request):
-    return render(request, "auth/login.html", None, username="")
+def login_form(request: Request, session: DB):
+    """The sign-in form; it says so when the browser's session ended for being left unused."""
+    secret = cookies.session_secret(request)
+    if not (secret and auth.ended_unused(session, secret)):
+        return render(request, "auth/login.html", None, username="")
+    minutes = int(auth.idle_time_out().total_seconds() // 60)
+    response = render(
+        request, "auth/login.html", None, username="", notice=IDLE.format(minutes=minutes)
+    )
+    cookies.drop(response, request.scope, cookies.SESSION)
+    return response
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -94,7 +103,7 @@ def login(
         return _signed_in(request, session, signed)
     response = render(request, "auth/code.html", None)
     secret = auth.issue_token(session, user, "second_factor")
-    _cookie(response, request, SECOND_STEP_COOKIE, secret, "second_factor")
+    _cookie(response, request, cookies.SECOND_STEP, secret, "second_factor")
     return response
 
 
@@ -104,7 +113,7 @@ def login_code(request: Request, session: DB, code: Annotated[str, Form(max_leng
         throttle.limit_attempts(request)
     except TooManyRequests as exc:
         return _refused(request, exc, "auth/code.html")
-    secret = request.cookies.get(SECOND_STEP_COOKIE)
+    secret = cookies.read(request, cookies.SECOND_STEP)
     user = auth.user_for_token(session, secret, "second_factor") if secret else None
     if user is None:
         return RedirectResponse("/login", status_code=303)  # five minutes passed: start again
@@ -119,11 +128,11 @@ def login_code(request: Request, session: DB, code: Annotated[str, Form(max_leng
 
 @router.post("/logout")
 def logout(request: Request, session: DB):
-    secret = request.cookies.get(SESSION_COOKIE)
+    secret = cookies.session_secret(request)
     if secret:
-        auth.revoke(session, secret)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+        auth.sign_out(session, secret)
+    response = RedirectResponse("/login", status_code=303, headers=CLEAR_SITE_DATA)
+    cookies.drop(response, request.scope, cookies.SESSION)
     return response
 
 
@@ -159,7 +168,7 @@ def change_password(
     confirm: Annotated[str, Form(max_length=400)] = "",
     actor: Actor = signed_in(),
 ):
-    keep = request.cookies.get(SESSION_COOKIE)
+    keep = cookies.session_secret(request)
     try:
         auth.change_password(session, actor, current_password, new_password, confirm, keep)
     except Invalid as exc:

@@ -4,6 +4,10 @@ the user has one, a lock-out counted atomically in the database, and the tokens 
 Every change to the failure count, the lock-out and the last code taken is one UPDATE whose
 conditions are checked on the row itself, so that concurrent attempts (24 guesses sent at once on
 PostgreSQL) count one by one and a right password cannot slip past a lock-out set meanwhile.
+
+Every failed sign-in is an audit event (`sign_in_failed`, never with the password typed), added
+to the caller's transaction with the failure count, which the caller commits though the sign-in
+fails. A web session left unused for `idle_time_out()` ends.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sqlalchemy.orm import Session
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.audit import service as audit
-from misper.app.auth import passwords
+from misper.app.auth import passwords, sealing
 from misper.app.auth.models import AuthToken
 from misper.app.errors import Conflict, Invalid, SetUpRequired, Unauthenticated
 from misper.app.users.models import Role, User
@@ -43,6 +47,9 @@ RESET_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to mis
 RESET_CODE_LENGTH = 16  # 80 bits, read out as four groups of four
 TOTP_DRIFT = 1  # time steps either side of now: a phone's clock may be 30 seconds out
 REQUIRE_TOTP_ENV = "MISPER_REQUIRE_TOTP_ROLES"  # comma-separated roles that must use a code
+IDLE_ENV = "MISPER_SESSION_IDLE_MINUTES"  # a web session unused this long ends
+IDLE_MINUTES = 30  # ASVS 3.3.2, level 2
+SEEN_EVERY = timedelta(minutes=1)  # a session's last use is written at most this often
 PASSWORD_PAGE = "/account/password"
 SECOND_FACTOR_PAGE = "/account/second-factor"
 ISSUER = "Misper"  # the name authenticator apps show
@@ -76,6 +83,16 @@ def roles_requiring_code() -> frozenset[Role]:
     return frozenset(Role(n) for n in names)
 
 
+def idle_time_out() -> timedelta:
+    """How long a web session may go unused, from MISPER_SESSION_IDLE_MINUTES (read each time;
+    whole minutes, from 1 to the session's lifetime); a value it cannot be is an error."""
+    raw = os.environ.get(IDLE_ENV, "").strip() or str(IDLE_MINUTES)
+    longest = int(LIFETIME["session"].total_seconds() // 60)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= longest:
+        raise ValueError(f"{IDLE_ENV} must be a whole number of minutes from 1 to {longest}")
+    return timedelta(minutes=int(raw))
+
+
 def login(session: Session, username: str, password: str, code: str | None = None) -> User | None:
     """The user when the password (or an unexpired reset code) is right, the authenticator code
     too if they have one, and the account usable; None otherwise (say no more).
@@ -103,16 +120,18 @@ def first_factor(session: Session, username: str, password: str) -> User | None:
     now = datetime.now()
     if user is None:
         _check(_DUMMY_HASH, password)
-        return None
+        return _sign_in_failed(session, None, "unknown_user", username=username)
     by_password = _check(user.password_hash, password)
     by_code = not by_password and _reset_code_matches(user, password, now)
     if user.locked_until is not None and user.locked_until > now:
-        return None  # not counted: the lock-out runs from the attempt that set it
+        # Not counted: the lock-out runs from the attempt that set it.
+        return _sign_in_failed(session, user, "locked")
     if not (by_password or by_code) or user.disabled:
         _failed(session, user, now)
-        return None
+        return _sign_in_failed(session, user, "disabled" if user.disabled else "wrong_password")
     if by_code and not _use_reset_code(session, user):
-        return None  # used by a concurrent attempt: good once only
+        # Used by a concurrent attempt: good once only.
+        return _sign_in_failed(session, user, "reset_code_used")
     return user
 
 
@@ -120,11 +139,20 @@ def second_factor(session: Session, user: User, code: str) -> User | None:
     """Finish signing in `user` (past `first_factor`) with their authenticator code."""
     now = datetime.now()
     if user.disabled or (user.locked_until is not None and user.locked_until > now):
-        return None
+        return _sign_in_failed(session, user, "disabled" if user.disabled else "locked")
     if user.totp_secret is None or not _take_code(session, user, code):
         _failed(session, user, now)
-        return None
+        return _sign_in_failed(session, user, "wrong_code")
     return complete_sign_in(session, user)
+
+
+def _sign_in_failed(session: Session, user: User | None, why: str, username: str = "") -> None:
+    """Record a refused sign-in (ASVS 7.2.1) as an event of no one: the attempt's name for it,
+    with the username typed when it names no account (nothing is created for it); never the
+    password or code typed."""
+    detail = {"why": why, **({"username": username[:80]} if user is None else {})}
+    audit.record(session, None, "sign_in_failed", "user", user and user.id, detail=detail)
+    return None
 
 
 def _not_locked(now: datetime) -> ColumnElement[bool]:
@@ -162,7 +190,7 @@ def complete_sign_in(session: Session, user: User) -> User | None:
     ).first()
     session.expire(user, ["failed_logins", "locked_until", "disabled"])
     if row is None:
-        return None
+        return _sign_in_failed(session, user, "locked")
     audit.record(session, access.actor_of(user), "login", "user", user.id)
     return user
 
@@ -243,17 +271,22 @@ def _matching_step(secret: str, code: str) -> int | None:
 
 def _take_code(session: Session, user: User, code: str) -> bool:
     """The code is right and newer than the last one taken (a code is good once)."""
-    step = _matching_step(user.totp_secret or "", code)
+    stored = user.totp_secret or ""
+    secret = sealing.secret_of(session, user.id, stored) if stored else None
+    step = _matching_step(secret, code) if secret else None
     if step is None:
         return False
+    values: dict = {"totp_last_step": step}
+    if not sealing.is_sealed(stored):  # kept in clear before sealing: sealed at this use
+        values["totp_secret"] = sealing.sealed_for(session, user.id, stored)
     row = session.execute(
         update(User)
         .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-        .values(totp_last_step=step)
+        .values(values)
         .returning(User.id)
         .execution_options(synchronize_session=False)
     ).first()
-    session.expire(user, ["totp_last_step"])
+    session.expire(user, ["totp_last_step", "totp_secret"])
     return row is not None
 
 
@@ -279,7 +312,8 @@ def enrol_second_factor(
             "this is not the code the app shows now: check the key was typed in full, and that "
             "the phone's clock is right",
         )
-    user.totp_secret, user.totp_last_step = secret, step
+    user.totp_secret = sealing.sealed_for(session, user.id, secret)
+    user.totp_last_step = step
     audit.record(session, actor, "enrol_second_factor", "user", user.id)
 
 
@@ -348,6 +382,7 @@ def issue_token(session: Session, user: User, kind: str) -> str:
             user_id=user.id,
             created_at=now,
             expires_at=now + LIFETIME[kind],
+            last_seen_at=now,
         )
     )
     session.flush()
@@ -355,17 +390,76 @@ def issue_token(session: Session, user: User, kind: str) -> str:
 
 
 def user_for_token(session: Session, secret: str, kind: str) -> User | None:
-    return session.execute(
-        select(User)
+    """The user of a live token: not revoked, not expired and, a web session, not left unused
+    for `idle_time_out()`. A web session's use is written (in the caller's transaction) when the
+    last written is over SEEN_EVERY old: not one write per request."""
+    now = datetime.now()
+    query = (
+        select(User, AuthToken.id, AuthToken.last_seen_at)
         .join(AuthToken, AuthToken.user_id == User.id)
         .where(
             AuthToken.token_hash == _digest(secret),
             AuthToken.kind == kind,
             AuthToken.revoked.is_(False),
-            AuthToken.expires_at > datetime.now(),
+            AuthToken.expires_at > now,
             User.disabled.is_(False),
         )
-    ).scalar_one_or_none()
+    )
+    if kind == "session":
+        query = query.where(AuthToken.last_seen_at > now - idle_time_out())
+    found = session.execute(query).one_or_none()
+    if found is None:
+        return None
+    user, token_id, last_seen = found
+    if kind == "session" and last_seen <= now - SEEN_EVERY:
+        session.execute(
+            update(AuthToken)
+            .where(AuthToken.id == token_id, AuthToken.last_seen_at <= now - SEEN_EVERY)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return user
+
+
+def ended_unused(session: Session, secret: str) -> bool:
+    """Did this web session end because it was left unused for `idle_time_out()`? If so it is
+    revoked now, so that the sign-in page says so once."""
+    now = datetime.now()
+    row = session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.token_hash == _digest(secret),
+            AuthToken.kind == "session",
+            AuthToken.revoked.is_(False),
+            AuthToken.expires_at > now,
+            AuthToken.last_seen_at <= now - idle_time_out(),
+        )
+        .values(revoked=True)
+        .returning(AuthToken.user_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is not None:
+        audit.record(session, None, "session_idle", "user", row.user_id)
+    return row is not None
+
+
+def sign_out(session: Session, secret: str) -> None:
+    """End the web session whose secret this is, recorded as its user's `logout` (a secret that
+    signs no one in ends nothing and is not recorded)."""
+    row = session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.token_hash == _digest(secret),
+            AuthToken.kind == "session",
+            AuthToken.revoked.is_(False),
+        )
+        .values(revoked=True)
+        .returning(AuthToken.user_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    user = session.get(User, row.user_id) if row is not None else None
+    if user is not None:
+        audit.record(session, access.actor_of(user), "logout", "user", user.id)
 
 
 def actor_for_token(

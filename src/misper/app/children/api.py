@@ -38,10 +38,18 @@ def list_children(
     actor: Actor = allowed("children", "list"),
     in_care: Literal[BY_NAME["in_care"].values] | None = None,
     reason: Reason = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ):
-    """Police and analysts see names once they give a `reason` (audited); pids only until then."""
+    """Police and analysts see names once they give a `reason` (audited); pids only until then.
+    `q` finds a child by name (any part), pid or date of birth (by pid only without names)."""
     rows, total = service.list_children(
-        session, actor, in_care=in_care, offset=page.offset, limit=page.limit, reason=reason
+        session,
+        actor,
+        in_care=in_care,
+        offset=page.offset,
+        limit=page.limit,
+        reason=reason,
+        search=q,
     )
     return ChildPage(
         total=total,
@@ -120,6 +128,17 @@ def answer(
     actor: Actor = allowed("record_requests", "answer"),
 ):
     return request_out(*requests.answer_request(session, actor, request_id, body.answer, body.note))
+
+
+@requests_router.post("/record-requests/{request_id}/withdraw", response_model=RecordRequestOut)
+def withdraw(
+    request_id: RequestId,
+    body: ReviewIn,
+    session: DB,
+    actor: Actor = allowed("record_requests", "answer"),
+):
+    """Withdraw a record the caller's force shared on request: the asking force loses it."""
+    return request_out(*requests.withdraw_share(session, actor, request_id, body.note))
 
 
 @requests_router.post("/break-glass", response_model=BreakGlassOut, status_code=201)

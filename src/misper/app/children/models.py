@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from misper.app.db import Base
@@ -28,6 +28,21 @@ class Child(Base):
     # to it); none for records imported before holding was kept (migration 0011 fills what it can).
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     created_at: Mapped[datetime]
+
+
+class ChildPhoto(Base):
+    """The child's photo for the Philomena profile: a small thumbnail re-encoded by the store (no
+    metadata kept), one per child; replaced by the next upload. Kept apart from `Child` so that
+    reading a record never loads the picture."""
+
+    __tablename__ = "child_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), unique=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    media_type: Mapped[str] = mapped_column(String(32))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime]
 
 
 class RecordRequest(Base):

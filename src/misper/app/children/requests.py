@@ -17,11 +17,17 @@ from misper.app.audit import service as audit
 from misper.app.children.models import Child, RecordRequest
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.notifications.service import notify
+from misper.process.config import default_config
 
 REQUEST, BREAK_GLASS = "request", "break_glass"
 ANSWERS = {"share": "shared", "decline": "declined"}
 ANSWERED_WITH = {REQUEST: ("record_requests", "answer"), BREAK_GLASS: ("break_glass", "review")}
 MAX_TEXT = 2_000
+
+
+def break_glass_hours() -> float:
+    """How long a break-glass opening lasts (config/process.yaml, `record_sharing`)."""
+    return default_config().record_sharing.break_glass_hours
 
 
 def _text(value: str | None, field: str, least: int, what: str) -> str:
@@ -60,7 +66,12 @@ def request_record(session: Session, actor: Actor, pid: str, reason: str) -> Rec
     session.add(row)
     session.flush()
     audit.record(session, actor, "request", "child", row.id, child_id=child.id, reason=reason)
-    notify(session, holder, f"Another force asks for a child's record (request {row.id})")
+    notify(
+        session,
+        holder,
+        f"Another force asks for a child's record (request {row.id})",
+        link="/record-requests",
+    )
     return row
 
 
@@ -97,11 +108,35 @@ def answer_request(
     return row, _pid(session, row)
 
 
+def withdraw_share(
+    session: Session, actor: Actor, request_id: int, note: str | None
+) -> tuple[RecordRequest, str]:
+    """The holding force takes back a record it shared: from now on the asking force reads the
+    child's identity and profile no more (`access.shared_children` counts shared ones only)."""
+    access.require(actor, "record_requests", "answer")
+    row = _incoming(session, actor, request_id, REQUEST)
+    if row.status != "shared":
+        raise Conflict(f"only a shared record can be withdrawn; this request was {row.status}")
+    row.status = "withdrawn"
+    row.answered_by, row.answered_at = actor.user_id, datetime.now()
+    row.answer_note = (note or "").strip()[:MAX_TEXT] or row.answer_note
+    session.flush()
+    audit.record(session, actor, "withdraw", "record_request", row.id, child_id=row.child_id)
+    notify(
+        session,
+        row.requesting_agency_id,
+        f"The record shared in answer to your request {row.id} was withdrawn",
+        user_id=row.requested_by,
+    )
+    return row, _pid(session, row)
+
+
 def break_glass(
     session: Session, actor: Actor, pid: str, justification: str, now: datetime | None = None
 ) -> tuple[RecordRequest, Child]:
-    """Open another force's child record at once, for this user, for `BREAK_GLASS_HOURS`; the
-    holding force's missing persons team finds it on its review list."""
+    """Open another force's child record at once, for this user, for the configured
+    `record_sharing.break_glass_hours`; the holding force's missing persons team finds it on its
+    review list."""
     access.require(actor, "break_glass", "create")
     justification = _text(
         justification,
@@ -120,7 +155,7 @@ def break_glass(
         reason=justification,
         status="opened",
         requested_at=now,
-        expires_at=now + timedelta(hours=access.BREAK_GLASS_HOURS),
+        expires_at=now + timedelta(hours=break_glass_hours()),
     )
     session.add(row)
     session.flush()
@@ -131,6 +166,7 @@ def break_glass(
         session,
         holder,
         f"Another force opened a child's record by break-glass: review {row.id}",
+        link="/break-glass",
     )
     return row, child
 

@@ -27,7 +27,13 @@ def child_timeline(session: Session, actor: Actor, pid: str) -> list[dict]:
             events.append({"at": at, "kind": kind, "text": text, "ref": ref})
 
     episodes = list(
-        session.scalars(select(Episode).where(Episode.child_id == child.id, access.episodes(actor)))
+        session.scalars(
+            select(Episode).where(
+                Episode.child_id == child.id,
+                access.episodes(actor),
+                Episode.merged_into_id.is_(None),  # a duplicate report: its records moved
+            )
+        )
     )
     for e in episodes:
         risk = f", risk {e.risk_final}" if e.risk_final else ""

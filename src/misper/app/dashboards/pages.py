@@ -10,20 +10,26 @@ from typing import Annotated
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.dashboards import service as dash
+from misper.app.dashboards.board import board
 from misper.app.dashboards.work_queue import work_queue
 from misper.app.errors import Invalid
 from misper.app.interviews.return_home import list_with_clock
 from misper.app.routing import DB, allowed, signed_in
-from misper.app.ui.forms import when
+from misper.app.ui.forms import field_errors, plain_message, when
+from misper.app.ui.listing import CSV_LIMIT, cell_text, csv_answer, frame_page, read_listing
 from misper.app.ui.pages import render
 from misper.process.config import default_config
 
 router = APIRouter(include_in_schema=False)
 Day = Annotated[str | None, Query(max_length=40)]
+BOARD_REFRESH_SECONDS = 60  # the board fetches itself again this often (ui/static/board.js)
+# The interviews' link and state columns sort by the number and the state they show.
+CLOCK_SORTS = {"open": "id", "state_tag": "state"}
 NUMBERS = ("One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
 
 
@@ -41,29 +47,27 @@ def index(request: Request, actor: Actor = allowed("dashboards", "index")):
 
 
 @router.get("/dashboards/open", response_class=HTMLResponse)
-def open_now(request: Request, session: DB, actor: Actor = allowed("dashboards", "open")):
-    frame = dash.open_episodes(session, actor, datetime.now())
-    frame["risk_tag"] = [{"tag": r, "text": r} if r else None for r in frame["risk"]]
-    tables = [
-        _table(
-            "Open episodes now",
-            frame,
-            {
-                "rid": "Episode",
-                "pid": "Child",
-                "reported_at": "Reported",
-                "hours_missing": "Hours missing",
-                "risk_tag": "Risk",
-                "missing_from_type": "Missing from",
-            },
-        ),
-        _table(
-            "Delayed reports due for review",
-            frame[frame["review_due"]],
-            {"rid": "Episode", "pid": "Child", "review_at": "Review was due"},
-        ),
-    ]
-    return _dashboard(request, actor, "Open episodes", tables)
+def open_now(
+    request: Request,
+    session: DB,
+    reason: Annotated[str, Query(max_length=500)] = "",
+    actor: Actor = allowed("dashboards", "open"),
+):
+    """The control-room board: every open episode, the most urgent first. Police see names once
+    they give a reason (recorded with the board); pids only until then."""
+    now = datetime.now()
+    return render(
+        request,
+        "dashboards/board.html",
+        actor,
+        rows=board(session, actor, now, reason.strip() or None),
+        now=now,
+        triage=access.allowed(actor.role, "decisions", "list"),
+        asks_reason=access.reason_required(actor),
+        reason=reason,
+        refresh_seconds=BOARD_REFRESH_SECONDS,
+        subnav=access.dashboard_menu(actor.role),
+    )
 
 
 @router.get("/dashboards/frequent", response_class=HTMLResponse)
@@ -72,6 +76,8 @@ def frequent(request: Request, session: DB, actor: Actor = allowed("dashboards",
     least = default_config().frequently_missing.episodes
     tables = [
         _table(
+            request,
+            "frequent",
             f"{_number(least)} or more episodes in the last year",
             table,
             {
@@ -84,12 +90,14 @@ def frequent(request: Request, session: DB, actor: Actor = allowed("dashboards",
             },
         ),
         _table(
+            request,
+            "emerging",
             "Emerging frequent: recent frequency rising",
             rising,
             {"pid": "Child", "recent": "Recent", "baseline": "Before", "why": "Why listed"},
         ),
     ]
-    return _dashboard(request, actor, "Frequently missing children", tables)
+    return _dashboard(request, actor, "Frequently missing children", tables, session=session)
 
 
 @router.get("/interviews", response_class=HTMLResponse)  # the menu's return home interviews
@@ -98,9 +106,9 @@ def interviews(request: Request, session: DB, actor: Actor = allowed("dashboards
     now = datetime.now()
     dash.refresh(session, now)
     overdue = _clock_rows(
-        list_with_clock(session, actor, now, "overdue", limit=200, newest_first=True)
+        list_with_clock(session, actor, now, "overdue", limit=CSV_LIMIT, newest_first=True)
     )
-    every = _clock_rows(list_with_clock(session, actor, now, limit=200, newest_first=True))
+    every = _clock_rows(list_with_clock(session, actor, now, limit=CSV_LIMIT, newest_first=True))
     hours = default_config().return_home_interview.target_hours
     columns = {
         "open": "Interview",
@@ -111,9 +119,18 @@ def interviews(request: Request, session: DB, actor: Actor = allowed("dashboards
         "shared_with_police": "Shared",
     }
     tables = [
-        _table(f"Overdue (not done within {hours:g} hours), newest first", overdue, columns),
-        _table("All interviews, newest due first", every, columns),
         _table(
+            request,
+            "overdue",
+            f"Overdue (not done within {hours:g} hours), newest first",
+            overdue,
+            columns,
+            CLOCK_SORTS,
+        ),
+        _table(request, "all", "All interviews, newest due first", every, columns, CLOCK_SORTS),
+        _table(
+            request,
+            "compliance",
             "Compliance per month of return",
             dash.rhi_compliance(session, actor),
             {
@@ -126,7 +143,7 @@ def interviews(request: Request, session: DB, actor: Actor = allowed("dashboards
             },
         ),
     ]
-    return _dashboard(request, actor, "Return home interviews", tables)
+    return _dashboard(request, actor, "Return home interviews", tables, session=session)
 
 
 @router.get("/dashboards/care-homes", response_class=HTMLResponse)
@@ -137,7 +154,6 @@ def care_homes(
     end: Day = None,
     actor: Actor = allowed("dashboards", "care_homes"),
 ):
-    lo, hi = _period(start, end, datetime.now())
     config = default_config()
     late = config.late_not_missing.hours
     columns = {
@@ -151,13 +167,22 @@ def care_homes(
             f"Interviews within {config.return_home_interview.target_hours:g} h"
         ),
     }
+    intro = (
+        "The feedback the missing persons team gives homes and Ofsted. Short "
+        "episodes ended by the child's own return are likely 'late, not missing'."
+    )
+    try:
+        lo, hi = _period(start, end, datetime.now())
+        frame = dash.care_home_feedback(session, actor, lo, hi, config)
+    except Invalid as exc:
+        return _refused(request, actor, "Care-home feedback", exc, start, end, intro=intro)
     return _dashboard(
         request,
         actor,
         "Care-home feedback",
-        [_table("Per home", dash.care_home_feedback(session, actor, lo, hi, config), columns)],
-        intro="The feedback the missing persons team gives homes and Ofsted. Short "
-        "episodes ended by the child's own return are likely 'late, not missing'.",
+        [_table(request, "homes", "Per home", frame, columns)],
+        session=session,
+        intro=intro,
         period=_shown(lo, hi),
     )
 
@@ -170,18 +195,21 @@ def hotspots(
     end: Day = None,
     actor: Actor = allowed("dashboards", "hotspots"),
 ):
-    lo, hi = _period(start, end, datetime.now())
-    parts = dash.hotspots(dash.scoped_frame(session, actor), lo, hi)
+    try:
+        lo, hi = _period(start, end, datetime.now())
+        parts = dash.hotspots(dash.scoped_frame(session, actor), lo, hi)
+    except Invalid as exc:
+        return _refused(request, actor, "Hotspots", exc, start, end)
     captions = {
         "places": ("Places missing from", "missing_from_place_id"),
         "from_sectors": ("Postcode sectors missing from", "missing_from_postcode_sector"),
         "found_sectors": ("Postcode sectors found in", "found_postcode_sector"),
     }
     tables = [
-        _table(caption, parts[key].head(20), {column: "Where", "episodes": "Episodes"})
+        _table(request, key, caption, parts[key], {column: "Where", "episodes": "Episodes"})
         for key, (caption, column) in captions.items()
     ]
-    return _dashboard(request, actor, "Hotspots", tables, period=_shown(lo, hi))
+    return _dashboard(request, actor, "Hotspots", tables, session=session, period=_shown(lo, hi))
 
 
 @router.get("/dashboards/network", response_class=HTMLResponse)
@@ -198,12 +226,28 @@ def network(request: Request, session: DB, actor: Actor = allowed("dashboards", 
     )
 
 
-def _dashboard(request: Request, actor: Actor, title: str, tables: list[dict], **context):
-    """A dashboard of tables, under the dashboards the caller's role sees."""
+def _dashboard(
+    request: Request,
+    actor: Actor,
+    title: str,
+    tables: list[dict],
+    status_code: int = 200,
+    session: Session | None = None,
+    **context,
+):
+    """A dashboard of tables, under the dashboards the caller's role sees; or the one table asked
+    for as CSV (`<table>.format=csv`), every page's rows as shown."""
+    for t in tables:
+        listing = t.get("listing")
+        if listing is not None and listing.csv and session is not None:
+            name = f"{request.url.path.strip('/').replace('/', '-')}-{t['key']}"
+            rows = ([cell_text(v) for v in row] for row in t["rows"])
+            return csv_answer(session, actor, "dashboard", name, t["headers"], rows)
     return render(
         request,
         "dashboards/tables.html",
         actor,
+        status_code=status_code,
         title=title,
         tables=tables,
         subnav=access.dashboard_menu(actor.role),
@@ -211,16 +255,29 @@ def _dashboard(request: Request, actor: Actor, title: str, tables: list[dict], *
     )
 
 
-def _table(caption: str, frame: pd.DataFrame, columns: dict[str, str]) -> dict:
-    """The frame's `columns` (name: header) as the `table` macro takes them: a child's
-    pseudonymous id (pid) links to its timeline, a missing value is None (left blank)."""
+def _table(
+    request: Request,
+    key: str,
+    caption: str,
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    sort_by: dict[str, str] | None = None,
+) -> dict:
+    """The frame's `columns` (name: header), sorted and paged by the query's `<key>.sort` and
+    `<key>.page` (`ui.listing`), as the `listed_table` macro takes them: a child's pseudonymous
+    id (pid) links to its timeline, a missing value is None (left blank). A column shown as a
+    link or label sorts by the frame column `sort_by` names."""
+    listing = read_listing(request, columns, prefix=f"{key}.")
+    table = {"key": key, "caption": caption, "headers": list(columns.values()), "rows": []}
+    table |= {"listing": listing, "keys": list(columns), "total": len(frame)}
     if frame.empty:
-        return {"caption": caption, "headers": list(columns.values()), "rows": []}
+        return table
+    frame, _total = frame_page(frame, listing, sort_by)
     shown = frame[list(columns)].astype(object)
     shown = shown.where(shown.notna(), None)
     if "pid" in shown:
         shown["pid"] = [{"href": f"/children/{pid}/timeline", "text": pid} for pid in shown["pid"]]
-    return {"caption": caption, "headers": list(columns.values()), "rows": shown.values.tolist()}
+    return table | {"rows": shown.values.tolist()}
 
 
 def _clock_rows(interviews: list[dict]) -> pd.DataFrame:
@@ -241,14 +298,38 @@ def _number(n: int) -> str:
 
 
 def _period(start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
-    """[start, end) from the page's dates; else the year up to the end of today."""
+    """[start, end) from the page's dates (read as the forms read a time: a year from 1900 to
+    2100, an offset converted); a date left out is the year up to the end of today. Invalid
+    naming the date that is not one, or a period that ends before it starts."""
     tomorrow = datetime(now.year, now.month, now.day) + timedelta(days=1)
-    try:  # read as the forms read a time (a year from 1900 to 2100, an offset converted)
-        hi = when(end, "end") if end else tomorrow
-        lo = when(start, "start") if start else hi - timedelta(days=365)
-    except Invalid:
-        hi, lo = tomorrow, tomorrow - timedelta(days=365)
+    lo = _day(start, "start") if start else None
+    hi = _day(end, "end") if end else tomorrow
+    lo = lo if lo is not None else hi - timedelta(days=365)
+    dash.check_period(lo, hi)
     return lo, hi
+
+
+def _day(value: str, field: str) -> datetime:
+    """A date of the period's form (a time too, from a link or a system), read as forms read one."""
+    try:
+        return when(value, field)
+    except Invalid:
+        raise Invalid(field, plain_message(field, {"type": "date_parsing"})) from None
+
+
+def _refused(request, actor, title, exc: Invalid, start, end, **context):
+    """The dashboard with its period refused: the message beside the date, the dates as typed,
+    and no figures (never those of another period than the one asked for)."""
+    return _dashboard(
+        request,
+        actor,
+        title,
+        [],
+        status_code=422,
+        errors=field_errors(exc),
+        period={"start": start or "", "end": end or ""},
+        **context,
+    )
 
 
 def _shown(lo: datetime, hi: datetime) -> dict[str, str]:

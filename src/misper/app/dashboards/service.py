@@ -19,6 +19,7 @@ from misper.app.audit import service as audit
 from misper.app.children.models import Child
 from misper.app.dashboards import cache
 from misper.app.episodes.models import ControlRoomDecision, Episode
+from misper.app.errors import Invalid
 from misper.app.escalation.models import Referral
 from misper.app.interchange.service import export_frame
 from misper.app.interviews.models import ReturnHomeInterview
@@ -101,7 +102,7 @@ def open_episodes(session: Session, actor: Actor, now: datetime) -> pd.DataFrame
             Episode.missing_from_type,
         )
         .join(child, child.id == Episode.child_id)
-        .where(access.episodes(actor), Episode.found_at.is_(None))
+        .where(access.episodes(actor), Episode.found_at.is_(None), Episode.merged_into_id.is_(None))
         .order_by(Episode.reported_at)
     ).all()
     frame = pd.DataFrame(
@@ -194,9 +195,17 @@ def emerging(
     )
 
 
+def check_period(start: datetime, end: datetime) -> None:
+    """A dashboard's period [start, end) must hold some time: a reversed one is refused, never
+    shown as an empty table."""
+    if end <= start:
+        raise Invalid("end", "The end of the period must be after its start")
+
+
 def hotspots(frame: pd.DataFrame, start: datetime, end: datetime) -> dict[str, pd.DataFrame]:
     """Episodes per place and postcode sector missing from and found in, over [start, end), most
     first: the report's hotspot counts (`misper.analysis.hotspots`) of the caller's episodes."""
+    check_period(start, end)
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     period = frame[(frame["reported_at"] >= start) & (frame["reported_at"] < end)]
     shared = Shared(period.reset_index(drop=True), start, end)
@@ -266,6 +275,7 @@ def care_home_feedback(
     72 hours). The hours are the process configuration's."""
     access.require(actor, "homes", "list")
     access.require(actor, "episodes", "list")
+    check_period(start, end)
     config = config or default_config()
     rules = config.return_home_interview
     late = timedelta(hours=config.late_not_missing.hours)

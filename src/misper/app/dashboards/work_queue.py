@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.dashboards import service as dashboards
-from misper.app.episodes.models import Episode
 from misper.app.escalation.service import list_referrals
 from misper.app.interviews.return_home import list_with_clock
 from misper.app.notifications.service import list_notifications
@@ -56,7 +54,10 @@ def work_queue(session: Session, actor: Actor, now: datetime) -> list[Panel]:
 
 def _missing_now(session: Session, actor: Actor, now: datetime) -> list[Panel]:
     frame = dashboards.open_episodes(session, actor, now)
-    frame = frame.sort_values("hours_missing", ascending=False)
+    frame = frame.sort_values(["hours_missing", "rid"], ascending=[False, True])
+    # One child once: a child reported twice (not merged yet) is listed by its older report.
+    reports = frame["pid"].value_counts()
+    children = frame.drop_duplicates("pid")
     triage = access.allowed(actor.role, "decisions", "list")
 
     def href(row) -> str:  # the police work the episode in triage; others read it
@@ -64,8 +65,9 @@ def _missing_now(session: Session, actor: Actor, now: datetime) -> list[Panel]:
 
     def item(row) -> Item:
         risk = (row.risk or "not assessed").replace("_", " ")
+        twice = f" ({reports[row.pid]} open reports: merge them)" if reports[row.pid] > 1 else ""
         return Item(
-            f"{row.pid}: missing {row.hours_missing:g} h, risk {risk}",
+            f"{row.pid}: missing {row.hours_missing:g} h, risk {risk}{twice}",
             href(row),
             "high" if row.risk == "high" else None,
         )
@@ -73,11 +75,11 @@ def _missing_now(session: Session, actor: Actor, now: datetime) -> list[Panel]:
     panels = [
         Panel(
             "Missing now",
-            len(frame),
+            len(children),
             "No child in your records is missing now.",
-            "/episodes?status=open",
-            "All open episodes",
-            [item(r) for r in frame.head(SHOWN).itertuples()],
+            "/dashboards/open",
+            "The board of open episodes",
+            [item(r) for r in children.head(SHOWN).itertuples()],
         )
     ]
     if triage:
@@ -140,13 +142,6 @@ def _referrals(session: Session, actor: Actor) -> Panel:
 
 def _notifications(session: Session, actor: Actor) -> Panel:
     rows = list_notifications(session, actor, True, 0, 500)
-    shown = rows[:SHOWN]
-    rids = {}
-    if access.allowed(actor.role, "episodes", "read"):  # the episode page says the rest
-        ids = {n.episode_id for n in shown} - {None}
-        rids = dict(
-            session.execute(select(Episode.id, Episode.rid).where(Episode.id.in_(ids))).all()
-        )
     return Panel(
         "Unread notifications",
         len(rows),
@@ -154,10 +149,8 @@ def _notifications(session: Session, actor: Actor) -> Panel:
         "/notifications",
         "All notifications",
         [
-            Item(
-                n.subject + (f" – {n.body}" if n.body else ""),
-                f"/episodes/{rids[n.episode_id]}" if n.episode_id in rids else None,
-            )
-            for n in shown
+            # Opening one reads it and goes on to its case (notifications.pages).
+            Item(n.subject + (f" – {n.body}" if n.body else ""), f"/notifications/{n.id}")
+            for n in rows[:SHOWN]
         ],
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, create_model
 from misper.app.access import Actor
 from misper.app.episodes import service
 from misper.app.episodes.closing import FOUND_FIELDS, close_episode
+from misper.app.episodes.merging import merge_episodes
 from misper.app.episodes.schemas import (
     AssociationIn,
     AssociationsOut,
@@ -19,6 +20,8 @@ from misper.app.episodes.schemas import (
     EpisodeOut,
     EpisodePage,
     EpisodeReport,
+    MergedOut,
+    MergeIn,
     RiskAssessmentIn,
     RiskAssessmentOut,
     TaskChange,
@@ -91,6 +94,17 @@ def update_episode(
 ):
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     return episode_out(*service.update_episode(session, actor, rid, body.version, changes))
+
+
+@router.post("/{rid}/merge", response_model=MergedOut)
+def merge(rid: Rid, body: MergeIn, session: DB, actor: Actor = allowed("episodes", "merge")):
+    """Merge two open reports of the same child's absence: the older is kept, the other's
+    sightings, tasks, risk assessments and updates move to it, and it is marked merged (422 for
+    two children, 409 for an episode closed or merged already)."""
+    done = merge_episodes(session, actor, rid, body.other_rid)
+    return MergedOut(
+        episode=episode_out(done.kept, done.pid), merged_rid=done.merged.rid, moved=done.moved
+    )
 
 
 @router.get("/{rid}/risk-assessments", response_model=list[RiskAssessmentOut])

@@ -64,6 +64,10 @@ episodes_table = Table(
     Column("force_id", ForeignKey("agencies.id"), nullable=False, index=True),
     Column("reported_by_agency_id", ForeignKey("agencies.id"), index=True),
     Column("home_id", ForeignKey("homes.id"), index=True),
+    # A duplicate report of a child already missing, merged into the episode kept (migration
+    # 0016): kept for the record, never listed, counted or exported again. The kept episode's id,
+    # with no database constraint (SQLite could add one only by rebuilding this table).
+    Column("merged_into_id", Integer),
     # The canonical null (unknown) differs from [] (none listed): kept so export gives back the
     # import.
     Column("links_recorded", Boolean, nullable=False, default=False),
@@ -97,7 +101,8 @@ class Episode(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.found_at is None
+        """Still missing: not found, and not a duplicate merged into another episode."""
+        return self.found_at is None and self.merged_into_id is None
 
 
 class RiskAssessment(Base):
@@ -175,3 +180,18 @@ class EpisodeAssociate(Base):
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
     associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
+
+
+class AdvicePack(Base):
+    """The parents' advice pack given after an episode from a family home: printed or emailed, by
+    whom and when. Of an email only a masked address is kept; the address typed is never stored."""
+
+    __tablename__ = "advice_packs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    method: Mapped[str] = mapped_column(String(8))  # "print" or "email"
+    masked_address: Mapped[str | None] = mapped_column(String(120))
+    sent_at: Mapped[datetime]
+    sent_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))

@@ -83,6 +83,18 @@ EpisodeOut = create_model(
 )
 
 
+class MergeIn(StoreModel):
+    """The other report of the same absence; the older of the two is kept."""
+
+    other_rid: Pid
+
+
+class MergedOut(BaseModel):
+    episode: EpisodeOut  # the episode kept
+    merged_rid: str  # the report merged into it (kept, marked merged)
+    moved: dict[str, int]  # how many records of each kind moved
+
+
 class EpisodePage(BaseModel):
     total: int
     items: list[EpisodeOut]

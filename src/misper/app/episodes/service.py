@@ -4,9 +4,9 @@ links."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,15 +24,32 @@ from misper.app.episodes.models import (
     EpisodeUpdate,
     RiskAssessment,
 )
-from misper.app.errors import Conflict, Invalid, NotFound
+from misper.app.errors import AlreadyOpen, Conflict, Invalid, NotFound
 from misper.app.escalation.automatic import escalate
 from misper.app.notifications.service import notify
 from misper.app.placements.models import Home, Placement
 from misper.app.tasks.models import Task
+from misper.process.config import default_config
 
 
 def new_rid() -> str:
     return "E" + secrets.token_hex(8)
+
+
+# The list's sort keys and their columns.
+LIST_SORTS = {
+    "episode": Episode.rid,
+    "child": Child.pid,
+    "reported": Episode.reported_at,
+    "missing_from": Episode.missing_from_type,
+    # by how grave: no apparent risk, absent, low, medium, high; unknown and unassessed last
+    "risk": case(
+        {r: i for i, r in enumerate(("no_apparent_risk", "absent", "low", "medium", "high"))},
+        value=Episode.risk_final,
+        else_=None,
+    ),
+    "found": Episode.found_at,
+}
 
 
 def list_episodes(
@@ -46,12 +63,20 @@ def list_episodes(
     risk: str | None,
     offset: int,
     limit: int,
+    sort: str = "reported",
+    descending: bool = True,
 ) -> tuple[list[tuple[Episode, str]], int]:
+    """The episodes in the caller's scope, sorted by a key of `LIST_SORTS` (newest first unless
+    asked otherwise; blanks last, ties newest first)."""
     access.require(actor, "episodes", "list")
+    if sort not in LIST_SORTS:
+        raise Invalid("sort", f"sort by one of: {', '.join(LIST_SORTS)}")
+    column = LIST_SORTS[sort]
+    first = (column.desc() if descending else column.asc()).nulls_last()
     query = (
         select(Episode, Child.pid)
         .join(Child, Child.id == Episode.child_id)
-        .where(access.episodes(actor))
+        .where(access.episodes(actor), Episode.merged_into_id.is_(None))
     )
     if open_only is not None:
         query = query.where(
@@ -68,7 +93,7 @@ def list_episodes(
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = list(
         session.execute(
-            query.order_by(Episode.reported_at.desc(), Episode.id.desc())
+            query.order_by(first, Episode.reported_at.desc(), Episode.id.desc())
             .offset(offset)
             .limit(limit)
         ).all()
@@ -102,6 +127,8 @@ def report_missing(
         record = create_child(session, actor, responsible_council_id=None, **child)
     else:
         raise Invalid("child", "care staff report children placed in their homes, by pid")
+    if pid is not None:
+        _refuse_second_report(session, actor, record.id)
     home = _current_home(session, record.id)
     force_id = access.reporting_force(actor, home)
     if force_id is None:
@@ -140,6 +167,38 @@ def report_missing(
     return episode, record.pid
 
 
+def open_episode_of(session: Session, actor: Actor, child_id: int) -> Episode | None:
+    """The child's open episode the caller may see (the oldest, should there be duplicates)."""
+    return session.scalar(
+        select(Episode)
+        .where(
+            Episode.child_id == child_id,
+            Episode.found_at.is_(None),
+            Episode.merged_into_id.is_(None),
+            access.episodes(actor),
+        )
+        .order_by(Episode.reported_at, Episode.id)
+        .limit(1)
+    )
+
+
+def _refuse_second_report(session: Session, actor: Actor, child_id: int) -> None:
+    """One report per episode: a child already missing is not reported again; the reporter is
+    sent to the open episode. One the reporter may not see (another force's) is never told of:
+    the report goes ahead, and the forces merge the two once they find each other's."""
+    episode = open_episode_of(session, actor, child_id)
+    if episode is not None:
+        raise AlreadyOpen(already_reported(episode), episode.rid)
+
+
+def already_reported(episode: Episode) -> str:
+    """What the reporter of a child already missing is told."""
+    return (
+        f"already reported missing at {episode.reported_at:%H:%M} on "
+        f"{episode.reported_at:%d %b %Y} (episode {episode.rid}): add what you know to it"
+    )
+
+
 def _current_home(session: Session, child_id: int) -> Home | None:
     return session.scalar(
         select(Home)
@@ -148,6 +207,28 @@ def _current_home(session: Session, child_id: int) -> Home | None:
         .order_by(Placement.start_date.desc())
         .limit(1)
     )
+
+
+def refuse_future(field: str, what: str, value: datetime | None) -> None:
+    """Refuse a time of something that has happened when it lies ahead of now by more than the
+    clock skew the process allows (`time_limits.clock_skew_minutes`: a phone running fast)."""
+    skew = timedelta(minutes=default_config().time_limits.clock_skew_minutes)
+    if value is not None and value > datetime.now() + skew:
+        raise Invalid(field, f"{what} cannot be in the future")
+
+
+def refuse_late_review(review_at: datetime, now: datetime) -> None:
+    """A delayed report is reviewed soon: after now, and within the force's policy's maximum
+    (`time_limits.delay_review_max_hours`)."""
+    hours = default_config().time_limits.delay_review_max_hours
+    if review_at <= now:
+        raise Invalid("review_at", "The review time must be later than now")
+    if review_at > now + timedelta(hours=hours):
+        raise Invalid(
+            "review_at",
+            f"The review time must be within {hours:g} hours of now "
+            f"(by {now + timedelta(hours=hours):%d %b %Y %H:%M})",
+        )
 
 
 def update_episode(
@@ -174,10 +255,16 @@ def update_episode(
         )
     found_at = changes.get("found_at", episode.found_at)
     if found_at is not None and found_at < episode.reported_at:
-        raise Invalid("found_at", "before the episode was reported")
+        raise Invalid(
+            "found_at",
+            "The found time cannot be before the child was reported missing "
+            f"({episode.reported_at:%d %b %Y %H:%M})",
+        )
+    if "found_at" in changes:
+        refuse_future("found_at", "The found time", found_at)
     for name, value in changes.items():
         setattr(episode, name, value)
-    _touch(session, episode)
+    touch(session, episode)
     audit.record(
         session,
         actor,
@@ -194,7 +281,7 @@ def update_episode(
     return episode, pid_of(session, episode)
 
 
-def _touch(session: Session, episode: Episode) -> None:
+def touch(session: Session, episode: Episode) -> None:
     """Bump the episode's version now, so that a concurrent editor's UPDATE finds it stale."""
     episode.updated_at = datetime.now()
     try:
@@ -221,7 +308,7 @@ def add_risk_assessment(
     if episode.risk_initial is None:
         episode.risk_initial = level
     episode.risk_final = level
-    _touch(session, episode)
+    touch(session, episode)
     audit.record(
         session, actor, "create", "risk_assessment", assessment.id, child_id=episode.child_id
     )
@@ -248,13 +335,17 @@ def add_decision(
     decision: str,
     review_at: datetime | None,
     rationale: str | None,
+    now: datetime | None = None,
 ) -> ControlRoomDecision:
     access.require(actor, "decisions", "create")
+    now = now or datetime.now()
     episode = visible_episode(session, actor, rid)
     if decision == "delay" and review_at is None:
-        raise Invalid("review_at", "a delay needs the time of its review")
+        raise Invalid("review_at", "Enter the date and time of the review: a delay needs one")
     if decision != "delay" and review_at is not None:
-        raise Invalid("review_at", "only a delay has a review time")
+        raise Invalid("review_at", "Only a delay has a review time: leave it empty")
+    if review_at is not None:
+        refuse_late_review(review_at, now)
     row = ControlRoomDecision(
         episode_id=episode.id,
         decision=decision,
@@ -299,7 +390,7 @@ def add_task(
     )
     session.add(task)
     episode.tasks_count = (episode.tasks_count or 0) + 1
-    _touch(session, episode)
+    touch(session, episode)
     audit.record(session, actor, "create", "task", task.id, child_id=episode.child_id)
     return task
 
@@ -320,7 +411,7 @@ def add_update(
     )
     session.add(row)
     episode.narratives_count = (episode.narratives_count or 0) + 1
-    _touch(session, episode)
+    touch(session, episode)
     audit.record(session, actor, "create", "update", row.id, child_id=episode.child_id)
     return row
 
@@ -430,5 +521,5 @@ def add_association(
         episode.links_recorded = True
     else:
         episode.associates_recorded = True
-    _touch(session, episode)
+    touch(session, episode)
     audit.record(session, actor, "create", "association", episode.id, child_id=episode.child_id)

@@ -27,9 +27,12 @@ PREFIX = "Raised by the escalation rules: "
 
 
 def history(session: Session, child_id: int) -> list[History]:
-    """Every episode of the child in the store: the rules count them all, whoever reported them."""
+    """Every episode of the child in the store: the rules count them all, whoever reported them
+    (a duplicate merged into another counts once, as that one)."""
     rows = session.execute(
-        select(Episode.reported_at, Episode.risk_flags).where(Episode.child_id == child_id)
+        select(Episode.reported_at, Episode.risk_flags).where(
+            Episode.child_id == child_id, Episode.merged_into_id.is_(None)
+        )
     ).all()
     return [History(pd.Timestamp(at), tuple(flags or ())) for at, flags in rows]
 
@@ -83,7 +86,14 @@ def escalate(
     ).one()
     subject = f"{meeting.upper()} referral raised for child {pid} (referral {referral.id})"
     for agency in {council, episode.force_id} - {None}:
-        notify(session, agency, subject, episode.id, body="; ".join(reasons))
+        notify(
+            session,
+            agency,
+            subject,
+            episode.id,
+            body="; ".join(reasons),
+            link=f"/referrals/{referral.id}",
+        )
     audit.record(
         session,
         actor,

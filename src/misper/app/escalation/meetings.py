@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from misper.app.agencies.service import known_agency
 from misper.app.audit import service as audit
 from misper.app.errors import Invalid, NotFound
 from misper.app.escalation.models import Meeting, MeetingAction, Referral
+from misper.process.config import default_config
 
 
 def _referral(session: Session, actor: Actor, referral_id: int) -> Referral:
@@ -31,11 +32,18 @@ def record_meeting(
     held_at: datetime,
     attendees: str | None,
     summary: str | None,
+    now: datetime | None = None,
 ) -> Meeting:
+    """A meeting about the referral, recorded within `time_limits.meeting_past_days` of being held
+    or planned up to `time_limits.meeting_horizon_days` ahead (a year's typo is refused)."""
     access.require(actor, "referrals", "update")
     referral = _referral(session, actor, referral_id)
     if held_at < referral.referred_at.replace(hour=0, minute=0, second=0, microsecond=0):
-        raise Invalid("held_at", "before the referral was made")
+        raise Invalid(
+            "held_at",
+            f"The meeting cannot be before the referral was made ({referral.referred_at:%d %b %Y})",
+        )
+    refuse_out_of_range(held_at, now or datetime.now())
     meeting = Meeting(
         referral_id=referral.id,
         held_at=held_at,
@@ -47,6 +55,24 @@ def record_meeting(
     session.flush()
     audit.record(session, actor, "create", "meeting", meeting.id, child_id=referral.child_id)
     return meeting
+
+
+def refuse_out_of_range(held_at: datetime, now: datetime) -> None:
+    """Refuse a meeting time too long ago to be recorded now, or too far ahead to be a plan."""
+    limits = default_config().time_limits
+    past, ahead = limits.meeting_past_days, limits.meeting_horizon_days
+    if held_at < now - timedelta(days=past):
+        raise Invalid(
+            "held_at",
+            f"The meeting time is more than {past} day{'s' * (past != 1)} ago: "
+            "record a meeting as soon as it is held",
+        )
+    if held_at > now + timedelta(days=ahead):
+        raise Invalid(
+            "held_at",
+            f"The meeting time is more than {ahead} days ahead "
+            f"(the latest is {now + timedelta(days=ahead):%d %b %Y})",
+        )
 
 
 def _meeting(session: Session, actor: Actor, meeting_id: int) -> tuple[Meeting, Referral]:

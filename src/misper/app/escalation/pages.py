@@ -20,12 +20,15 @@ from misper.app.escalation.schemas import OutcomeIn
 from misper.app.escalation.service import list_referrals, read_referral, record_outcome
 from misper.app.routing import DB, allowed
 from misper.app.schemas import MAX_ID
+from misper.app.ui.forms import limited, plain_errors, sentence
 from misper.app.ui.pages import render
+from misper.process.config import default_config
 
 router = APIRouter(include_in_schema=False)
 Key = Annotated[int, Path(ge=1, le=MAX_ID)]
-Text = Annotated[str, Form()]
+Text = Annotated[str, Form()]  # read whole: the API shape refuses it over its limit, kept
 SHOWN = 200  # referrals listed, newest first
+limited(MeetingIn, ActionIn, ActionDone, OutcomeIn)
 
 
 @router.get("/referrals", response_class=HTMLResponse)
@@ -61,15 +64,15 @@ def meeting_add(
     summary: Text = "",
     actor: Actor = allowed("referrals", "update"),
 ):
+    typed = {"held_at": held_at, "attendees": attendees, "summary": summary}
+
     def change():
-        data = MeetingIn.model_validate(
-            _filled(held_at=held_at, attendees=attendees, summary=summary)
-        )
+        data = MeetingIn.model_validate(_filled(**typed))
         meetings.record_meeting(
             session, actor, referral_id, data.held_at, data.attendees, data.summary
         )
 
-    return _changed(request, actor, session, referral_id, change)
+    return _changed(request, actor, session, referral_id, change, typed)
 
 
 @router.post("/referrals/{referral_id}/meetings/{meeting_id}/actions", response_class=HTMLResponse)
@@ -85,7 +88,8 @@ def action_add(
         data = ActionIn.model_validate(_filled(description=description))
         meetings.add_action(session, actor, meeting_id, data.description, None, None)
 
-    return _changed(request, actor, session, referral_id, change)
+    typed = {"description": description}
+    return _changed(request, actor, session, referral_id, change, typed, f"action-{meeting_id}")
 
 
 @router.post("/referrals/{referral_id}/actions/{action_id}/done", response_class=HTMLResponse)
@@ -101,7 +105,8 @@ def action_done(
         data = ActionDone.model_validate(_filled(outcome=outcome))
         meetings.complete_action(session, actor, action_id, data.outcome)
 
-    return _changed(request, actor, session, referral_id, change)
+    typed = {"outcome": outcome}
+    return _changed(request, actor, session, referral_id, change, typed, f"outcome-{action_id}")
 
 
 @router.post("/referrals/{referral_id}/outcome", response_class=HTMLResponse)
@@ -116,26 +121,38 @@ def outcome_record(
         data = OutcomeIn.model_validate(_filled(outcome=outcome))
         record_outcome(session, actor, referral_id, data.outcome)
 
-    return _changed(request, actor, session, referral_id, change)
+    return _changed(request, actor, session, referral_id, change, {"outcome": outcome})
 
 
 def _changed(
-    request: Request, actor: Actor, session: Session, referral_id: int, change: Callable[[], None]
+    request: Request,
+    actor: Actor,
+    session: Session,
+    referral_id: int,
+    change: Callable[[], None],
+    typed: dict[str, str],
+    key: str | None = None,
 ):
-    """Back to the referral once `change` is made; a refusal shown on the referral's page (one
-    of a record the caller may not touch answered as the API answers it)."""
+    """Back to the referral once `change` is made; a refusal shown on the referral's page in
+    plain words beside its field, with what was typed kept (`key`: the field's id on a page
+    with one such field per record). One of a record the caller may not touch is answered as the
+    API answers it."""
     try:
         change()
     except ValidationError as exc:
-        errors = exc.errors()
+        errors = plain_errors(exc.errors())
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        errors = exc.fields or [{"field": "held_at", "message": exc.message}]
+        errors = {f["field"]: sentence(f["message"]) for f in exc.fields} or {
+            next(iter(typed)): sentence(exc.message)
+        }
     else:
         return RedirectResponse(f"/referrals/{referral_id}", status_code=303)
     session.rollback()
-    return _referral(request, actor, session, referral_id, status_code=422, errors=errors)
+    if key is not None:  # one field per record: its id names it
+        errors, typed = {key: next(iter(errors.values()))}, {key: next(iter(typed.values()))}
+    return _referral(request, actor, session, referral_id, 422, errors, typed)
 
 
 def _referral(
@@ -144,7 +161,8 @@ def _referral(
     session: Session,
     referral_id: int,
     status_code: int = 200,
-    errors: list | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ):
     referral, pid = read_referral(session, actor, referral_id)
     return render(
@@ -154,7 +172,9 @@ def _referral(
         status_code=status_code,
         referral=referral,
         pid=pid,
-        errors=errors,
+        errors=errors or {},
+        values={"outcome": referral.outcome or "", **(values or {})},
+        limits=default_config().time_limits,
         meetings=meetings.meetings_of(session, actor, referral_id),
     )
 

@@ -11,7 +11,15 @@ from misper.app.access import Actor
 from misper.app.episodes.models import Episode
 from misper.app.errors import Invalid
 from misper.app.flowchart import service
-from misper.app.flowchart.schemas import CheckIn, CheckOut, ConcernsIn, ReportOut, StepIn, check_out
+from misper.app.flowchart.schemas import (
+    CheckIn,
+    CheckOut,
+    ConcernsIn,
+    ReportIn,
+    ReportOut,
+    StepIn,
+    check_out,
+)
 from misper.app.routing import DB, ERRORS, allowed
 from misper.app.schemas import MAX_ID
 
@@ -61,8 +69,15 @@ def set_concerns(
 
 
 @router.post("/{check_id}/report", response_model=ReportOut, status_code=201)
-def report_to_police(check_id: CheckId, session: DB, actor: Actor = allowed("episodes", "create")):
-    """Open the episode: it carries the steps, the concerns and the profile version."""
-    episode, pid = service.report_to_police(session, actor, check_id)
+def report_to_police(
+    check_id: CheckId,
+    session: DB,
+    body: ReportIn | None = None,
+    actor: Actor = allowed("episodes", "create"),
+):
+    """Open the episode: it carries the steps, the concerns and the profile version; the age
+    from the child's date of birth, or (none recorded) from `age`."""
+    age = body.age if body else None
+    episode, pid = service.report_to_police(session, actor, check_id, age=age)
     view = service.read_check(session, actor, check_id)
     return ReportOut(rid=episode.rid, pid=pid, check=check_out(view, episode.rid))

@@ -8,24 +8,28 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
 from misper.app.children import service as children
 from misper.app.episodes.models import Episode
-from misper.app.errors import Invalid, NotFound
+from misper.app.errors import AlreadyOpen, Invalid, NotFound
 from misper.app.flowchart import service as flowchart
 from misper.app.flowchart.api import CheckId
+from misper.app.flowchart.schemas import NewChild, StepIn
 from misper.app.flowchart.service import RESULTS
 from misper.app.routing import DB, allowed
 from misper.app.schemas import PidPath
-from misper.app.ui.forms import day, field_errors, record_id, update_form_host, when
+from misper.app.ui import forms
+from misper.app.ui.forms import field_errors, record_id, update_form_host, when
 from misper.app.ui.pages import render
 from misper.process.config import default_config
 from misper.process.flowchart import Outcome
 
 router = APIRouter(include_in_schema=False)
+forms.limited(NewChild, StepIn)
 OUTCOME_TITLES = {
     Outcome.KEEP_TRYING: "Keep trying",
     Outcome.LATE_MONITOR: "Record as absent / late and monitor",
@@ -62,21 +66,32 @@ def not_here_list(request: Request, session: DB, actor: Actor = allowed("episode
 def start_for_new_child(
     request: Request,
     session: DB,
-    name: Annotated[str, Form(max_length=200)] = "",
-    date_of_birth: Annotated[str, Form(max_length=20)] = "",
+    name: Annotated[str, Form()] = "",  # read whole: refused over its limit, kept
+    date_of_birth: Annotated[str, Form(max_length=40)] = "",
     expected_back: Annotated[str, Form(max_length=40)] = "",
     actor: Actor = allowed("episodes", "create"),
 ):
     """A parent's or another's report, taken by the police: a child with no record or profile."""
     values = {"name": name, "date_of_birth": date_of_birth, "expected_back": expected_back}
+    typed = {"name": name, "date_of_birth": date_of_birth.strip()}
+    errors: dict[str, str] = {}
+    try:  # every field checked at once, as the API checks the child: the summary lists them all
+        child = NewChild.model_validate({k: v for k, v in typed.items() if v})
+    except ValidationError as exc:
+        errors.update(forms.plain_errors(exc.errors()))
     try:
-        born = day(date_of_birth, "date_of_birth") if date_of_birth.strip() else None
+        expected = when(expected_back, "expected_back")
+    except Invalid as exc:
+        errors.update(field_errors(exc))
+    if errors:
+        return _not_here_page(request, session, actor, errors, values, 422)
+    try:
         check = flowchart.start_check(
             session,
             actor,
             None,
-            when(expected_back, "expected_back"),
-            new_child={"name": name, "date_of_birth": born},
+            expected,
+            new_child={"name": child.name, "date_of_birth": child.date_of_birth},
         )
     except Invalid as exc:
         session.rollback()
@@ -135,6 +150,8 @@ def render_check(
         actor,
         status_code=status_code,
         view=view,
+        child_name=flowchart.child_name(session, actor, view.check),
+        needs_age=flowchart.needs_age(session, view.check),
         episode_rid=episode.rid if episode else None,
         rules=rules,
         results=RESULTS,
@@ -169,11 +186,12 @@ def record_step(
     step: Annotated[str, Form(max_length=40)] = "",
     result: Annotated[str, Form(max_length=24)] = "",
     at: Annotated[str, Form(max_length=40)] = "",
-    note: Annotated[str, Form(max_length=4_000)] = "",
+    note: Annotated[str, Form()] = "",  # read whole: refused over its limit, kept
     actor: Actor = allowed("episodes", "create"),
 ):
     values = {"step": step, "result": result, "at": at, "note": note}
     try:
+        forms.refuse_too_long(StepIn, {"note": note.strip()})
         flowchart.record_step(session, actor, check_id, step, result, when(at, "at"), note.strip())
     except Invalid as exc:
         session.rollback()
@@ -195,9 +213,31 @@ async def set_concerns(
     return RedirectResponse(f"/checks/{check_id}#outcome", status_code=303)
 
 
+def whole_years(text: str) -> int:
+    """An age typed into the report form."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 3:
+        raise Invalid("age", "Enter the child's age as a whole number of years, for example 14")
+    return int(text)
+
+
 @router.post("/checks/{check_id}/report", response_class=HTMLResponse)
 def report(
-    request: Request, check_id: CheckId, session: DB, actor: Actor = allowed("episodes", "create")
+    request: Request,
+    check_id: CheckId,
+    session: DB,
+    age: Annotated[str, Form(max_length=8)] = "",
+    actor: Actor = allowed("episodes", "create"),
 ):
-    episode, _pid = flowchart.report_to_police(session, actor, check_id)
+    try:
+        years = whole_years(age) if age.strip() else None
+        episode, _pid = flowchart.report_to_police(session, actor, check_id, age=years)
+    except Invalid as exc:  # the child's age, when no date of birth is recorded
+        session.rollback()
+        errors = field_errors(exc)
+        values = {"at": f"{datetime.now():%Y-%m-%dT%H:%M}", "age": age}
+        return render_check(request, session, actor, check_id, errors, values, 422)
+    except AlreadyOpen as exc:  # reported already: to the open episode, which says when
+        session.rollback()
+        return RedirectResponse(f"/episodes/{exc.rid}?reported_again=true", status_code=303)
     return RedirectResponse(f"/checks/{check_id}?reported={episode.rid}", status_code=303)

@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field
 
 from misper.app.flowchart.service import RESULTS
 from misper.app.schemas import (
+    ChildBirthDate,
     LocalDatetime,
     Name,
     Note,
     Pid,
-    PlausibleDate,
     Stamp,
     StoreModel,
     text,
@@ -24,7 +24,7 @@ class NewChild(StoreModel):
     """A parent's or another's report, taken by the police, for a child new to the store."""
 
     name: Name
-    date_of_birth: PlausibleDate
+    date_of_birth: ChildBirthDate
 
 
 class CheckIn(StoreModel):
@@ -42,6 +42,15 @@ class StepIn(StoreModel):
 
 class ConcernsIn(StoreModel):
     concerns: list[text(40, 1)] = Field(default_factory=list, max_length=20)
+
+
+class ReportIn(StoreModel):
+    age: int | None = Field(
+        None,
+        ge=0,
+        le=17,
+        description="the child's age in years: needed only when no date of birth is recorded",
+    )
 
 
 class StepOut(BaseModel):

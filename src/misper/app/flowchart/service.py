@@ -15,13 +15,14 @@ from misper.app import access
 from misper.app.access import Actor, visible_child
 from misper.app.audit import service as audit
 from misper.app.children.models import Child
-from misper.app.children.service import create_child
+from misper.app.children.service import CHILD_UNDER, create_child
 from misper.app.episodes import service as episodes
 from misper.app.episodes.models import Episode
 from misper.app.errors import Conflict, Invalid, NotFound
 from misper.app.flowchart.models import CarerCheck, CarerStep
 from misper.app.philomena.models import PhilomenaProfile
 from misper.app.philomena.service import agreed_wait
+from misper.app.schemas import child_birth_date_problem
 from misper.process.config import FlowchartRules, default_config
 from misper.process.flowchart import Decision, FlowchartError, Outcome, StepAnswer, decide
 
@@ -76,14 +77,19 @@ def start_check(
     access.require(actor, "episodes", "create")
     now = now or datetime.now()
     if expected_back > now:
-        raise Invalid("expected_back", "is in the future: the child is not late yet")
+        raise Invalid(
+            "expected_back", "The time expected back is in the future: the child is not late yet"
+        )
     if pid is not None:
         child = visible_child(session, actor, pid)
     elif new_child is not None and access.may_report_new_child(actor):
         if not (new_child.get("name") or "").strip():
-            raise Invalid("name", "enter the child's name")
+            raise Invalid("name", "Enter the child's name")
         if new_child.get("date_of_birth") is None:
-            raise Invalid("date_of_birth", "enter the child's date of birth (the age is needed)")
+            raise Invalid("date_of_birth", "Enter the child's date of birth: the age is needed")
+        problem = child_birth_date_problem(new_child["date_of_birth"], now.date())
+        if problem:
+            raise Invalid("date_of_birth", problem)
         child = create_child(
             session,
             actor,
@@ -95,7 +101,7 @@ def start_check(
             responsible_council_id=None,
         )
     else:
-        raise Invalid("pid", "choose a child placed with you")
+        raise Invalid("pid", "Choose a child placed with you")
     check = CarerCheck(
         child_id=child.id,
         agency_id=actor.agency_id,
@@ -108,6 +114,14 @@ def start_check(
     session.flush()
     audit.record(session, actor, "create", "carer_check", check.id, child_id=child.id)
     return check
+
+
+def child_name(session: Session, actor: Actor, check: CarerCheck) -> str | None:
+    """The name of the check's child, when the caller may read it: the page says whom the steps
+    are about (the name typed into a parent's report, say)."""
+    return session.scalar(
+        select(Child.name).where(Child.id == check.child_id, access.readable_children(actor))
+    )
 
 
 def read_check(
@@ -177,13 +191,15 @@ def record_step(
     check, pid = _visible_check(session, actor, check_id, access.kept_carer_checks)
     _open(check)
     if step not in {s.key for s in rules.steps}:
-        raise Invalid("step", "choose one of the steps listed")
+        raise Invalid("step", "Choose one of the steps listed")
     if result not in RESULTS:
-        raise Invalid("result", "choose what the step found")
+        raise Invalid("result", "Choose what the step found")
     if at > now:
-        raise Invalid("at", "is in the future")
+        raise Invalid("at", "The time of the step cannot be in the future")
     if at < check.expected_back - pd.Timedelta(hours=24):
-        raise Invalid("at", "is more than a day before the child was expected back")
+        raise Invalid(
+            "at", "The time of the step is more than a day before the child was expected back"
+        )
     row = CarerStep(
         check_id=check.id,
         step=step,
@@ -214,7 +230,7 @@ def set_concerns(
     known = {c.key for c in rules.report_now_if}
     for position, concern in enumerate(concerns):
         if concern not in known:
-            raise Invalid(f"concerns.{position}", "not one of the concerns listed")
+            raise Invalid(f"concerns.{position}", "Choose concerns from the list")
     check.concerns = sorted(set(concerns))
     audit.record(
         session,
@@ -246,13 +262,21 @@ def report_to_police(
     check_id: int,
     now: datetime | None = None,
     rules: FlowchartRules | None = None,
+    age: int | None = None,
 ) -> tuple[Episode, str]:
     """Open the episode from the check: the police see the steps, concerns and profile version,
-    so nothing is asked twice. A carer may report at any point; the flowchart only advises."""
+    so nothing is asked twice. A carer may report at any point; the flowchart only advises.
+
+    The episode's age comes from the child's date of birth; `age`, the reporter's word, is asked
+    only when none is recorded (`needs_age`)."""
     access.require(actor, "episodes", "create")
     now, rules = now or datetime.now(), _rules(rules)
     check, pid = _visible_check(session, actor, check_id, access.kept_carer_checks)
     _open(check)
+    if age is not None and not 0 <= age < CHILD_UNDER:
+        raise Invalid("age", f"Enter the child's age in years, from 0 to {CHILD_UNDER - 1}")
+    if age is None and needs_age(session, check):
+        raise Invalid("age", "Enter the child's age: their date of birth is not recorded")
     steps = steps_of(session, check)
     decision = _decide(session, check, steps, now, rules)
     if decision.outcome is Outcome.RETURNED:
@@ -278,6 +302,7 @@ def report_to_police(
             "reported_at": now,
             "missing_from_type": where_from,
             "circumstances_text": "\n".join(lines),
+            **({"age": age} if age is not None and needs_age(session, check) else {}),
         },
     )
     check.episode_id = episode.id
@@ -299,6 +324,12 @@ def report_to_police(
         detail={"episode": episode.rid},
     )
     return episode, pid
+
+
+def needs_age(session: Session, check: CarerCheck) -> bool:
+    """Whether reporting the check's child needs the child's age asked: no date of birth held."""
+    born = session.scalar(select(Child.date_of_birth).where(Child.id == check.child_id))
+    return born is None
 
 
 def check_of_episode(session: Session, episode: Episode) -> CarerCheck | None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import ColumnElement, delete, insert, select, true
+from sqlalchemy import ColumnElement, and_, delete, insert, select, true
 from sqlalchemy.orm import Session
 
 from misper.app import access
@@ -65,13 +65,17 @@ def export_frame(
     *,
     with_names: bool = False,
     free_text: bool = True,
+    merged: bool = False,
 ) -> pd.DataFrame:
     """The store's episodes (those matching `scope`) as a canonical frame, one row per episode.
 
     Names and dates of birth are added (as extra columns) only when asked for; free text is
-    dropped for pseudonymised exports.
+    dropped for pseudonymised exports. A duplicate report merged into another episode is left out
+    (its records moved to the one kept, which counts the absence once) unless `merged` is asked.
     """
     scope = true() if scope is None else scope
+    if not merged:
+        scope = and_(scope, Episode.merged_into_id.is_(None))
     columns = [episodes_table.c[n] for n in EPISODE_FIELDS]
     query = (
         select(
@@ -211,11 +215,23 @@ def import_frame(
     rids = [r["rid"] for r in rows]
     if len(set(rids)) != len(rids):
         raise Invalid("rid", "the file holds the same rid more than once")
-    stored_rids = set()
+    stored: dict[str, int] = {}
     for start in range(0, len(rids), CHUNK):
-        stored_rids.update(
-            session.scalars(select(Episode.rid).where(Episode.rid.in_(rids[start : start + CHUNK])))
+        stored.update(
+            session.execute(
+                select(Episode.rid, Episode.force_id).where(
+                    Episode.rid.in_(rids[start : start + CHUNK])
+                )
+            ).all()
         )
+    for number, row in enumerate(rows, start=1):
+        if row["rid"] in stored and stored[row["rid"]] != force_id:
+            raise Invalid(
+                "rid",
+                f"row {number}: episode {row['rid']} is another force's; the import changes only "
+                "the importing force's own episodes (nothing was imported)",
+            )
+    stored_rids = set(stored)
     new = [r for r in rows if r["rid"] not in stored_rids]
     old = [r for r in rows if r["rid"] in stored_rids]
     children = _ensure_children(session, actor, rows, force_id)
@@ -256,15 +272,23 @@ def _ensure_children(
     session: Session, actor: Actor | None, rows: list[dict], force_id: int
 ) -> dict[str, int]:
     """pid -> child id, creating the children not yet stored from their latest row, held by the
-    importing force."""
+    importing force. A stored child must be the importing force's (`access.holding_force`): a
+    file cannot attach episodes to another agency's child by naming its pid."""
     pids = sorted({r["pid"] for r in rows})
     known: dict[str, int] = {}
     for start in range(0, len(pids), CHUNK):
-        known.update(
-            session.execute(
-                select(Child.pid, Child.id).where(Child.pid.in_(pids[start : start + CHUNK]))
-            ).all()
-        )
+        for child in session.scalars(
+            select(Child).where(Child.pid.in_(pids[start : start + CHUNK]))
+        ):
+            if child.agency_id != force_id and access.holding_force(session, child) != force_id:
+                number = next(n for n, r in enumerate(rows, start=1) if r["pid"] == child.pid)
+                raise Invalid(
+                    "pid",
+                    f"row {number}: child {child.pid} is held by another agency; the import "
+                    "attaches episodes only to the importing force's own children, or to new "
+                    "ones it creates (nothing was imported)",
+                )
+            known[child.pid] = child.id
     councils = dict(
         session.execute(
             select(Agency.name, Agency.id).where(Agency.kind == AgencyKind.council.value)
@@ -420,9 +444,9 @@ def _update(
 ) -> int:
     """Apply the rows that differ from the stored episodes; returns how many did."""
     stored = (
-        export_frame(session, Episode.rid.in_([r["rid"] for r in rows]))
+        export_frame(session, Episode.rid.in_([r["rid"] for r in rows]), merged=True)
         if len(rows) <= CHUNK
-        else export_frame(session)
+        else export_frame(session, merged=True)
     )
     before = {r["rid"]: r for r in _records(stored, present)}
     changed_count = 0

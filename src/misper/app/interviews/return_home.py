@@ -88,6 +88,7 @@ def _arrange(
             council,
             f"Return home interview {rhi.id} due by {due:%d %b %Y %H:%M}",
             episode.id,
+            link=f"/interviews/{rhi.id}/record",
         )
     if away:
         notify(
@@ -96,6 +97,7 @@ def _arrange(
             f"A child placed in your area was found; its placing council owes return home "
             f"interview {rhi.id}, which you may take on by agreement",
             episode.id,
+            link="/interviews",
         )
     audit.record(
         session,
@@ -264,7 +266,7 @@ def _query(actor: Actor):
     # correlated with the rows joined here for the answer.
     episode, child = aliased(Episode), aliased(Child)
     return (
-        select(ReturnHomeInterview, episode.rid, child.pid, child.name)
+        select(ReturnHomeInterview, episode.rid, child.pid, child.name, child.id)
         .join(episode, episode.id == ReturnHomeInterview.episode_id)
         .join(child, child.id == episode.child_id)
         .where(ReturnHomeInterview.found_at.is_not(None), access.return_home_interviews(actor))
@@ -299,7 +301,11 @@ def list_with_clock(
         else (ReturnHomeInterview.due_at, ReturnHomeInterview.id)
     )
     rows = session.execute(query.order_by(*order).limit(limit)).all()
-    out = [_answer(rhi, rid, pid, name, now, config) for rhi, rid, pid, name in rows]
+    named = access.named_children(session, actor, [row[-1] for row in rows], in_list=True)
+    out = [
+        _answer(rhi, rid, pid, name if child_id in named else None, now, config)
+        for rhi, rid, pid, name, child_id in rows
+    ]
     if wanted:
         out = [r for r in out if r["state"] == wanted]
     audit.record(
@@ -332,7 +338,8 @@ def _answer(rhi, rid, pid, name, now, config) -> dict:
 
 
 def _visible(session: Session, actor: Actor, rhi_id: int):
-    """(interview, rid, pid, name) of an interview on its clock in the caller's scope."""
+    """(interview, rid, pid, name, child id) of an interview on its clock in the caller's
+    scope."""
     row = session.execute(_query(actor).where(ReturnHomeInterview.id == rhi_id)).first()
     if row is None:
         raise NotFound("return home interview")
@@ -344,10 +351,10 @@ def read(
 ) -> dict:
     """One interview with its clock and findings; the police get only the fields shared."""
     access.require(actor, "return_home_interviews", "read")
-    rhi, rid, pid, name = _visible(session, actor, rhi_id)
-    episode = session.get(Episode, rhi.episode_id)
-    audit.record(session, actor, "read", "return_home_interview", rhi.id, child_id=episode.child_id)
-    answer = _answer(rhi, rid, pid, name, now, config)
+    rhi, rid, pid, name, child_id = _visible(session, actor, rhi_id)
+    audit.record(session, actor, "read", "return_home_interview", rhi.id, child_id=child_id)
+    named = child_id in access.named_children(session, actor, [child_id], in_list=False)
+    answer = _answer(rhi, rid, pid, name if named else None, now, config)
     answer["findings"] = found.as_dict(
         found.findings_of(session, "return_home", rhi.id),
         only_shared=access.sees_only_shared_findings(actor),
@@ -383,6 +390,7 @@ def arrange(
             provider.id,
             f"Return home interview {rhi.id} to arrange, due by {rhi.due_at:%d %b %Y %H:%M}",
             rhi.episode_id,
+            link=f"/interviews/{rhi.id}/record",
         )
     else:
         if provider_id is not None:
@@ -425,6 +433,7 @@ def take_on(session: Session, actor: Actor, rhi_id: int, agreement: str) -> None
             f"Return home interview {rhi.id} taken on by the host council",
             rhi.episode_id,
             body=agreement,
+            link="/interviews",
         )
     _flush(session)
     audit.record(
@@ -533,7 +542,7 @@ def raise_overdue(session: Session, now: datetime, config: ProcessConfig | None 
             continue
         subject = f"Return home interview {rhi.id} is overdue (was due {rhi.due_at:%d %b %Y %H:%M})"
         for agency in {rhi.council_id, rhi.provider_id} - {None}:
-            notify(session, agency, subject, rhi.episode_id)
+            notify(session, agency, subject, rhi.episode_id, link=f"/interviews/{rhi.id}/record")
         rhi.overdue_notified_at = now
         audit.record(session, None, "overdue", "return_home_interview", rhi.id)
         raised += 1

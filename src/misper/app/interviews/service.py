@@ -57,16 +57,19 @@ def record_prevention_interview(
 
 def _rhi_query(actor: Actor):
     return (
-        select(ReturnHomeInterview, Episode.rid, Child.pid, Child.name)
+        select(ReturnHomeInterview, Episode.rid, Child.pid, Child.name, Child.id)
         .join(Episode, Episode.id == ReturnHomeInterview.episode_id)
         .join(Child, Child.id == Episode.child_id)
         .where(access.return_home_interviews(actor))
     )
 
 
-def _with_text(session: Session, actor: Actor, rows) -> list[tuple]:
-    """Each (interview, rid, pid, name) with the interview's own free text as the caller may read
-    it: the police only when the interviewer's sharing decision names the free text."""
+def _with_text(session: Session, actor: Actor, rows, in_list: bool = True) -> list[tuple]:
+    """Each (interview, rid, pid, name, child id) as (interview, rid, pid, name, free text): the
+    name only when the caller may see the child's identity (`access.named_children`), the free
+    text as the caller may read it (the police only when the interviewer's sharing decision
+    names it)."""
+    named = access.named_children(session, actor, [r[4] for r in rows], in_list=in_list)
     shared: dict[int, list[str]] = {}
     if access.sees_only_shared_findings(actor) and rows:
         shared = dict(
@@ -79,7 +82,8 @@ def _with_text(session: Session, actor: Actor, rows) -> list[tuple]:
         )
     return [
         (
-            *row,
+            *row[:3],
+            row[3] if row[4] in named else None,
             row[0].findings
             if access.interview_text_shown(actor, shared.get(row[0].id), row[0].shared_with_police)
             else None,
@@ -118,7 +122,7 @@ def read_rhi(session: Session, actor: Actor, rhi_id: int):
         rhi_id,
         child_id=row[0] and _child_id(session, row[0]),
     )
-    return _with_text(session, actor, [tuple(row)])[0]
+    return _with_text(session, actor, [tuple(row)], in_list=False)[0]
 
 
 def _child_id(session: Session, rhi: ReturnHomeInterview) -> int:
@@ -145,7 +149,11 @@ def assign_rhi(session: Session, actor: Actor, rid: str, provider_id: int):
     session.add(rhi)
     session.flush()
     notify(
-        session, provider.id, f"Return home interview to arrange (interview {rhi.id})", episode.id
+        session,
+        provider.id,
+        f"Return home interview to arrange (interview {rhi.id})",
+        episode.id,
+        link=f"/interviews/{rhi.id}/record",
     )
     audit.record(
         session, actor, "create", "return_home_interview", rhi.id, child_id=episode.child_id

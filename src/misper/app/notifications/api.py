@@ -1,4 +1,4 @@
-"""Notification routes: the caller's own, and marking one read."""
+"""Notification routes: the caller's own, marking one or all of them read."""
 
 from __future__ import annotations
 
@@ -20,8 +20,13 @@ class NotificationOut(BaseModel):
     subject: str
     body: str
     episode_id: int | None
+    link: str | None  # the page of the case it is about
     created_at: Stamp
-    read_at: Stamp | None
+    read_at: Stamp | None  # when the caller read it (each user reads a notice for themselves)
+
+
+class MarkedOut(BaseModel):
+    marked: int  # how many were unread
 
 
 @router.get("", response_model=list[NotificationOut])
@@ -32,6 +37,11 @@ def list_notifications(
         NotificationOut.model_validate(n, from_attributes=True)
         for n in service.list_notifications(session, actor, unread, page.offset, page.limit)
     ]
+
+
+@router.post("/read-all", response_model=MarkedOut)
+def mark_all_read(session: DB, actor: Actor = allowed("notifications", "update")):
+    return MarkedOut(marked=service.mark_all_read(session, actor))
 
 
 @router.post("/{notification_id}/read", response_model=NotificationOut)

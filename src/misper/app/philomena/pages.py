@@ -9,6 +9,7 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from misper.app import access
 from misper.app.access import Actor
@@ -17,7 +18,7 @@ from misper.app.philomena import review
 from misper.app.philomena.api import PidPath
 from misper.app.routing import DB, allowed
 from misper.app.triage.service import RECENT_DAYS, child_history, history_frame
-from misper.app.ui.forms import field_errors
+from misper.app.ui.forms import day, field_errors
 from misper.app.ui.pages import render
 from misper.process.config import default_config
 from misper.process.philomena import FIELDS
@@ -55,8 +56,12 @@ def _profile_page(
 
 
 def _shown(status: review.ProfileStatus) -> dict[str, str]:
-    wait = status.agreed_wait_minutes
-    return {**status.content, "agreed_wait_minutes": "" if wait is None else str(wait)}
+    wait, born = status.agreed_wait_minutes, status.date_of_birth
+    return {
+        **status.content,
+        "agreed_wait_minutes": "" if wait is None else str(wait),
+        "date_of_birth": born.isoformat() if born else "",
+    }
 
 
 @router.get("/children/{pid}/profile", response_class=HTMLResponse)
@@ -72,9 +77,17 @@ async def save_profile(
 ):
     form = await request.form()
     values = {key: str(form.get(key, "")) for key in (*FIELDS, "agreed_wait_minutes")}
+    born = form.get("date_of_birth")
+    upload = form.get("photo")
     try:
-        review.save_review(session, actor, pid, values)
+        identity = {}
+        if isinstance(born, str):  # the form carries it: empty is "not known"
+            identity["date_of_birth"] = day(born, "date_of_birth") if born.strip() else None
+        if isinstance(upload, UploadFile) and upload.filename:
+            identity["photo"] = await upload.read()
+        review.save_review(session, actor, pid, values, **identity)
     except Invalid as exc:
         session.rollback()
-        return _profile_page(request, session, actor, pid, field_errors(exc), values, 422)
+        shown = {**values, "date_of_birth": born if isinstance(born, str) else ""}
+        return _profile_page(request, session, actor, pid, field_errors(exc), shown, 422)
     return RedirectResponse(f"/children/{pid}/profile?saved=1", status_code=303)

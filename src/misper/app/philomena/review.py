@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -13,7 +14,9 @@ from sqlalchemy.orm import Session
 from misper.app import access
 from misper.app.access import Actor, visible_child
 from misper.app.audit import service as audit
+from misper.app.children import photos
 from misper.app.children.models import Child
+from misper.app.children.service import check_date_of_birth, set_date_of_birth
 from misper.app.errors import Invalid
 from misper.app.notifications.service import notify
 from misper.app.philomena import service as profiles
@@ -35,6 +38,8 @@ class ProfileStatus:
     last_reviewed: datetime | None
     due: datetime  # when the next review is due (never reviewed: from the placement's start)
     agreed_wait_minutes: int | None = None  # the risk plan's wait before reporting, if agreed
+    date_of_birth: date | None = None  # the child's record's, the one source of it
+    has_photo: bool = False
 
     def overdue(self, now: datetime) -> bool:
         return self.due <= now
@@ -84,15 +89,46 @@ def profile_status(
         reviewed,
         _due(reviewed, _last_placement_change(session, child.id), child.created_at, rules),
         latest.agreed_wait_minutes if latest else None,
+        child.date_of_birth,
+        photos.has_photo(session, child.id),
     )
 
 
+UNCHANGED = object()  # save_review's date of birth when the form did not carry one
+
+
 def save_review(
-    session: Session, actor: Actor, pid: str, values: dict[str, str]
+    session: Session,
+    actor: Actor,
+    pid: str,
+    values: dict[str, str],
+    date_of_birth: Any = UNCHANGED,
+    photo: bytes | None = None,
 ) -> PhilomenaProfile:
     """Save the profile as reviewed now (a new version, even when nothing changed: the review is
     what restarts the 90 days). Every field is optional; an unknown or over-long one is refused,
-    and so is an agreed wait that is not a whole number of minutes from 0 to 24 hours."""
+    and so is an agreed wait that is not a whole number of minutes from 0 to 24 hours.
+
+    The profile also holds who the child is: `date_of_birth` (a date, or None for not known) is
+    written to the child's record, the one place it is held; `photo` (the file's bytes) becomes
+    the child's photo. Both are checked before anything is written."""
+    access.require(actor, "philomena", "create")
+    child = visible_child(session, actor, pid, scope=access.profiles)
+    refused: list[dict] = []  # both identity fields' problems at once, each beside its field
+    thumb = None
+    try:
+        if date_of_birth is not UNCHANGED and date_of_birth not in (None, child.date_of_birth):
+            check_date_of_birth(date_of_birth)  # one imported before is kept as it is
+    except Invalid as exc:
+        refused += exc.fields
+    try:
+        thumb = photos.thumbnail(photo) if photo else None
+    except Invalid as exc:
+        refused += exc.fields
+    if refused:
+        error = Invalid(refused[0]["field"], refused[0]["message"])
+        error.fields = refused
+        raise error
     content, wait = {}, (values.get("agreed_wait_minutes") or "").strip()
     if wait and not (wait.isascii() and wait.isdigit() and len(wait) <= 5):
         raise Invalid("agreed_wait_minutes", "enter a whole number of minutes, for example 30")
@@ -107,7 +143,12 @@ def save_review(
             raise Invalid(key, "must not contain NUL characters")
         if value.strip():
             content[key] = value.strip()
-    return profiles.save_profile(session, actor, pid, content, int(wait) if wait else None)
+    profile = profiles.save_profile(session, actor, pid, content, int(wait) if wait else None)
+    if date_of_birth is not UNCHANGED:
+        set_date_of_birth(session, actor, child, date_of_birth)
+    if thumb is not None:
+        photos.keep_photo(session, actor, child, thumb)
+    return profile
 
 
 def remind_reviews(session: Session, now: datetime, rules: PhilomenaRules | None = None) -> int:
@@ -150,6 +191,7 @@ def remind_reviews(session: Session, now: datetime, rules: PhilomenaRules | None
             session,
             provider_id,
             f"Philomena profile {what} due for child {child.pid} (since {due:%d %b %Y})",
+            link=f"/children/{child.pid}/profile",
         )
         session.add(ProfileReminder(child_id=child.id, due_at=due, notified_at=now))
         audit.record(session, None, "review_due", "philomena_profile", child_id=child.id)

@@ -36,7 +36,7 @@ def notify_out_of_area(session: Session, placement: Placement, home: Home, pid: 
     )
     told = [home.host_council_id, home.police_force_id]
     for agency_id in told:
-        notify(session, agency_id, subject)
+        notify(session, agency_id, subject, link=f"/children/{pid}/profile")
     return told
 
 

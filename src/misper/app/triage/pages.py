@@ -13,14 +13,18 @@ from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
+from misper.app.episodes.schemas import DecisionIn
 from misper.app.errors import Invalid
 from misper.app.flowchart.service import RESULTS
 from misper.app.notifications.service import list_notifications
 from misper.app.routing import DB, allowed
 from misper.app.schemas import IdPath
 from misper.app.tasks import service as tasks
+from misper.app.tasks.schemas import AssignIn, NotNeededIn
 from misper.app.triage import service as triage
 from misper.app.triage.api import Rid
+from misper.app.triage.schemas import AssessmentIn
+from misper.app.ui import forms
 from misper.app.ui.forms import field_errors, update_form_host, when
 from misper.app.ui.pages import render
 from misper.app.users.models import User
@@ -29,6 +33,7 @@ from misper.process.config import default_config
 from misper.process.philomena import FIELDS
 
 router = APIRouter(include_in_schema=False)
+forms.limited(AssessmentIn, DecisionIn, NotNeededIn, AssignIn)
 NOTIFICATIONS_SHOWN = 20
 # What the wait guidance's similar episodes share with this one, in the control room's words.
 ALIKE = {
@@ -80,6 +85,7 @@ def render_triage(
         step_labels={s.key: s.label for s in config.carer_flowchart.steps},
         results=RESULTS,
         recent_days=triage.RECENT_DAYS,
+        review_max_hours=config.time_limits.delay_review_max_hours,
         errors=errors or {},
         values=values or {},
         assignees=assignees,
@@ -107,9 +113,10 @@ async def assess(
     request: Request, rid: Rid, session: DB, actor: Actor = allowed("risk_assessments", "create")
 ):
     form = await request.form()
-    level, rationale = str(form.get("level", ""))[:32], str(form.get("rationale", ""))[:4000]
+    level, rationale = str(form.get("level", ""))[:32], str(form.get("rationale", ""))
     factors = [str(v)[:32] for v in form.getlist("factors")][:40]
     try:
+        forms.refuse_too_long(AssessmentIn, {"rationale": rationale})
         triage.assess_risk(session, actor, rid, level, factors, rationale)
     except Invalid as exc:
         session.rollback()
@@ -125,11 +132,12 @@ def decide(
     session: DB,
     decision: Annotated[str, Form(max_length=16)] = "",
     review_at: Annotated[str, Form(max_length=40)] = "",
-    rationale: Annotated[str, Form(max_length=4_000)] = "",
+    rationale: Annotated[str, Form()] = "",  # read whole: refused over its limit, kept
     actor: Actor = allowed("decisions", "create"),
 ):
     values = {"decision": decision, "review_at": review_at, "decision_rationale": rationale}
     try:
+        forms.refuse_too_long(DecisionIn, {"rationale": rationale})
         review: datetime | None = when(review_at, "review_at") if review_at.strip() else None
         triage.decide(session, actor, rid, decision, review, rationale)
     except Invalid as exc:
@@ -150,11 +158,13 @@ def task_action(
     session: DB,
     rid: Annotated[str, Form(max_length=64)] = "",
     action: Annotated[str, Form(max_length=16)] = "",
-    reason: Annotated[str, Form(max_length=4_000)] = "",
-    assignee: Annotated[str, Form(max_length=80)] = "",
+    reason: Annotated[str, Form()] = "",  # read whole: refused over its limit, kept
+    assignee: Annotated[str, Form()] = "",
     actor: Actor = allowed("tasks", "update"),
 ):
     try:
+        forms.refuse_too_long(NotNeededIn, {"reason": reason})
+        forms.refuse_too_long(AssignIn, {"username": assignee})
         if action in ("helped", "not_helped"):
             tasks.complete(session, actor, task_id, contributed=action == "helped")
         elif action == "not_needed":
@@ -162,7 +172,7 @@ def task_action(
         elif action == "assign":
             tasks.assign(session, actor, task_id, assignee.strip())
         else:
-            raise Invalid("action", "choose what to do with the task")
+            raise Invalid("action", "Choose what to do with the task")
     except Invalid as exc:
         session.rollback()
         errors = {f"task-{task_id}": next(iter(field_errors(exc).values()))}

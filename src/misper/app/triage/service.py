@@ -31,7 +31,7 @@ from misper.app.tasks import service as tasks
 from misper.app.tasks.models import Task
 from misper.app.triage.models import ReviewReminder, RiskFactors
 from misper.incidents.frame import to_canonical
-from misper.incidents.schema import RISK_FLAGS
+from misper.incidents.schema import RISK_FLAGS, RISK_LEVELS
 from misper.insight.survival import WaitGuidance, wait_guidance
 from misper.process.config import ProcessConfig, TaskLibrary, default_config
 from misper.process.philomena import completeness
@@ -202,15 +202,17 @@ def assess_risk(
     access.require(actor, "risk_assessments", "create")
     config = config or default_config()
     episode = access.visible_episode(session, actor, rid)
+    if level not in RISK_LEVELS:
+        raise Invalid("level", "Choose a risk level")
     try:
         check_level(level, episode.age, config.risk_assessment)
     except RiskLevelRefused as exc:
         raise Invalid("level", str(exc)) from None
     for position, factor in enumerate(factors):
         if factor not in RISK_FLAGS:
-            raise Invalid(f"factors.{position}", "not one of the risk factors listed")
+            raise Invalid(f"factors.{position}", "Choose risk factors from the list")
     if not (rationale and rationale.strip()):
-        raise Invalid("rationale", "say why this level: the reason is kept with the assessment")
+        raise Invalid("rationale", "Say why this level: the reason is kept with the assessment")
     if factors:  # what the assessor found becomes the episode's flags (the analysis reads them)
         episode.risk_flags = sorted(set(episode.risk_flags or []) | set(factors))
     assessment = episodes.add_risk_assessment(session, actor, rid, level, rationale.strip())
@@ -232,12 +234,10 @@ def decide(
     access.require(actor, "decisions", "create")
     now = now or datetime.now()
     if decision not in DECISIONS:
-        raise Invalid("decision", "choose one of " + ", ".join(DECISIONS))
+        raise Invalid("decision", "Choose what happens now")
     if not (rationale and rationale.strip()):
-        raise Invalid("rationale", "say why: the reason is kept with the decision")
-    if decision == "delay" and review_at is not None and review_at <= now:
-        raise Invalid("review_at", "must be later than now")
-    return episodes.add_decision(session, actor, rid, decision, review_at, rationale.strip())
+        raise Invalid("rationale", "Say why: the reason is kept with the decision")
+    return episodes.add_decision(session, actor, rid, decision, review_at, rationale.strip(), now)
 
 
 def remind_due_reviews(session: Session, now: datetime | None = None) -> int:
@@ -270,7 +270,8 @@ def remind_due_reviews(session: Session, now: datetime | None = None) -> int:
         notify(
             session,
             episode.force_id,
-            f"Review due: episode {episode.rid} was delayed until {decision.review_at:%H:%M}",
+            f"Review due: episode {episode.rid} was delayed until "
+            f"{decision.review_at:%H:%M on %d %b %Y}",
             episode.id,
         )
         session.add(ReviewReminder(decision_id=decision.id, notified_at=now))

@@ -18,11 +18,11 @@ from markupsafe import Markup
 from starlette.requests import HTTPConnection
 
 from misper.app.audit.keys import AuditKey
-from misper.app.routing import SESSION_COOKIE
+from misper.app.auth import cookies
 
 FIELD = "csrf_token"  # the hidden field of a form
 HEADER = "x-csrf-token"  # the header a script sends instead
-COOKIE = "misper_csrf"  # the browser's own random value, until it signs in
+COOKIE = cookies.CSRF  # the browser's own random value, until it signs in (`__Host-` over https)
 PURPOSE = "csrf"
 
 
@@ -31,8 +31,8 @@ class Binding:
 
     def __init__(self, key: AuditKey, connection: HTTPConnection):
         self.key = key
-        self.session = connection.cookies.get(SESSION_COOKIE) or None
-        self.browser = connection.cookies.get(COOKIE) or None
+        self.session = cookies.session_secret(connection)
+        self.browser = cookies.read(connection, COOKIE)
         self.new_cookie: str | None = None
 
     def token(self) -> str:

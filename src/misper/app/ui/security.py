@@ -3,13 +3,18 @@
 Plain ASGI middleware (Starlette's BaseHTTPMiddleware costs a task and a stream per request). In
 `main` the headers wrap everything (`main.Store`), then the body limit, then the forgery check,
 all before a request waits for the database (`main.LimitInFlight`): a slow or huge body, or a
-forged form, never holds the pool or reaches a query.
+forged form, never holds the pool or reaches a query. Each such refusal is then recorded in the
+audit log, in a transaction of its own, once the answer is sent.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -17,12 +22,18 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from misper.app.audit import service as audit
 from misper.app.audit.keys import AuditKey
-from misper.app.routing import SESSION_COOKIE, ErrorBody, ErrorDetail, FieldError
+from misper.app.auth import cookies
+from misper.app.routing import ErrorBody, ErrorDetail, FieldError
 from misper.app.ui.csrf import COOKIE, FIELD, HEADER, Binding, bind
 from misper.app.ui.pages import render
 
+_log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000  # bytes: no form or JSON body of the store comes near; no upload needs more
+# But the Philomena profile's form, which carries the child's photo: big enough that a phone's
+# photo over the photo's own limit (2 MB) reaches the form, which names the field.
+UPLOAD_BODY, UPLOAD_PATH = 5_000_000, re.compile(r"/children/[^/]+/profile")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -44,10 +55,15 @@ HEADERS = (
 # Only over https, as the server saw it: behind a proxy, uvicorn sets the scheme from
 # X-Forwarded-Proto for the proxies it trusts (--forwarded-allow-ips, 127.0.0.1 by default).
 HSTS = (b"strict-transport-security", b"max-age=31536000")
+# Pages and API answers show children's records: no browser or proxy may keep a copy (the back
+# button after sign-out, a shared computer). Only the static files may be cached.
+NO_STORE = (b"cache-control", b"no-store")
+STATIC = "/static/"
 
 
 class SecurityHeaders:
-    """Every answer, pages, API, files and refusals alike, carries the headers above."""
+    """Every answer, pages, API, files and refusals alike, carries the headers above; every
+    answer but a static file, `Cache-Control: no-store` too (a route may set its own)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -55,7 +71,9 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        extra = [*HEADERS, HSTS] if scope.get("scheme") == "https" else list(HEADERS)
+        extra = [*HEADERS, HSTS] if cookies.secure(scope) else list(HEADERS)
+        if not scope["path"].startswith(STATIC):
+            extra.append(NO_STORE)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -80,9 +98,11 @@ class LimitBody:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        upload = scope["method"] == "POST" and UPLOAD_PATH.fullmatch(scope["path"])
+        limit = UPLOAD_BODY if upload else MAX_BODY
         length = HTTPConnection(scope).headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return await _too_large(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return await _too_large(scope, receive, send, length)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -90,15 +110,15 @@ class LimitBody:
                 return  # the client left before sending its body: nothing to answer
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY:
-                return await _too_large(scope, receive, send)
+            if size > limit:
+                return await _too_large(scope, receive, send, None)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         await self.app(scope, replay(b"".join(chunks), receive), send)
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+async def _too_large(scope: Scope, receive: Receive, send: Send, length: str | None) -> None:
     body = _error_body(
         "too_large",
         f"the request body is over {MAX_BODY // 1_000_000} MB; nothing was read or changed",
@@ -106,6 +126,8 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
         f"at most {MAX_BODY:,} bytes",
     )
     await JSONResponse(body, status_code=413)(scope, receive, send)
+    declared = length[:20] if length is not None else "none (chunked)"
+    await _audit(scope, "too_large", {"content_length": declared})
 
 
 class CheckForgery:
@@ -132,7 +154,9 @@ class CheckForgery:
             body = await _read(receive)
             refused = _origin_refused(connection) or await _token_refused(scope, body, bound)
             if refused:
-                return await _refuse(scope, receive, send, *refused)
+                await _refuse(scope, receive, send, *refused)
+                detail = {"refused": refused[0], "session_cookie": bound.session is not None}
+                return await _audit(scope, "csrf_refused", detail)
             receive = replay(body, receive)
         await self.app(scope, receive, send)
 
@@ -145,7 +169,7 @@ def _protected(connection: HTTPConnection) -> bool:
         return False
     path = connection.url.path
     if path == "/api" or path.startswith("/api/"):
-        return SESSION_COOKIE in connection.cookies
+        return cookies.session_secret(connection) is not None
     return True
 
 
@@ -212,19 +236,38 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, field: str, messag
     await response(scope, receive, send)
 
 
+async def _audit(scope: Scope, action: str, detail: dict) -> None:
+    """Record a refusal decided before any route (ASVS 7.2.2) as an event of no one (no route
+    has read the session yet), after its answer, in a transaction of its own, holding the
+    app's in-flight slot as a route would (SQLite has one writer)."""
+    state = scope["app"].state
+    detail = {"method": scope["method"], **detail}
+    async with state.in_flight:
+        await run_in_threadpool(_record, state.sessions, action, scope["path"], detail)
+
+
+def _record(sessions: sessionmaker[Session], action: str, path: str, detail: dict) -> None:
+    """Never raises: the answer is already sent."""
+    try:
+        with sessions() as session:
+            audit.record(session, None, action, "request", path[:64], detail=detail)
+            session.commit()
+    except Exception:  # noqa: BLE001 - logged; the answer is already decided
+        _log.warning("a refused request was not recorded in the audit log", exc_info=True)
+
+
 def _error_body(code: str, message: str, field: str, detail: str) -> dict:
     """The store's one error shape (`routing.ErrorBody`), for answers given before any route."""
     fields = [FieldError(field=field, message=detail)]
-    return ErrorBody(error=ErrorDetail(code=code, message=message, fields=fields)).model_dump()
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, fields=fields))
+    return body.model_dump(exclude_none=True)  # as `main.error_body`: no optional key unset
 
 
 def _setting_cookie(bound: Binding, scope: Scope, send: Send) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start" and bound.new_cookie:
-            cookie = f"{COOKIE}={bound.new_cookie}; Path=/; HttpOnly; SameSite=Strict"
-            if scope.get("scheme") == "https":
-                cookie += "; Secure"
-            message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
+            cookie = cookies.header(scope, COOKIE, bound.new_cookie)
+            message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie)]
         await send(message)
 
     return sending

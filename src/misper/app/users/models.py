@@ -59,9 +59,9 @@ class User(Base):
     # A one-time reset code: only its Argon2 hash, good once until it expires.
     reset_code_hash: Mapped[str | None] = mapped_column(String(200))
     reset_code_expires: Mapped[datetime | None]
-    # The second factor: a TOTP secret (RFC 6238), and the last time step a code was taken at, so
-    # that no code is good twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The second factor: a TOTP secret (RFC 6238), sealed under a key outside the database
+    # (auth/sealing.py), and the last time step a code was taken at, so that no code is good twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(128))
     totp_last_step: Mapped[int | None]
 
     agency: Mapped[Agency] = relationship(lazy="joined")
