@@ -28,6 +28,9 @@ def test_data_table_escapes_cells_and_aligns_numbers():
     assert '<th scope="row">&lt;script&gt;' in html and '<td class="num">3</td>' in html
     assert '<tr class="total"><th scope="row">Total</th><td class="num hl">9</td></tr>' in html
     assert 'id="t-1"' in html and '<p class="muted">a &lt;note&gt;</p>' in html
+    # the wrapper scrolls on a narrow screen: reachable by keyboard and named by the caption
+    wrap = '<div class="table-wrap" tabindex="0" role="region" aria-label="Children &lt;b&gt;">'
+    assert wrap in html
     assert "<details" not in html
 
 
@@ -39,6 +42,12 @@ def test_data_table_folds_long_tables():
     )
     assert html.startswith('<details class="collapsible"><summary>Rows: 3 rows</summary>')
     assert html.endswith("</details>")
+    named = render(
+        '{% import "ui/macros.html" as ui %}'
+        '{{ ui.data_table("Rows", ["n"], rows, collapse_after=0, summary="The <data>") }}',
+        rows=[[1]],
+    )
+    assert named.startswith('<details class="collapsible"><summary>The &lt;data&gt;</summary>')
 
 
 def test_safe_markup_passes_through_and_other_macros_escape():

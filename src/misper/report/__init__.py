@@ -33,6 +33,7 @@ def make_report(
     """The report in memory: sections (tables protected when publishing) and the JSON contract."""
     from misper.report import compare, contract
     from misper.report.assemble import assemble
+    from misper.report.messages import key_messages
 
     if (
         compare_published
@@ -56,6 +57,8 @@ def make_report(
     if compare_published:
         compare.add_comparisons(ctx, sections)
     data = contract.build(ctx, sections)
+    messages = key_messages(ctx, sections)
+    data["key_messages"] = messages
     if compare_published:
         data["published_comparison"] = contract.plain(
             [
@@ -88,7 +91,7 @@ def make_report(
         if compare_published
         else "no",
     }
-    return Report(TITLE, cover, sections, data, publish)
+    return Report(TITLE, cover, sections, data, publish, messages)
 
 
 def write_report(

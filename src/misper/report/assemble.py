@@ -26,7 +26,9 @@ from misper.incidents.schema import NAMES, REQUIRED
 from misper.report import charts
 from misper.report.model import Chart, Counts, Method, ReportValues, Section, Table
 from misper.report.population import Population
+from misper.report.wording import significance, weekday
 
+TESTED_BY = {"risk_final": "risk level", "found_by": "who found the child"}  # workload tests
 HOTSPOT_ROWS = (
     1000  # sectors and places listed (HTML shows the first 100; XLSX and JSON all of these)
 )
@@ -219,9 +221,10 @@ def section_monthly(ctx: Context) -> Section:
             f"{y}: {demand.MONTH_NAMES[m - 1]}" for y, m in season["lowest_month_by_year"].items()
         )
         s.findings.append(
-            f"Lowest month (per day) each year: {lows}. Pooled, {low} is lowest "
-            f"(binomial p = {season['lowest_month_p_value']:.3g}); months differ overall "
-            f"with chi-square p = {season['p_value']:.3g}."
+            f"Fewest incidents per day, year by year: {lows}. Over the whole years together "
+            f"{low} has the fewest, a shortfall "
+            f"{significance(season['lowest_month_p_value'])}; the differences between months "
+            f"are {significance(season['p_value'])}."
         )
     return s
 
@@ -409,8 +412,9 @@ def section_repeats(ctx: Context) -> Section:
     if conc:
         s.findings.append(
             f"The 10% of children with most incidents account for {conc['top_decile_share']:.0%} "
-            f"of incidents; {conc['share_children_once']:.0%} of children went missing once; "
-            f"Gini {conc['gini']:.2f}."
+            f"of incidents; {conc['share_children_once']:.0%} of children went missing once "
+            f"(Gini coefficient {conc['gini']:.2f}: 0 if every child went missing equally often, "
+            "near 1 if one child accounted for nearly all)."
         )
     return s
 
@@ -541,9 +545,15 @@ def section_timing(ctx: Context) -> Section:
                 ),
             )
         )
+    saturdays = test["saturday_share"]
     s.findings.append(
-        f"Busiest day: {test['busiest']} ({test['saturday_share']:.1%} of incidents on Saturdays; "
-        f"one-sided binomial test against 1/7, p = {test['saturday_p_value']:.3g})."
+        f"Busiest day: {weekday(test['busiest'])}. "
+        + (
+            f"{saturdays:.1%} of incidents were on Saturdays against 14.3% (one day in seven) "
+            f"if every day were alike: {significance(test['saturday_p_value'])}."
+            if saturdays is not None
+            else ""
+        )
     )
     if late is not None:
         s.findings.append(
@@ -886,8 +896,9 @@ def section_workload(ctx: Context) -> Section:
             test = result.get(f"test_by_{by}")
             if test:
                 s.findings.append(
-                    f"{column} by {by}: {test['test']} H = {test['statistic']:.2f}, "
-                    f"p = {test['p_value']:.3g} ({len(test['groups'])} groups)."
+                    f"{key.capitalize()} per incident by {TESTED_BY[by]} "
+                    f"({len(test['groups'])} groups): the differences are "
+                    f"{significance(test['p_value'])}; {test['test']} test."
                 )
         if key == "narratives":
             hist = workload.narratives_histogram(y)

@@ -1,4 +1,5 @@
-"""Plotly figures for the report, drawn from the tables as published (suppressed cells left out).
+"""Plotly figures for the report, drawn from the tables as published (suppressed cells left out);
+categories and series named as the tables label them (wording.label).
 
 Figures are plain dicts in plotly's JSON form: rendering them skips plotly's per-property
 validation, which costs seconds per report and adds nothing for figures built here.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from misper.report.wording import label
 
 PALETTE = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#b58840", "#5694ca", "#6f72af")
 AXIS = dict(gridcolor="#e5e5e5", zerolinecolor="#b1b4b6", automargin=True)
@@ -25,7 +28,7 @@ def _figure(title: str, x_title: str = "", y_title: str = "", height: int = 380,
     return {
         "data": [],
         "layout": {
-            "title": {"text": title},
+            "title": {"text": title[:1].upper() + title[1:]},
             "height": height,
             "margin": dict(l=60, r=20, t=40, b=50),
             "font": dict(family="Arial, sans-serif", size=13),
@@ -49,7 +52,7 @@ def bars(
     stacked: bool = False,
     horizontal: bool = False,
 ) -> dict:
-    labels = [str(c) for c in categories]
+    labels = [label(c) for c in categories]
     fig = _figure(
         title,
         y_title if horizontal else x_title,
@@ -62,7 +65,7 @@ def bars(
         fig["data"].append(
             {
                 "type": "bar",
-                "name": name,
+                "name": label(name),
                 "orientation": "h" if horizontal else "v",
                 "x": values if horizontal else labels,
                 "y": labels if horizontal else values,
@@ -84,7 +87,7 @@ def line(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": str(name),
+                "name": label(name),
                 "x": [str(v) for v in x],
                 "y": _numbers(values),
             }
@@ -102,7 +105,7 @@ def heatmap(
 ) -> dict:
     values = frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     fig = _figure(title, x_title, y_title, height=max(320, 22 * len(frame) + 140))
-    x, y = [str(c) for c in frame.columns], [str(i) for i in frame.index]
+    x, y = [label(c) for c in frame.columns], [label(i) for i in frame.index]
     fig["data"].append(
         {
             "type": "heatmap",
@@ -137,7 +140,7 @@ def boxes(quartiles: pd.DataFrame, title: str, y_title: str = "Age") -> dict:
         {
             "type": "box",
             "name": "age",
-            "x": [str(i) for i in quartiles.index],
+            "x": [label(i) for i in quartiles.index],
             "q1": _numbers(quartiles["q1"]),
             "median": _numbers(quartiles["median"]),
             "q3": _numbers(quartiles["q3"]),

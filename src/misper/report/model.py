@@ -54,6 +54,7 @@ class Table:
         if self.total_row:
             totals = {c: frame[c].sum() for b in self.counts for c in b.columns}
             frame = pd.concat([frame, pd.DataFrame([totals], index=["Total"])])
+            frame.index.name = self.frame.index.name  # concat forgets it; the header shows it
         mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
         small = mask.copy()
         if publish:
@@ -211,6 +212,7 @@ class Report:
     sections: list[Section]
     data: dict  # the JSON contract (already protected when published)
     publish: bool
+    messages: list[str] = field(default_factory=list)  # the key messages of the first page
 
     def table(self, key: str) -> Table | None:
         for section in self.sections:

@@ -30,6 +30,7 @@ class TableView:
     id: str | None = None
     notes: tuple[str, ...] = ()
     collapse_after: int | None = None  # longer tables are folded until the reader opens them
+    summary: str | None = None  # the folded table's line (default: caption and rows)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from misper.incidents.cells import neutralise_formula
 from misper.report.model import Report, Table
+from misper.report.wording import label
 
 MAX_SHEET_NAME = 31
 
@@ -62,6 +63,12 @@ def write(report: Report, path: Path) -> None:
         cover.write(row, 0, key, bold)
         cover.write(row, 1, _cell(str(value)))
         row += 1
+    if report.messages:
+        row += 1
+        cover.write(row, 0, "Key messages", bold)
+        for message in report.messages:
+            cover.write(row, 1, message, wrap)
+            row += 1
     cover.write(row + 1, 0, "Publication", bold)
     cover.write(
         row + 1,
@@ -120,13 +127,17 @@ def write(report: Report, path: Path) -> None:
             ),
         )
         shown = table.shown
-        header = [_cell(str(h)) for h in [shown.index.name or "row", *shown.columns]]
+        header = [_cell(label(h)) for h in [shown.index.name or "Item", *shown.columns]]
         sheet.write_row(3, 0, header, bold)
-        for r, (label, values) in enumerate(
+        for r, (row, values) in enumerate(
             zip(shown.index, shown.itertuples(index=False), strict=True), start=4
         ):
             sheet.write(
-                r, 0, _cell(label) if not isinstance(label, (int, np.integer)) else int(label)
+                r,
+                0,
+                int(row)
+                if isinstance(row, (int, np.integer))
+                else _cell(label(row) if isinstance(row, str) else row),
             )
             for c, (column, value) in enumerate(zip(shown.columns, values, strict=True), start=1):
                 value = _cell(value)

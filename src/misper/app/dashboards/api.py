@@ -58,7 +58,7 @@ def hotspots(
     end: Annotated[LocalDatetime, Query()],
     actor: Actor = allowed("episodes", "list"),
 ) -> dict:
-    parts = dash.hotspots(dash.scoped_frame(session, actor), start, end)
+    parts = dash.hotspot_counts(session, actor, start, end)
     return {k: _records(t) for k, t in parts.items()}
 
 

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from misper.app import access
 from misper.app.access import Actor
+from misper.app.dashboards import network as child_network
 from misper.app.dashboards import service as dash
 from misper.app.dashboards.board import board
 from misper.app.dashboards.work_queue import work_queue
-from misper.app.errors import Invalid
+from misper.app.errors import Invalid, NotFound
 from misper.app.interviews.return_home import list_with_clock
 from misper.app.routing import DB, allowed, signed_in
 from misper.app.ui.forms import field_errors, plain_message, when
@@ -197,7 +198,7 @@ def hotspots(
 ):
     try:
         lo, hi = _period(start, end, datetime.now())
-        parts = dash.hotspots(dash.scoped_frame(session, actor), lo, hi)
+        parts = dash.hotspot_counts(session, actor, lo, hi)
     except Invalid as exc:
         return _refused(request, actor, "Hotspots", exc, start, end)
     captions = {
@@ -213,15 +214,37 @@ def hotspots(
 
 
 @router.get("/dashboards/network", response_class=HTMLResponse)
-def network(request: Request, session: DB, actor: Actor = allowed("dashboards", "network")):
-    graph = dash.network_graph(session, actor)
-    pos = {n["id"]: (n["x"], n["y"]) for n in graph["nodes"]}
+def network(
+    request: Request,
+    session: DB,
+    pid: Annotated[str, Query(max_length=64)] = "",
+    months: Annotated[str, Query(max_length=4)] = str(child_network.DEFAULT_MONTHS),
+    actor: Actor = allowed("dashboards", "network"),
+):
+    """One child's co-missing network over a recent period: the child picked by its pid (a field,
+    or a link from elsewhere), its neighbours and the adults and addresses linking them."""
+    now, graph, errors, status = datetime.now(), None, {}, 200
+    try:
+        period = int(months) if months.isdigit() else 0
+        options = child_network.pick_options(session, actor, period, now)
+        if pid.strip():
+            graph = child_network.child_network(session, actor, pid.strip(), period, now)
+    except Invalid as exc:
+        options, errors, status = [], field_errors(exc), 422
+    except NotFound:
+        options, status = [], 404
+        errors = {"pid": "No child with this pid that you may see"}
     return render(
         request,
         "dashboards/network.html",
         actor,
+        status_code=status,
         graph=graph,
-        pos=pos,
+        pid=pid,
+        months=months,
+        periods=child_network.PERIODS,
+        options=options,
+        errors=errors,
         subnav=access.dashboard_menu(actor.role),
     )
 
