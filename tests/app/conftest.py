@@ -57,6 +57,24 @@ def audit_key(tmp_path_factory):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def production_hasher():
+    """Passwords hashed at Argon2's lowest cost in tests: a hash carries its own parameters and the
+    store verifies any, so sign-in works the same, without the production cost at every one of
+    the suite's thousands of sign-ins. Yields the store's own hasher: test_auth checks its cost."""
+    from argon2 import PasswordHasher
+
+    from misper.app.auth import service as auth
+    from misper.app.users import service as users
+
+    quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    saved = auth.hasher, users.hasher, auth._DUMMY_HASH
+    auth.hasher = users.hasher = quick
+    auth._DUMMY_HASH = quick.hash("not a password of anyone")
+    yield saved[0]
+    auth.hasher, users.hasher, auth._DUMMY_HASH = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
 def export_key(tmp_path_factory):
     """The analysts' export secret, outside every test store (PostgreSQL needs it named); made on
     first use. Tests of where it goes by default unset it."""

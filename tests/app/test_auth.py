@@ -18,7 +18,6 @@ from misper.app.access import actor_of
 from misper.app.agencies.models import Agency
 from misper.app.audit.models import AuditEvent
 from misper.app.auth import service as auth
-from misper.app.auth.service import hasher
 from misper.app.errors import Invalid
 from misper.app.users import service as users
 from misper.app.users.models import User
@@ -33,7 +32,7 @@ def _user(session, username, role, agency, password=PASSWORD) -> User:
         display_name=username,
         role=role,
         agency_id=agency.id,
-        password_hash=hasher.hash(password),
+        password_hash=auth.hasher.hash(password),
         created_at=datetime(2024, 1, 1),
     )
     session.add(user)
@@ -166,6 +165,16 @@ def test_a_successful_sign_in_gives_its_attempt_back():
 
 
 # --- Passwords ---------------------------------------------------------------------------------
+
+
+def test_the_store_hashes_passwords_with_argon2id_at_owasps_cost(production_hasher):
+    """The suite hashes cheaply (conftest); the store's own hasher meets OWASP's minimum for
+    Argon2id (19 MiB, two passes), and a hash it makes says so."""
+    from argon2 import Type, extract_parameters
+
+    made = extract_parameters(production_hasher.hash("a password of the test"))
+    assert made.type is Type.ID
+    assert made.memory_cost >= 19 * 1024 and made.time_cost >= 2
 
 
 @pytest.mark.parametrize(
