@@ -32,19 +32,19 @@ CHILD_NAME = "Child away"  # after_world's name of the child placed away
 HOME = "Oak House"
 
 
-def _colleague(session, world) -> Actor:
-    """A second user of the force's missing persons team."""
+def _colleague(session, world, role=Role.police_mispers, name="colleague") -> Actor:
+    """Another user of the force (of its missing persons team, unless told)."""
     user = User(
-        username="colleague",
-        display_name="colleague",
-        role=Role.police_mispers.value,
+        username=name,
+        display_name=name,
+        role=role.value,
         agency_id=world.agencies["force"].id,
         password_hash="x",
         created_at=datetime(2024, 1, 1),
     )
     session.add(user)
     session.flush()
-    return Actor(user.id, "colleague", Role.police_mispers, user.agency_id, "police")
+    return Actor(user.id, name, role, user.agency_id, "police")
 
 
 def _sighting(session, world, rid="first", link=None):
@@ -421,3 +421,27 @@ def test_the_digest_command_refuses_when_email_is_off(monkeypatch, database_url)
     answer = CliRunner().invoke(app, ["notifications", "send-digests", "--db", database_url])
     assert answer.exit_code == 1
     assert "MISPER_SMTP_HOST" in answer.output
+
+
+def test_a_notice_leads_only_to_a_page_the_role_works_on(database_url, sessions):
+    """A referral told to the whole force: the missing persons team opens the referral; an
+    officer, whose role works on no referral, lands on the list, never on "not for your role"."""
+    from misper.app.main import create_app
+
+    session = sessions()
+    world = build(session)
+    notice = notices.notify(session, world.agencies["force"].id, "Referral", link="/referrals/1")
+    officer = session.get(User, _colleague(session, world, Role.police_officer, "officer").user_id)
+    mispers = session.get(User, world.actors["mispers"].user_id)
+    tokens = {
+        "mispers": issue_token(session, mispers, "bearer"),
+        "officer": issue_token(session, officer, "bearer"),
+    }
+    session.commit()
+    session.close()
+    app = create_app(database_url)
+    with FormClient(app, follow_redirects=False) as http:
+        for name, page in (("mispers", "/referrals/1"), ("officer", "/notifications")):
+            opened = http.get(f"/notifications/{notice.id}", headers=_as(tokens, name))
+            assert (opened.status_code, opened.headers["location"]) == (303, page), name
+    app.state.engine.dispose()

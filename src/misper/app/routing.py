@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.routing import Match
 
 from misper.app import access
 from misper.app.access import Actor
@@ -100,6 +101,33 @@ def allowed(resource: str, action: str) -> Any:
 
     dependency.permission = (resource, action)  # type: ignore[attr-defined]
     return Depends(dependency)
+
+
+def may_open(request: Request, actor: Actor, path: str) -> bool:
+    """Whether the caller's role may open the page at `path`, by the permission its GET route
+    declares: a link offered to them (a notice's) then never ends on "not for your role". The
+    page itself still decides which records they see."""
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+    for route in _routes(request.app.router.routes):
+        if route.matches(scope)[0] is not Match.FULL:
+            continue
+        stack = list(getattr(getattr(route, "dependant", None), "dependencies", []))
+        while stack:
+            dependency = stack.pop()
+            permission = getattr(dependency.call, "permission", None)
+            if permission is not None:
+                resource, action = permission
+                return resource == "signed_in" or access.allowed(actor.role, resource, action)
+            stack.extend(dependency.dependencies)
+        return False
+    return False
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    # FastAPI keeps an included router whole; its routes already carry the router's prefix.
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        yield from _routes(original.routes) if original is not None else (route,)
 
 
 def signed_in() -> Any:

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from misper.app import access
 from misper.app.access import Actor
 from misper.app.episodes.models import Episode
 from misper.app.errors import Invalid
@@ -19,7 +18,7 @@ from misper.app.interviews.return_home import raise_overdue
 from misper.app.notifications import service
 from misper.app.notifications.mail import MailSetupError, mail_settings
 from misper.app.notifications.models import EmailFrequency
-from misper.app.routing import DB, allowed
+from misper.app.routing import DB, allowed, may_open
 from misper.app.schemas import MAX_ID
 from misper.app.ui.forms import field_errors, same_site_path
 from misper.app.ui.pages import render
@@ -43,25 +42,28 @@ def notifications(request: Request, session: DB, actor: Actor = allowed("notific
     )
 
 
-def _case_page(session: Session, actor: Actor, notice: service.Notice) -> str:
-    """The page of the case the notice is about; the list when it is about none (or about an
-    episode, to a role that works on none)."""
+def _case_page(request: Request, session: Session, actor: Actor, notice: service.Notice) -> str:
+    """The page of the case the notice is about; the list when it is about none, or when the
+    caller's role does not work on that page (an officer told of a referral to their force)."""
+    page = None
     if notice.link:
-        return same_site_path(notice.link, LIST)
-    if notice.episode_id is not None and access.allowed(actor.role, "episodes", "read"):
+        page = same_site_path(notice.link, LIST)
+    elif notice.episode_id is not None:
         rid = session.scalar(select(Episode.rid).where(Episode.id == notice.episode_id))
-        if rid is not None:
-            return f"/episodes/{rid}"
-    return LIST
+        page = f"/episodes/{rid}" if rid is not None else None
+    return page if page and may_open(request, actor, page) else LIST
 
 
 @router.get("/notifications/{notification_id}")
 def open_notification(
-    notification_id: NoticeId, session: DB, actor: Actor = allowed("notifications", "update")
+    notification_id: NoticeId,
+    request: Request,
+    session: DB,
+    actor: Actor = allowed("notifications", "update"),
 ):
     """Following a notice: read, and on to its case (whose page decides what the caller sees)."""
     notice = service.mark_read(session, actor, notification_id, action="open")
-    return RedirectResponse(_case_page(session, actor, notice), status_code=303)
+    return RedirectResponse(_case_page(request, session, actor, notice), status_code=303)
 
 
 @router.post("/notifications/read-all")
